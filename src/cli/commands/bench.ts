@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+export function registerBench(program: Command): void {
+  program.command('bench').description('benchmarks (print JSON figures)');
+}

@@ -1,0 +1,34 @@
+/**
+ * The `openlfr` command line. Each command lives in its own module under ./commands and registers
+ * itself here; commands parse arguments and print, the work happens in services.
+ */
+import { Command, CommanderError } from 'commander';
+import { isOpenLfrError, serialiseError } from '../errors.ts';
+import { registerBench } from './commands/bench.ts';
+import { registerIdentify } from './commands/identify.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('openlfr')
+    .description('OpenLFR: open, auditable live facial recognition with the safeguards in code')
+    .showHelpAfterError()
+    .exitOverride();
+  registerBench(program);
+  registerIdentify(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const e = serialiseError(err);
+    console.error(`openlfr: ${e.code}: ${e.message}`);
+    if (!isOpenLfrError(err) && err instanceof Error && process.env.OPENLFR_DEBUG) console.error(err.stack);
+    process.exitCode = isOpenLfrError(err) && err.status < 500 ? 2 : 1;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * One typed configuration, validated once at start. Every value has a documented default; the
+ * environment overrides the defaults, and nothing else reads process.env for settings.
+ */
+import { availableParallelism, homedir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { OpenLfrError } from './errors.ts';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const EngineConfigSchema = z.object({
+  /** Which engine adapter runs: `onnx` (default, most accurate) or `human`. */
+  name: z.enum(['onnx', 'human']).default('onnx'),
+  /** Worker threads in the shared engine pool; one per core by default. */
+  workers: int(1, 64).default(Math.max(1, availableParallelism())),
+  /** Folder holding the ONNX model files (see models.lock.json). */
+  onnxModelsDir: z.string().default(join(PROJECT_ROOT, 'node_modules', '.openlfr-models', 'faceplugin-0.0.1')),
+  /** File names inside onnxModelsDir; a force can point these at models it has licensed. */
+  onnxDetector: z.string().default('fr_detect.onnx'),
+  onnxLandmarks: z.string().default('fr_landmark.onnx'),
+  onnxEmbedder: z.string().default('fr_feature.onnx'),
+  /** Minimum detector score for a face to be reported. */
+  minDetectorScore: z.coerce.number().min(0).max(1).default(0.7),
+  /** Largest decoded image accepted, in pixels (decompression-bomb guard). */
+  maxImagePixels: int(1, 400_000_000).default(50_000_000),
+  /** Largest image file accepted, in bytes. */
+  maxImageBytes: int(1, 1_000_000_000).default(50 * 1024 * 1024),
+});
+export type EngineConfig = z.infer<typeof EngineConfigSchema>;
+
+export const ConfigSchema = z.object({
+  /** The one data directory: database, encrypted blobs, demo keys. Nothing is written elsewhere. */
+  home: z.string().default(join(homedir(), '.openlfr')),
+  /** Where the shared test and evaluation datasets live. */
+  datasets: z.string().default(resolve(PROJECT_ROOT, '..', 'shared', 'datasets')),
+  engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Environment variables read, and where each one goes. */
+const ENV_MAP: Record<string, string[]> = {
+  OPENLFR_HOME: ['home'],
+  OPENLFR_DATASETS: ['datasets'],
+  OPENLFR_ENGINE: ['engine', 'name'],
+  OPENLFR_ENGINE_WORKERS: ['engine', 'workers'],
+  OPENLFR_ONNX_MODELS_DIR: ['engine', 'onnxModelsDir'],
+  OPENLFR_ONNX_DETECTOR: ['engine', 'onnxDetector'],
+  OPENLFR_ONNX_LANDMARKS: ['engine', 'onnxLandmarks'],
+  OPENLFR_ONNX_EMBEDDER: ['engine', 'onnxEmbedder'],
+  OPENLFR_MAX_IMAGE_PIXELS: ['engine', 'maxImagePixels'],
+};
+
+type Tree = { [k: string]: unknown };
+
+function setPath(target: Tree, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    node[key] ??= {};
+    node = node[key] as Tree;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function deepMerge(a: Tree, b: Tree): Tree {
+  const out: Tree = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? deepMerge(out[k] as Tree, v as Tree) : v;
+  }
+  return out;
+}
+
+/** Build and validate the configuration from the environment plus explicit overrides. Throws CONFIG_INVALID. */
+export function loadConfig(overrides: Tree = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const fromEnv: Tree = {};
+  for (const [name, path] of Object.entries(ENV_MAP)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(fromEnv, path, v);
+  }
+  const parsed = ConfigSchema.safeParse(deepMerge(fromEnv, overrides));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new OpenLfrError('CONFIG_INVALID', `Invalid configuration: ${issues.join('; ')}`, { issues });
+  }
+  return parsed.data;
+}

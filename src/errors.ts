@@ -1,0 +1,70 @@
+/**
+ * The one error catalogue. Every error OpenLFR raises on purpose has a stable code from this list,
+ * an HTTP status for the API, and a message written for the person who has to act on it.
+ * Codes never change meaning once released; add new ones at the end of their group.
+ */
+export const ERRORS = {
+  // configuration
+  CONFIG_INVALID: { status: 500, summary: 'The configuration is invalid' },
+  // image and video input
+  IMAGE_EMPTY: { status: 400, summary: 'The image file is empty' },
+  IMAGE_UNREADABLE: { status: 400, summary: 'The file is not a readable image (corrupt, truncated or not an image format)' },
+  IMAGE_TOO_LARGE: { status: 413, summary: 'The image has more pixels than the configured limit' },
+  IMAGE_TOO_SMALL: { status: 422, summary: 'The image is too small to contain a usable face' },
+  IMAGE_NO_FACE: { status: 422, summary: 'No face was found in the image' },
+  IMAGE_MANY_FACES: { status: 422, summary: 'More than one face was found where exactly one is needed' },
+  VIDEO_UNREADABLE: { status: 400, summary: 'The video could not be decoded' },
+  // engine
+  ENGINE_MODEL_MISSING: { status: 500, summary: 'A model file is missing or does not match its pinned hash' },
+  ENGINE_UNKNOWN: { status: 400, summary: 'No engine with that name is available' },
+  ENGINE_WORKER_FAILED: { status: 500, summary: 'An engine worker failed' },
+  ENGINE_CLOSED: { status: 503, summary: 'The engine has been closed' },
+  ENGINE_FACE_FOREIGN: { status: 400, summary: 'The face was detected by a different engine' },
+  // generic request handling
+  BAD_REQUEST: { status: 400, summary: 'The request is malformed' },
+  NOT_FOUND: { status: 404, summary: 'Not found' },
+  UNAUTHENTICATED: { status: 401, summary: 'Not logged in' },
+  FORBIDDEN: { status: 403, summary: 'Your role does not allow this' },
+  CONFLICT: { status: 409, summary: 'The request conflicts with the current state' },
+  RULE_VIOLATION: { status: 422, summary: 'A safeguard rule refuses this' },
+  INTERNAL: { status: 500, summary: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class OpenLfrError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message ?? ERRORS[code].summary, options);
+    this.name = 'OpenLfrError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+export function isOpenLfrError(e: unknown): e is OpenLfrError {
+  return e instanceof OpenLfrError;
+}
+
+/** Rebuild an error that crossed a worker_threads boundary (structured clone drops the class). */
+export function reviveError(raw: unknown): Error {
+  if (raw && typeof raw === 'object' && 'code' in raw && typeof (raw as { code: unknown }).code === 'string') {
+    const r = raw as { code: string; message?: string; details?: Record<string, unknown> };
+    if (r.code in ERRORS) return new OpenLfrError(r.code as ErrorCode, r.message, r.details);
+  }
+  if (raw instanceof Error) return raw;
+  return new OpenLfrError('INTERNAL', String(raw));
+}
+
+export function serialiseError(e: unknown): { code: string; message: string; details?: Record<string, unknown> } {
+  if (isOpenLfrError(e)) return e.toJSON();
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
