@@ -23,6 +23,8 @@ export const EngineConfigSchema = z.object({
   onnxDetector: z.string().default('fr_detect.onnx'),
   onnxLandmarks: z.string().default('fr_landmark.onnx'),
   onnxEmbedder: z.string().default('fr_feature.onnx'),
+  /** Average each embedding with that of the mirrored chip (test-time augmentation; doubles embed cost). */
+  onnxFlip: z.preprocess((v) => (typeof v === 'string' ? v === '1' || v === 'true' : v), z.boolean()).default(false),
   /** Minimum detector score for a face to be reported. */
   minDetectorScore: z.coerce.number().min(0).max(1).default(0.7),
   /** Largest decoded image accepted, in pixels (decompression-bomb guard). */
@@ -51,6 +53,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_ONNX_DETECTOR: ['engine', 'onnxDetector'],
   OPENLFR_ONNX_LANDMARKS: ['engine', 'onnxLandmarks'],
   OPENLFR_ONNX_EMBEDDER: ['engine', 'onnxEmbedder'],
+  OPENLFR_ONNX_FLIP: ['engine', 'onnxFlip'],
   OPENLFR_MAX_IMAGE_PIXELS: ['engine', 'maxImagePixels'],
 };
 

@@ -1,0 +1,245 @@
+/**
+ * The few image operations the engines need, written by hand because they run on raw in-memory
+ * frames inside worker threads (no encode/decode round trip): letterboxed resize into a model's
+ * input tensor, crop-and-resize to grey, similarity alignment (least squares, Umeyama) with
+ * bilinear warping, and the quality statistics.
+ */
+import type { Point, RgbImage } from './port.ts';
+
+/** Where a letterboxed view sits inside a model input: input = source * scale + offset. */
+export interface Letterbox {
+  scale: number;
+  offsetX: number;
+  offsetY: number;
+}
+
+/**
+ * Resize `src` (keeping its aspect ratio) into a `dstW` x `dstH` CHW float tensor, normalised as
+ * (v - mean) / std, padding the rest with the value that normalises to 0. Uses an area average when
+ * shrinking by more than 2x (so small faces survive) and bilinear sampling otherwise.
+ */
+export function letterboxToTensor(src: RgbImage, dstW: number, dstH: number, mean: number, std: number, out?: Float32Array): { tensor: Float32Array; box: Letterbox } {
+  const scale = Math.min(dstW / src.width, dstH / src.height);
+  const w = Math.max(1, Math.round(src.width * scale));
+  const h = Math.max(1, Math.round(src.height * scale));
+  const offsetX = Math.floor((dstW - w) / 2);
+  const offsetY = Math.floor((dstH - h) / 2);
+  const plane = dstW * dstH;
+  const tensor = out ?? new Float32Array(3 * plane);
+  tensor.fill(0);
+  const inv = 1 / std;
+  const sd = src.data;
+  const sw = src.width;
+  const sx = src.width / w;
+  const sy = src.height / h;
+  if (sx > 2 || sy > 2) {
+    // area average over the source rectangle of each output pixel
+    for (let y = 0; y < h; y++) {
+      const y0 = Math.floor(y * sy);
+      const y1 = Math.max(y0 + 1, Math.min(src.height, Math.floor((y + 1) * sy)));
+      for (let x = 0; x < w; x++) {
+        const x0 = Math.floor(x * sx);
+        const x1 = Math.max(x0 + 1, Math.min(src.width, Math.floor((x + 1) * sx)));
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (let yy = y0; yy < y1; yy++) {
+          let p = (yy * sw + x0) * 3;
+          for (let xx = x0; xx < x1; xx++, p += 3) {
+            r += sd[p]!;
+            g += sd[p + 1]!;
+            b += sd[p + 2]!;
+          }
+        }
+        const n = (y1 - y0) * (x1 - x0);
+        const o = (y + offsetY) * dstW + x + offsetX;
+        tensor[o] = (r / n - mean) * inv;
+        tensor[o + plane] = (g / n - mean) * inv;
+        tensor[o + 2 * plane] = (b / n - mean) * inv;
+      }
+    }
+  } else {
+    for (let y = 0; y < h; y++) {
+      const fy = Math.min(src.height - 1, Math.max(0, (y + 0.5) * sy - 0.5));
+      const y0 = Math.floor(fy);
+      const y1 = Math.min(src.height - 1, y0 + 1);
+      const wy = fy - y0;
+      for (let x = 0; x < w; x++) {
+        const fx = Math.min(src.width - 1, Math.max(0, (x + 0.5) * sx - 0.5));
+        const x0 = Math.floor(fx);
+        const x1 = Math.min(src.width - 1, x0 + 1);
+        const wx = fx - x0;
+        const p00 = (y0 * sw + x0) * 3;
+        const p01 = (y0 * sw + x1) * 3;
+        const p10 = (y1 * sw + x0) * 3;
+        const p11 = (y1 * sw + x1) * 3;
+        const o = (y + offsetY) * dstW + x + offsetX;
+        for (let c = 0; c < 3; c++) {
+          const top = sd[p00 + c]! + (sd[p01 + c]! - sd[p00 + c]!) * wx;
+          const bot = sd[p10 + c]! + (sd[p11 + c]! - sd[p10 + c]!) * wx;
+          tensor[o + c * plane] = (top + (bot - top) * wy - mean) * inv;
+        }
+      }
+    }
+  }
+  return { tensor, box: { scale, offsetX, offsetY } };
+}
+
+/** Crop the rectangle (clamped to the image) and resize it to size x size grey values in [0,1) (v/256). */
+export function cropGreyTensor(src: RgbImage, x: number, y: number, w: number, h: number, size: number): Float32Array {
+  const out = new Float32Array(size * size);
+  const sd = src.data;
+  const sw = src.width;
+  for (let j = 0; j < size; j++) {
+    const fy = Math.min(src.height - 1, Math.max(0, y + ((j + 0.5) * h) / size - 0.5));
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(src.height - 1, y0 + 1);
+    const wy = fy - y0;
+    for (let i = 0; i < size; i++) {
+      const fx = Math.min(src.width - 1, Math.max(0, x + ((i + 0.5) * w) / size - 0.5));
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(src.width - 1, x0 + 1);
+      const wx = fx - x0;
+      let v = 0;
+      for (const [px, py, wgt] of [
+        [x0, y0, (1 - wx) * (1 - wy)],
+        [x1, y0, wx * (1 - wy)],
+        [x0, y1, (1 - wx) * wy],
+        [x1, y1, wx * wy],
+      ] as const) {
+        const p = (py * sw + px) * 3;
+        v += wgt * (0.299 * sd[p]! + 0.587 * sd[p + 1]! + 0.114 * sd[p + 2]!);
+      }
+      out[j * size + i] = v / 256;
+    }
+  }
+  return out;
+}
+
+/** 2x3 affine matrix [a, b, tx, c, d, ty]: dst = [a b; c d] * src + t. */
+export type Affine = [number, number, number, number, number, number];
+
+/**
+ * Least-squares similarity transform (rotation, uniform scale, translation) mapping `src` points onto
+ * `dst` points (Umeyama 1991, 2-D closed form).
+ */
+export function similarityTransform(src: readonly Point[], dst: readonly Point[]): Affine {
+  const n = src.length;
+  let msx = 0;
+  let msy = 0;
+  let mdx = 0;
+  let mdy = 0;
+  for (let i = 0; i < n; i++) {
+    msx += src[i]![0];
+    msy += src[i]![1];
+    mdx += dst[i]![0];
+    mdy += dst[i]![1];
+  }
+  msx /= n;
+  msy /= n;
+  mdx /= n;
+  mdy /= n;
+  let sxx = 0; // sum of (dst . src) terms for the rotation
+  let sxy = 0;
+  let varS = 0;
+  for (let i = 0; i < n; i++) {
+    const ax = src[i]![0] - msx;
+    const ay = src[i]![1] - msy;
+    const bx = dst[i]![0] - mdx;
+    const by = dst[i]![1] - mdy;
+    sxx += ax * bx + ay * by;
+    sxy += ax * by - ay * bx;
+    varS += ax * ax + ay * ay;
+  }
+  const a = sxx / varS; // s*cos
+  const b = sxy / varS; // s*sin
+  return [a, -b, mdx - (a * msx - b * msy), b, a, mdy - (b * msx + a * msy)];
+}
+
+/** Warp `src` into a w x h RGB image through the inverse of `m` (dst = m * src), bilinear, black outside. */
+export function warpAffine(src: RgbImage, m: Affine, w: number, h: number): RgbImage {
+  const [a, b, tx, c, d, ty] = m;
+  const det = a * d - b * c;
+  const ia = d / det;
+  const ib = -b / det;
+  const ic = -c / det;
+  const id = a / det;
+  const out = new Uint8Array(w * h * 3);
+  const sd = src.data;
+  const sw = src.width;
+  const sh = src.height;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const dx = x - tx;
+      const dy = y - ty;
+      const fx = ia * dx + ib * dy;
+      const fy = ic * dx + id * dy;
+      const x0 = Math.floor(fx);
+      const y0 = Math.floor(fy);
+      const o = (y * w + x) * 3;
+      if (x0 < -1 || y0 < -1 || x0 >= sw || y0 >= sh) continue;
+      const wx = fx - x0;
+      const wy = fy - y0;
+      for (let ch = 0; ch < 3; ch++) {
+        const v00 = x0 >= 0 && y0 >= 0 ? sd[(y0 * sw + x0) * 3 + ch]! : 0;
+        const v01 = x0 + 1 < sw && y0 >= 0 ? sd[(y0 * sw + x0 + 1) * 3 + ch]! : 0;
+        const v10 = x0 >= 0 && y0 + 1 < sh ? sd[((y0 + 1) * sw + x0) * 3 + ch]! : 0;
+        const v11 = x0 + 1 < sw && y0 + 1 < sh ? sd[((y0 + 1) * sw + x0 + 1) * 3 + ch]! : 0;
+        const top = v00 + (v01 - v00) * wx;
+        const bot = v10 + (v11 - v10) * wx;
+        out[o + ch] = Math.round(top + (bot - top) * wy);
+      }
+    }
+  }
+  return { width: w, height: h, data: out };
+}
+
+/** Mirror an image left-right (test-time augmentation). */
+export function flipHorizontal(src: RgbImage): RgbImage {
+  const out = new Uint8Array(src.data.length);
+  const w = src.width;
+  for (let y = 0; y < src.height; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (y * w + x) * 3;
+      const d = (y * w + (w - 1 - x)) * 3;
+      out[d] = src.data[s]!;
+      out[d + 1] = src.data[s + 1]!;
+      out[d + 2] = src.data[s + 2]!;
+    }
+  }
+  return { width: w, height: src.height, data: out };
+}
+
+/** Mean grey level and variance of the 4-neighbour Laplacian (a standard sharpness measure). */
+export function greyStats(img: RgbImage): { brightness: number; sharpness: number } {
+  const { width: w, height: h, data } = img;
+  const g = new Float32Array(w * h);
+  let sum = 0;
+  for (let i = 0, p = 0; i < w * h; i++, p += 3) {
+    const v = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
+    g[i] = v;
+    sum += v;
+  }
+  let n = 0;
+  let s1 = 0;
+  let s2 = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      const lap = g[i - 1]! + g[i + 1]! + g[i - w]! + g[i + w]! - 4 * g[i]!;
+      s1 += lap;
+      s2 += lap * lap;
+      n++;
+    }
+  }
+  const mean = n ? s1 / n : 0;
+  return { brightness: sum / (w * h), sharpness: n ? s2 / n - mean * mean : 0 };
+}
+
+export function l2normalise(v: Float32Array): Float32Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let i = 0; i < v.length; i++) v[i] = v[i]! * inv;
+  return v;
+}

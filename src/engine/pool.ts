@@ -1,0 +1,170 @@
+/**
+ * A pool of worker threads, one engine instance each, shared by every caller (cameras, enrolment,
+ * evaluation, search). The pool itself implements FaceEngine, so callers never know whether they talk
+ * to one thread or many. A worker that dies is replaced and only its own request fails.
+ */
+import { Worker } from 'node:worker_threads';
+import type { EngineConfig } from '../config.ts';
+import { OpenLfrError, reviveError } from '../errors.ts';
+import type { AnalysedFace, DetectOptions, EngineInfo, Face, FaceEngine, RgbImage } from './port.ts';
+import type { WorkerJob, WorkerResponse } from './worker.ts';
+import { checkImage } from './common.ts';
+
+const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+const MAX_RESTARTS = 10;
+
+interface Task {
+  request: WorkerJob;
+  transfer: ArrayBuffer[];
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  task: (Task & { id: number }) | null;
+}
+
+export class EnginePool implements FaceEngine {
+  id = '';
+  info: EngineInfo = { name: '', dims: 0, models: [], provenance: '' };
+  private readonly slots: Slot[] = [];
+  /** Every live worker, ready or still loading, so close() can end them all. */
+  private readonly workers = new Set<Worker>();
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private restarts = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly config: EngineConfig,
+    readonly size: number,
+  ) {}
+
+  /** Start `size` workers (default: config.engine.workers) and wait until every one has loaded its models. */
+  static async start(config: EngineConfig, size = config.workers): Promise<EnginePool> {
+    const pool = new EnginePool(config, size);
+    try {
+      await Promise.all(Array.from({ length: size }, () => pool.spawn()));
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** Requests waiting or running: callers use it for back-pressure (drop frames rather than queue them). */
+  get pending(): number {
+    return this.queue.length + this.slots.filter((s) => s.task).length;
+  }
+
+  detect(image: RgbImage, options?: DetectOptions): Promise<Face[]> {
+    return this.submitImage('detect', image, options) as Promise<Face[]>;
+  }
+
+  analyse(image: RgbImage, options?: DetectOptions): Promise<AnalysedFace[]> {
+    return this.submitImage('analyse', image, options) as Promise<AnalysedFace[]>;
+  }
+
+  embed(face: Face): Promise<Float32Array> {
+    if (face.engineId !== this.id)
+      return Promise.reject(new OpenLfrError('ENGINE_FACE_FOREIGN', `face was detected by ${face.engineId}, not ${this.id}`));
+    const chip = { width: face.chip.width, height: face.chip.height, data: Uint8Array.from(face.chip.data) };
+    return this.submit({ op: 'embed', face: { ...face, chip } }, [chip.data.buffer as ArrayBuffer]) as Promise<Float32Array>;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.reject(new OpenLfrError('ENGINE_CLOSED'));
+    for (const s of this.slots.splice(0)) s.task?.reject(new OpenLfrError('ENGINE_CLOSED'));
+    await Promise.all([...this.workers].map((w) => w.terminate()));
+    this.workers.clear();
+  }
+
+  private submitImage(op: 'detect' | 'analyse', image: RgbImage, options?: DetectOptions): Promise<unknown> {
+    try {
+      checkImage(image);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // Copy into a buffer we own and move it to the worker: the caller may reuse its frame buffer.
+    const data = Uint8Array.from(image.data);
+    return this.submit({ op, image: { width: image.width, height: image.height, data }, ...(options ? { options } : {}) }, [
+      data.buffer as ArrayBuffer,
+    ]);
+  }
+
+  private submit(request: WorkerJob, transfer: ArrayBuffer[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new OpenLfrError('ENGINE_CLOSED'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, transfer, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.task || this.queue.length === 0) continue;
+      const task = this.queue.shift()!;
+      const id = this.nextId++;
+      slot.task = { ...task, id };
+      slot.worker.postMessage({ ...task.request, id }, task.transfer);
+    }
+  }
+
+  private spawn(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(WORKER_URL, { workerData: { config: this.config }, execArgv: [] });
+      this.workers.add(worker);
+      const slot: Slot = { worker, task: null };
+      let ready = false;
+      worker.on('message', (msg: WorkerResponse | { ready: boolean; id?: string; info?: EngineInfo; error?: unknown }) => {
+        if ('ready' in msg) {
+          if (!msg.ready) return reject(reviveError(msg.error));
+          if (this.closed) {
+            void worker.terminate();
+            return reject(new OpenLfrError('ENGINE_CLOSED'));
+          }
+          if (this.id && msg.id !== this.id) return reject(new OpenLfrError('ENGINE_WORKER_FAILED', `worker engine id ${msg.id} != ${this.id}`));
+          this.id = msg.id!;
+          this.info = msg.info!;
+          ready = true;
+          this.slots.push(slot);
+          resolve();
+          this.pump();
+          return;
+        }
+        const task = slot.task;
+        if (!task || task.id !== msg.id) return;
+        slot.task = null;
+        if (msg.ok) task.resolve(msg.result);
+        else task.reject(reviveError(msg.error));
+        this.pump();
+      });
+      const fail = (err: Error) => {
+        const i = this.slots.indexOf(slot);
+        if (i >= 0) this.slots.splice(i, 1);
+        if (!ready) return reject(err instanceof OpenLfrError ? err : new OpenLfrError('ENGINE_WORKER_FAILED', err.message));
+        slot.task?.reject(new OpenLfrError('ENGINE_WORKER_FAILED', `engine worker died: ${err.message}`));
+        slot.task = null;
+        if (this.closed) return;
+        if (++this.restarts > MAX_RESTARTS) {
+          for (const t of this.queue.splice(0)) t.reject(new OpenLfrError('ENGINE_WORKER_FAILED', 'engine workers keep failing; pool stopped'));
+          return;
+        }
+        this.spawn().catch(() => undefined);
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        this.workers.delete(worker);
+        if (!this.closed) fail(new Error(`exit code ${code}`));
+      });
+    });
+  }
+
+  /** Test hook: terminate one worker as if it had crashed. */
+  async crashOneWorkerForTest(): Promise<void> {
+    await this.slots[0]?.worker.terminate();
+  }
+}

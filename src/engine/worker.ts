@@ -1,0 +1,51 @@
+/**
+ * One engine worker thread: holds its own engine instance (no shared module state) and answers
+ * requests from the pool. Errors go back as serialised OpenLfrErrors; the thread never dies on bad input.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { EngineConfig } from '../config.ts';
+import { serialiseError } from '../errors.ts';
+import { createLocalEngine } from './adapters.ts';
+import type { Face, FaceEngine, RgbImage, DetectOptions } from './port.ts';
+
+export type WorkerJob = { op: 'detect' | 'analyse'; image: RgbImage; options?: DetectOptions } | { op: 'embed'; face: Face };
+export type WorkerRequest = WorkerJob & { id: number };
+
+export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ReturnType<typeof serialiseError> };
+
+const port = parentPort!;
+const { config } = workerData as { config: EngineConfig };
+
+let engine: FaceEngine;
+try {
+  engine = await createLocalEngine(config);
+  port.postMessage({ ready: true, id: engine.id, info: engine.info });
+} catch (err) {
+  port.postMessage({ ready: false, error: serialiseError(err) });
+  process.exit(1);
+}
+
+/** Collect the ArrayBuffers of face chips and embeddings so they are moved, not copied. */
+function transferables(result: unknown): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  const visit = (v: unknown) => {
+    if (v instanceof Float32Array || v instanceof Uint8Array) {
+      if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !out.includes(v.buffer)) out.push(v.buffer);
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === 'object') Object.values(v).forEach(visit);
+  };
+  visit(result);
+  return out;
+}
+
+port.on('message', async (msg: WorkerRequest) => {
+  try {
+    let result: unknown;
+    if (msg.op === 'detect') result = await engine.detect(msg.image, msg.options);
+    else if (msg.op === 'analyse') result = await engine.analyse(msg.image, msg.options);
+    else if (msg.op === 'embed') result = await engine.embed(msg.face);
+    port.postMessage({ id: msg.id, ok: true, result } satisfies WorkerResponse, transferables(result));
+  } catch (err) {
+    port.postMessage({ id: msg.id, ok: false, error: serialiseError(err) } satisfies WorkerResponse);
+  }
+});
