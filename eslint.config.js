@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'report/', 'artifacts/', 'console/dist/'] },
+  { ignores: ['node_modules/', '.scratch/', 'dist/', 'report/', 'artifacts/', 'console/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -25,6 +25,9 @@ export const EngineConfigSchema = z.object({
   onnxEmbedder: z.string().default('fr_feature.onnx'),
   /** Average each embedding with that of the mirrored chip (test-time augmentation; doubles embed cost). */
   onnxFlip: z.preprocess((v) => (typeof v === 'string' ? v === '1' || v === 'true' : v), z.boolean()).default(false),
+  /** Detection pyramid: 1 = whole frame at the detector's 320x240 only; 2 or 3 = also 2x2 / 3x3 overlapping
+   *  windows (finds smaller faces in large frames); auto = the largest grid that does not upscale. */
+  detectorGrid: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(4)]).default('auto'),
   /** Minimum detector score for a face to be reported. */
   minDetectorScore: z.coerce.number().min(0).max(1).default(0.7),
   /** Largest decoded image accepted, in pixels (decompression-bomb guard). */
@@ -54,6 +57,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_ONNX_LANDMARKS: ['engine', 'onnxLandmarks'],
   OPENLFR_ONNX_EMBEDDER: ['engine', 'onnxEmbedder'],
   OPENLFR_ONNX_FLIP: ['engine', 'onnxFlip'],
+  OPENLFR_DETECTOR_GRID: ['engine', 'detectorGrid'],
   OPENLFR_MAX_IMAGE_PIXELS: ['engine', 'maxImagePixels'],
 };
 

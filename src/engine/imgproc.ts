@@ -6,34 +6,14 @@
  */
 import type { Point, RgbImage } from './port.ts';
 
-/** Where a letterboxed view sits inside a model input: input = source * scale + offset. */
-export interface Letterbox {
-  scale: number;
-  offsetX: number;
-  offsetY: number;
-}
-
-/**
- * Resize `src` (keeping its aspect ratio) into a `dstW` x `dstH` CHW float tensor, normalised as
- * (v - mean) / std, padding the rest with the value that normalises to 0. Uses an area average when
- * shrinking by more than 2x (so small faces survive) and bilinear sampling otherwise.
- */
-export function letterboxToTensor(src: RgbImage, dstW: number, dstH: number, mean: number, std: number, out?: Float32Array): { tensor: Float32Array; box: Letterbox } {
-  const scale = Math.min(dstW / src.width, dstH / src.height);
-  const w = Math.max(1, Math.round(src.width * scale));
-  const h = Math.max(1, Math.round(src.height * scale));
-  const offsetX = Math.floor((dstW - w) / 2);
-  const offsetY = Math.floor((dstH - h) / 2);
-  const plane = dstW * dstH;
-  const tensor = out ?? new Float32Array(3 * plane);
-  tensor.fill(0);
-  const inv = 1 / std;
+/** Resize `src` to exactly w x h: area average when shrinking by more than 2x, bilinear otherwise. */
+export function resizeRgb(src: RgbImage, w: number, h: number): RgbImage {
+  const out = new Uint8Array(w * h * 3);
   const sd = src.data;
   const sw = src.width;
   const sx = src.width / w;
   const sy = src.height / h;
   if (sx > 2 || sy > 2) {
-    // area average over the source rectangle of each output pixel
     for (let y = 0; y < h; y++) {
       const y0 = Math.floor(y * sy);
       const y1 = Math.max(y0 + 1, Math.min(src.height, Math.floor((y + 1) * sy)));
@@ -52,10 +32,10 @@ export function letterboxToTensor(src: RgbImage, dstW: number, dstH: number, mea
           }
         }
         const n = (y1 - y0) * (x1 - x0);
-        const o = (y + offsetY) * dstW + x + offsetX;
-        tensor[o] = (r / n - mean) * inv;
-        tensor[o + plane] = (g / n - mean) * inv;
-        tensor[o + 2 * plane] = (b / n - mean) * inv;
+        const o = (y * w + x) * 3;
+        out[o] = r / n;
+        out[o + 1] = g / n;
+        out[o + 2] = b / n;
       }
     }
   } else {
@@ -73,16 +53,41 @@ export function letterboxToTensor(src: RgbImage, dstW: number, dstH: number, mea
         const p01 = (y0 * sw + x1) * 3;
         const p10 = (y1 * sw + x0) * 3;
         const p11 = (y1 * sw + x1) * 3;
-        const o = (y + offsetY) * dstW + x + offsetX;
+        const o = (y * w + x) * 3;
         for (let c = 0; c < 3; c++) {
           const top = sd[p00 + c]! + (sd[p01 + c]! - sd[p00 + c]!) * wx;
           const bot = sd[p10 + c]! + (sd[p11 + c]! - sd[p10 + c]!) * wx;
-          tensor[o + c * plane] = (top + (bot - top) * wy - mean) * inv;
+          out[o + c] = top + (bot - top) * wy + 0.5;
         }
       }
     }
   }
-  return { tensor, box: { scale, offsetX, offsetY } };
+  return { width: w, height: h, data: out };
+}
+
+/**
+ * Copy the W x H window at (x0, y0) of `src` into a CHW float tensor normalised as (v - mean) / std;
+ * pixels outside `src` become 0 (the normalised mean).
+ */
+export function windowToTensor(src: RgbImage, x0: number, y0: number, W: number, H: number, mean: number, std: number): Float32Array {
+  const plane = W * H;
+  const t = new Float32Array(3 * plane);
+  const inv = 1 / std;
+  const sd = src.data;
+  for (let y = 0; y < H; y++) {
+    const sy = y + y0;
+    if (sy < 0 || sy >= src.height) continue;
+    for (let x = 0; x < W; x++) {
+      const sx = x + x0;
+      if (sx < 0 || sx >= src.width) continue;
+      const p = (sy * src.width + sx) * 3;
+      const o = y * W + x;
+      t[o] = (sd[p]! - mean) * inv;
+      t[o + plane] = (sd[p + 1]! - mean) * inv;
+      t[o + 2 * plane] = (sd[p + 2]! - mean) * inv;
+    }
+  }
+  return t;
 }
 
 /** Crop the rectangle (clamped to the image) and resize it to size x size grey values in [0,1) (v/256). */

@@ -44,6 +44,10 @@ export class EnginePool implements FaceEngine {
   /** Start `size` workers (default: config.engine.workers) and wait until every one has loaded its models. */
   static async start(config: EngineConfig, size = config.workers): Promise<EnginePool> {
     const pool = new EnginePool(config, size);
+    // A native addon that is not context-aware cannot be loaded again in a new thread once every
+    // thread that loaded it has ended ("Module did not self-register"). Holding it in the main thread
+    // keeps the library resident, so replacement workers and later pools can load it.
+    if (config.name === 'onnx') await import('onnxruntime-node');
     try {
       await Promise.all(Array.from({ length: size }, () => pool.spawn()));
     } catch (err) {

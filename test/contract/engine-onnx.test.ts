@@ -13,6 +13,43 @@ const config = loadConfig().engine;
 runEngineContract('onnx (in-process)', () => OnnxEngine.create(config), { minBbtRank1: 0.9 });
 runEngineContract('onnx (worker pool, 2 workers)', () => EnginePool.start({ ...config, name: 'onnx' }, 2), { minBbtRank1: 0.9 });
 
+/** Faces counted by eye in each photo (every clearly visible face, including small background ones). */
+const BY_EYE: Array<[string, number]> = [
+  ['group-photos/solvay1927.jpg', 29],
+  ['group-photos/stock-group-1.jpg', 15],
+  ['group-photos/group-1.jpg', 16],
+  ['group-photos/group-5.jpg', 7],
+  ['group-photos/group-4.jpg', 5],
+  ['group-photos/group-7.jpg', 4],
+  ['group-photos/stock-group-2.jpg', 4],
+  ['bbt/group_photos/bbt3.jpg', 5],
+  ['hamilton/two_people.jpg', 2],
+  ['group-photos/couple.jpg', 2],
+];
+
+test('onnx: detection in group photos matches faces counted by eye (small faces through the pyramid)', async () => {
+  const engine = await OnnxEngine.create(config);
+  const single = await OnnxEngine.create({ ...config, detectorGrid: 1 });
+  try {
+    let found = 0;
+    let foundSingle = 0;
+    let total = 0;
+    for (const [file, expected] of BY_EYE) {
+      const img = await readImageFile(ds(...file.split('/')));
+      const n = (await engine.detect(img)).length;
+      foundSingle += (await single.detect(img)).length;
+      assert.ok(n <= expected, `${file}: ${n} faces detected but only ${expected} are there (a false detection)`);
+      found += n;
+      total += expected;
+    }
+    assert.equal((await engine.detect(await readImageFile(ds('group-photos', 'solvay1927.jpg')))).length, 29);
+    assert.ok(found / total >= 0.95, `recall ${found}/${total}`);
+    assert.ok(found > foundSingle, `pyramid ${found} vs whole-frame only ${foundSingle}`);
+  } finally {
+    await Promise.all([engine.close(), single.close()]);
+  }
+});
+
 test('pool: a worker that dies fails only its own request and is replaced', async () => {
   const pool = await EnginePool.start(config, 2);
   try {
