@@ -53,6 +53,15 @@ export interface HnswOptions extends UsearchOptions {
   oversample?: number;
 }
 
+/**
+ * usearch 2.25.3's `exactSearch` binding ignores a typed array's byteOffset (a subarray view is read
+ * from the start of its buffer: found by the benchmark, covered by the contract test on views), so
+ * arrays handed to it must start at offset 0.
+ */
+function atOffsetZero(a: Float32Array): Float32Array {
+  return a.byteOffset === 0 ? a : a.slice();
+}
+
 /** Exact scores of candidate rows, in the port's order. */
 function rescore(store: VectorStore, q: Float32Array, qOff: number, rows: readonly number[]): SearchHit[] {
   const scores = new Float64Array(1);
@@ -149,7 +158,8 @@ export class UsearchExactMatcher extends UsearchBase {
     const n = this.size;
     const d = this.dims;
     const fetch = Math.min(n, k + 8);
-    const raw = this.usearch.exactSearch(this.store.data, flat, d, fetch, this.usearch.MetricKind.IP, this.threads);
+    const data = atOffsetZero(this.store.data);
+    const raw = this.usearch.exactSearch(data, atOffsetZero(flat), d, fetch, this.usearch.MetricKind.IP, this.threads);
     const out: SearchHit[][] = [];
     for (let p = 0; p < count; p++) {
       const m = 'get' in raw ? raw.get(p) : raw;
@@ -158,8 +168,8 @@ export class UsearchExactMatcher extends UsearchBase {
       // a tie straddling the cut: widen until the last candidate scores clearly below rank k
       while (got < n && hits.length > k && hits[hits.length - 1]!.score >= hits[k - 1]!.score - 1e-6) {
         got = Math.min(n, got * 4);
-        const q = flat.subarray(p * d, (p + 1) * d);
-        const wider = this.usearch.exactSearch(this.store.data, q, d, got, this.usearch.MetricKind.IP, this.threads);
+        const q = flat.slice(p * d, (p + 1) * d);
+        const wider = this.usearch.exactSearch(data, q, d, got, this.usearch.MetricKind.IP, this.threads);
         hits = rescore(this.store, q, 0, Array.from((wider as { keys: BigUint64Array }).keys, Number));
       }
       out.push(hits);
@@ -234,7 +244,7 @@ export class UsearchHnswMatcher extends UsearchBase {
     const d = this.dims;
     const fetch = Math.min(this.size, k * this.oversample);
     // a flat array of several probes comes back as BatchMatches (the typings only know the one-probe case)
-    const raw = this.index.search(flat, fetch, this.threads) as ReturnType<UsearchModule['exactSearch']>;
+    const raw = this.index.search(atOffsetZero(flat), fetch, this.threads) as ReturnType<UsearchModule['exactSearch']>;
     const out: SearchHit[][] = [];
     for (let p = 0; p < count; p++) {
       const m = 'get' in raw ? raw.get(p) : raw;

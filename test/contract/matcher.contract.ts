@@ -105,6 +105,23 @@ export function matcherContract(name: string, make: MatcherFactory, options: Con
       });
     }
 
+    test('templates and probes given as views into a larger buffer are read at their offset', async () => {
+      const dims = 16;
+      const m = make(dims);
+      const buf = randomUnit(40, dims, 17);
+      const ids = Array.from({ length: 30 }, (_, i) => `v${i}`);
+      await m.add(ids, buf.subarray(10 * dims, 40 * dims)); // rows 10..39 of the buffer
+      for (const r of [12, 25, 39]) {
+        const view = buf.subarray(r * dims, (r + 1) * dims);
+        assert.equal((await m.search(view, 1))[0]!.id, `v${r - 10}`);
+        const [batch] = await m.searchBatch(buf.subarray(r * dims, (r + 1) * dims), 1);
+        assert.equal(batch![0]!.id, `v${r - 10}`);
+      }
+      const two = await m.searchBatch(buf.subarray(20 * dims, 22 * dims), 1);
+      assert.deepEqual(two.map((h) => h[0]!.id), ['v10', 'v11']);
+      await m.close();
+    });
+
     test('ties are ranked by id, also where the tie straddles the cut', async () => {
       const dims = 32;
       const m = make(dims);
