@@ -14,7 +14,7 @@ import { createMatcher } from './factory.ts';
 import { exactTopK } from './exact.ts';
 import type { MatcherImpl } from './port.ts';
 import { VectorStore } from './store.ts';
-import { CHUNK_ROWS, galleryChunk, syntheticId, syntheticProbes, type SyntheticDistribution } from './synthetic.ts';
+import { CHUNK_ROWS, galleryChunk, galleryRowsOf, syntheticId, syntheticProbes, type SyntheticDistribution } from './synthetic.ts';
 
 export interface SearchBenchOptions {
   size: number;
@@ -86,14 +86,8 @@ export async function runSearchBench(o: SearchBenchOptions): Promise<SearchBench
       if (c % 8 === 7 || c === chunks - 1) log(`built ${matcher.size}/${o.size} templates (${(buildMs / 1000).toFixed(1)} s in the index)`);
     }
 
-    // probes: mated ones need their gallery row; regenerate just that chunk
-    const rowOf = (row: number) => {
-      const c = Math.floor(row / CHUNK_ROWS);
-      const chunk = galleryChunk(o.seed, c, o.size, o.dims, o.distribution);
-      const r = row - c * CHUNK_ROWS;
-      return chunk.subarray(r * o.dims, (r + 1) * o.dims);
-    };
-    const { probes, matedRow } = syntheticProbes(o.seed, o.probes, o.dims, o.size, rowOf, o.distribution);
+    // probes: mated ones are noisy copies of gallery rows, regenerated from their chunks
+    const { probes, matedRow } = syntheticProbes(o.seed, o.probes, o.dims, o.size, galleryRowsOf(o.seed, o.size, o.dims, o.distribution), o.distribution);
     const probe = (p: number) => probes.subarray(p * o.dims, (p + 1) * o.dims);
 
     for (let w = 0; w < Math.min(5, o.probes); w++) await matcher.search(probe(w), o.k); // warm-up (JIT, caches)

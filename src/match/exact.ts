@@ -3,9 +3,9 @@
  * contiguous Float32Array), the k best kept in a bounded min-heap. The default matcher: no native
  * code, results exactly as defined by the port.
  *
- * Speed (see `openlfr bench search`): the dot product is unrolled over four accumulators, which lets
- * V8 keep four multiply-adds in flight; batches are scanned in blocks of rows that stay in cache
- * while every probe of the batch is scored against them.
+ * Speed (see `openlfr bench search`): the dot products are unrolled over four rows and two
+ * accumulators (see dotRows); batches are scanned in blocks of rows that stay in cache while every
+ * probe of the batch is scored against them.
  */
 import { checkK, checkProbe, flattenChecked, probeCount, type Matcher, type Probes, type SearchHit, type SearchOptions } from './port.ts';
 import { VectorStore } from './store.ts';
@@ -15,25 +15,64 @@ import { TopK } from './topk.ts';
 const BLOCK_ROWS = 128;
 
 /**
- * scores[i - from] = dot(q at qOff, row i of m) for rows from..to-1. Four independent accumulators over
- * the dimensions; the tail (dims not a multiple of 4) is summed after.
+ * scores[i - from] = dot(q at qOff, row i of m) for rows from..to-1, in double precision.
+ * Four rows at a time, two accumulators per row: each pair of probe values is loaded once for four
+ * rows, and eight independent multiply-adds are in flight. Measured on this machine against one row
+ * with four accumulators (the obvious unrolling): ~30% faster; two rows x four accumulators and three
+ * rows x four sit in between. The leftover rows and odd dimension are handled one at a time.
  */
 export function dotRows(q: Float32Array, qOff: number, m: Float32Array, dims: number, from: number, to: number, scores: Float64Array): void {
-  const d4 = dims & ~3;
-  for (let i = from, o = from * dims, t = 0; i < to; i++, o += dims, t++) {
+  const d2 = dims & ~1;
+  let i = from;
+  let o = from * dims;
+  let t = 0;
+  for (; i + 3 < to; i += 4, o += 4 * dims, t += 4) {
+    const o1 = o + dims;
+    const o2 = o1 + dims;
+    const o3 = o2 + dims;
+    let a0 = 0;
+    let a1 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let e0 = 0;
+    let e1 = 0;
+    let j = 0;
+    for (; j < d2; j += 2) {
+      const x0 = q[qOff + j]!;
+      const x1 = q[qOff + j + 1]!;
+      a0 += x0 * m[o + j]!;
+      a1 += x1 * m[o + j + 1]!;
+      b0 += x0 * m[o1 + j]!;
+      b1 += x1 * m[o1 + j + 1]!;
+      c0 += x0 * m[o2 + j]!;
+      c1 += x1 * m[o2 + j + 1]!;
+      e0 += x0 * m[o3 + j]!;
+      e1 += x1 * m[o3 + j + 1]!;
+    }
+    if (j < dims) {
+      const x = q[qOff + j]!;
+      a0 += x * m[o + j]!;
+      b0 += x * m[o1 + j]!;
+      c0 += x * m[o2 + j]!;
+      e0 += x * m[o3 + j]!;
+    }
+    scores[t] = a0 + a1;
+    scores[t + 1] = b0 + b1;
+    scores[t + 2] = c0 + c1;
+    scores[t + 3] = e0 + e1;
+  }
+  for (; i < to; i++, o += dims, t++) {
     let s0 = 0;
     let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
     let j = 0;
-    for (; j < d4; j += 4) {
+    for (; j < d2; j += 2) {
       s0 += q[qOff + j]! * m[o + j]!;
       s1 += q[qOff + j + 1]! * m[o + j + 1]!;
-      s2 += q[qOff + j + 2]! * m[o + j + 2]!;
-      s3 += q[qOff + j + 3]! * m[o + j + 3]!;
     }
-    for (; j < dims; j++) s0 += q[qOff + j]! * m[o + j]!;
-    scores[t] = s0 + s1 + (s2 + s3);
+    if (j < dims) s0 += q[qOff + j]! * m[o + j]!;
+    scores[t] = s0 + s1;
   }
 }
 

@@ -76,23 +76,29 @@ export const syntheticId = (row: number): string => `t${row}`;
 
 /**
  * Probes for a synthetic gallery: every second one is a mated probe of a random gallery row (returned
- * in `matedRow`, -1 for non-mated). `galleryRow(r)` returns gallery row r.
+ * in `matedRow`, -1 for non-mated). `galleryRows(rows)` returns those gallery rows (one call, so a
+ * caller that regenerates chunks can do each chunk once).
  */
 export function syntheticProbes(
   seed: number,
   count: number,
   dims: number,
   size: number,
-  galleryRow: (row: number) => Float32Array,
+  galleryRows: (rows: readonly number[]) => Float32Array[],
   distribution: SyntheticDistribution = 'face-like',
 ): { probes: Float32Array; matedRow: Int32Array } {
   const rand = prng((seed ^ 0x5eed) >>> 0);
   const probes = new Float32Array(count * dims);
   fillTemplates(probes, dims, rand, distribution);
   const matedRow = new Int32Array(count).fill(-1);
+  const picks: number[] = [];
   for (let p = 0; p < count && size > 0; p += 2) {
-    const row = Math.floor(rand() * size);
-    const g = galleryRow(row);
+    matedRow[p] = Math.floor(rand() * size);
+    picks.push(matedRow[p]!);
+  }
+  const rows = galleryRows(picks);
+  for (let p = 0, i = 0; p < count && size > 0; p += 2, i++) {
+    const g = rows[i]!;
     let sq = 0;
     for (let j = 0; j < dims; j++) {
       const x = probes[p * dims + j]! + g[j]!;
@@ -101,7 +107,20 @@ export function syntheticProbes(
     }
     const inv = 1 / Math.sqrt(sq);
     for (let j = 0; j < dims; j++) probes[p * dims + j] = probes[p * dims + j]! * inv;
-    matedRow[p] = row;
   }
   return { probes, matedRow };
+}
+
+/** Rows of a synthetic gallery, regenerating each chunk needed once. */
+export function galleryRowsOf(seed: number, size: number, dims: number, distribution: SyntheticDistribution = 'face-like'): (rows: readonly number[]) => Float32Array[] {
+  return (rows) => {
+    const chunks = new Map<number, Float32Array>();
+    return rows.map((row) => {
+      const c = Math.floor(row / CHUNK_ROWS);
+      let chunk = chunks.get(c);
+      if (!chunk) chunks.set(c, (chunk = galleryChunk(seed, c, size, dims, distribution)));
+      const r = row - c * CHUNK_ROWS;
+      return chunk.slice(r * dims, (r + 1) * dims);
+    });
+  };
 }
