@@ -37,12 +37,30 @@ export const EngineConfigSchema = z.object({
 });
 export type EngineConfig = z.infer<typeof EngineConfigSchema>;
 
+export const MatchConfigSchema = z.object({
+  /** Matcher for galleries and watchlists: `exact` (TypeScript brute force, the default), `usearch-exact`
+   *  (native multi-threaded brute force, same results) or `usearch-hnsw` (approximate graph index). */
+  impl: z.enum(['exact', 'usearch-exact', 'usearch-hnsw']).default('exact'),
+  /** Threads for the usearch kernels; one per core by default. */
+  threads: int(1, 64).default(Math.max(1, availableParallelism())),
+  /** HNSW graph degree (M). */
+  hnswConnectivity: int(2, 256).default(16),
+  /** HNSW candidate list while building (efConstruction). */
+  hnswExpansionAdd: int(1, 4096).default(128),
+  /** HNSW candidate list while searching (ef). */
+  hnswExpansionSearch: int(1, 4096).default(64),
+  /** Precision of the vectors inside the HNSW graph (results are re-scored from float32). */
+  hnswQuantization: z.enum(['f32', 'f16', 'i8']).default('f16'),
+});
+export type MatchConfig = z.infer<typeof MatchConfigSchema>;
+
 export const ConfigSchema = z.object({
   /** The one data directory: database, encrypted blobs, demo keys. Nothing is written elsewhere. */
   home: z.string().default(join(homedir(), '.openlfr')),
   /** Where the shared test and evaluation datasets live. */
   datasets: z.string().default(resolve(PROJECT_ROOT, '..', 'shared', 'datasets')),
   engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
+  match: MatchConfigSchema.default(MatchConfigSchema.parse({})),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -59,6 +77,12 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_ONNX_FLIP: ['engine', 'onnxFlip'],
   OPENLFR_DETECTOR_GRID: ['engine', 'detectorGrid'],
   OPENLFR_MAX_IMAGE_PIXELS: ['engine', 'maxImagePixels'],
+  OPENLFR_MATCH_IMPL: ['match', 'impl'],
+  OPENLFR_MATCH_THREADS: ['match', 'threads'],
+  OPENLFR_HNSW_CONNECTIVITY: ['match', 'hnswConnectivity'],
+  OPENLFR_HNSW_EXPANSION_ADD: ['match', 'hnswExpansionAdd'],
+  OPENLFR_HNSW_EXPANSION_SEARCH: ['match', 'hnswExpansionSearch'],
+  OPENLFR_HNSW_QUANTIZATION: ['match', 'hnswQuantization'],
 };
 
 type Tree = { [k: string]: unknown };

@@ -20,6 +20,13 @@ export const ERRORS = {
   ENGINE_WORKER_FAILED: { status: 500, summary: 'An engine worker failed' },
   ENGINE_CLOSED: { status: 503, summary: 'The engine has been closed' },
   ENGINE_FACE_FOREIGN: { status: 400, summary: 'The face was detected by a different engine' },
+  // template matching (src/match)
+  MATCH_DIMENSION_MISMATCH: { status: 400, summary: 'A template has a different number of dimensions from the index' },
+  MATCH_VECTOR_INVALID: { status: 400, summary: 'A template is not a finite, non-zero, L2-normalised vector' },
+  MATCH_DUPLICATE_ID: { status: 409, summary: 'A template with that id is already in the index' },
+  MATCH_BAD_ARGUMENT: { status: 400, summary: 'A search or index argument is out of range' },
+  MATCH_CLOSED: { status: 503, summary: 'The matcher has been closed' },
+  MATCH_IMPL_UNAVAILABLE: { status: 500, summary: 'The requested matcher implementation cannot be loaded on this machine' },
   // generic request handling
   BAD_REQUEST: { status: 400, summary: 'The request is malformed' },
   NOT_FOUND: { status: 404, summary: 'Not found' },

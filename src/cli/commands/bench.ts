@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { runEngineBench } from '../../bench/engine-bench.ts';
+import { registerBenchSearch } from './bench-search.ts';
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks: each prints its figures as one JSON object');
@@ -16,4 +17,5 @@ export function registerBench(program: Command): void {
       const result = await runEngineBench(config.engine, config.datasets, { ...(o.workers ? { workers: o.workers } : {}), seconds: o.seconds });
       console.log(JSON.stringify(result, null, 2));
     });
+  registerBenchSearch(bench);
 }

@@ -1,0 +1,268 @@
+/**
+ * Matchers on usearch (npm `usearch`, Apache-2.0, prebuilt native binary inside the package; its
+ * install script is not needed and not run).
+ *
+ *  - UsearchExactMatcher: the same in-memory matrix as the TypeScript exact matcher, scanned by
+ *    usearch's SIMD brute-force kernel on `threads` threads. Exact.
+ *  - UsearchHnswMatcher: an HNSW graph (optionally over f16/i8 copies of the vectors) finds candidates;
+ *    the candidates are re-scored exactly from the float32 matrix, so every returned score is exact and
+ *    only recall is approximate (measured by `openlfr bench search --impl usearch-hnsw`).
+ *
+ * Both re-score their candidates in double precision from the matrix and rank them in the port's
+ * order, so scores and tie order agree with the `exact` matcher.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { OpenLfrError } from '../errors.ts';
+import { dotRows } from './exact.ts';
+import { checkK, checkProbe, compareHits, flattenChecked, probeCount, type Matcher, type MatcherImpl, type Probes, type SearchHit, type SearchOptions } from './port.ts';
+import { VectorStore } from './store.ts';
+
+type UsearchModule = typeof import('usearch');
+
+let loaded: UsearchModule | undefined;
+
+/** Load the native module once (CommonJS build: it locates its prebuilt binary from __dirname). */
+export function loadUsearch(): UsearchModule {
+  if (loaded) return loaded;
+  try {
+    const require = createRequire(import.meta.url);
+    loaded = require('usearch') as UsearchModule;
+    return loaded;
+  } catch (err) {
+    throw new OpenLfrError('MATCH_IMPL_UNAVAILABLE', `usearch could not be loaded: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+  }
+}
+
+export interface UsearchOptions {
+  /** Threads for the native kernels; defaults to the number of cores. */
+  threads?: number;
+  initialCapacity?: number;
+}
+
+export interface HnswOptions extends UsearchOptions {
+  /** Graph degree M (edges per node per layer). */
+  connectivity?: number;
+  /** Candidate list size while building (efConstruction). */
+  expansionAdd?: number;
+  /** Candidate list size while searching (ef); raise it for recall, lower for speed. */
+  expansionSearch?: number;
+  /** Precision of the vectors inside the graph; results are always re-scored from float32. */
+  quantization?: 'f32' | 'f16' | 'i8';
+  /** Candidates fetched per wanted hit before exact re-scoring (at least 1). */
+  oversample?: number;
+}
+
+/**
+ * usearch 2.25.3's `exactSearch` binding ignores a typed array's byteOffset (a subarray view is read
+ * from the start of its buffer: found by the benchmark, covered by the contract test on views), so
+ * arrays handed to it must start at offset 0.
+ */
+function atOffsetZero(a: Float32Array): Float32Array {
+  return a.byteOffset === 0 ? a : a.slice();
+}
+
+/** Exact scores of candidate rows, in the port's order. */
+function rescore(store: VectorStore, q: Float32Array, qOff: number, rows: readonly number[]): SearchHit[] {
+  const scores = new Float64Array(1);
+  const hits: SearchHit[] = [];
+  for (const row of rows) {
+    dotRows(q, qOff, store.data, store.dims, row, row + 1, scores);
+    hits.push({ id: store.idAt(row), score: scores[0]! });
+  }
+  return hits.sort(compareHits);
+}
+
+function finish(hits: SearchHit[], k: number, minScore: number | undefined): SearchHit[] {
+  const cut = hits.slice(0, k);
+  return minScore === undefined ? cut : cut.filter((h) => h.score >= minScore);
+}
+
+/** Shared skeleton of the two usearch matchers: the float32 matrix, validation, closing. */
+abstract class UsearchBase implements Matcher {
+  abstract readonly impl: MatcherImpl;
+  abstract readonly approximate: boolean;
+  protected readonly store: VectorStore;
+  protected readonly usearch: UsearchModule;
+  protected readonly threads: number;
+
+  constructor(dims: number, options: UsearchOptions) {
+    this.usearch = loadUsearch();
+    this.store = new VectorStore(dims, options.initialCapacity);
+    this.threads = options.threads ?? Math.max(1, availableParallelism());
+    if (!Number.isInteger(this.threads) || this.threads < 1) throw new OpenLfrError('MATCH_BAD_ARGUMENT', `threads must be a positive integer, got ${this.threads}`);
+  }
+
+  get dims(): number {
+    return this.store.dims;
+  }
+
+  get size(): number {
+    return this.store.size;
+  }
+
+  has(id: string): boolean {
+    return this.store.has(id);
+  }
+
+  abstract add(ids: readonly string[], vectors: Probes): Promise<void>;
+  abstract remove(ids: readonly string[]): Promise<number>;
+  /** Ranked hits (at least min(k, size) unless the index cannot find them) for probes in `flat`. */
+  protected abstract topK(flat: Float32Array, count: number, k: number): SearchHit[][];
+
+  async search(query: Float32Array, k: number, options?: SearchOptions): Promise<SearchHit[]> {
+    this.store.assertOpen();
+    checkK(k);
+    checkProbe(query, this.dims);
+    if (this.size === 0) return [];
+    return finish(this.topK(query, 1, k)[0]!, k, options?.minScore);
+  }
+
+  async searchBatch(queries: Probes, k: number, options?: SearchOptions): Promise<SearchHit[][]> {
+    this.store.assertOpen();
+    checkK(k);
+    const count = probeCount(queries, this.dims);
+    const flat = flattenChecked(queries, count, this.dims, 'probe');
+    if (this.size === 0) return Array.from({ length: count }, () => []);
+    return this.topK(flat, count, k).map((hits) => finish(hits, k, options?.minScore));
+  }
+
+  async close(): Promise<void> {
+    this.store.close();
+  }
+}
+
+/**
+ * Exact search with usearch's native brute-force kernel. The kernel's float32 ranking decides which
+ * rows are candidates; candidates are re-scored in double. When the score at rank k is tied (within
+ * float32 noise) with the last candidate, more candidates are fetched so ties at the cut are ordered
+ * by id exactly like the TypeScript matcher.
+ */
+export class UsearchExactMatcher extends UsearchBase {
+  readonly impl = 'usearch-exact' as const;
+  readonly approximate = false;
+
+  constructor(dims: number, options: UsearchOptions = {}) {
+    super(dims, options);
+  }
+
+  async add(ids: readonly string[], vectors: Probes): Promise<void> {
+    this.store.add(ids, vectors);
+  }
+
+  async remove(ids: readonly string[]): Promise<number> {
+    return this.store.remove(ids);
+  }
+
+  protected topK(flat: Float32Array, count: number, k: number): SearchHit[][] {
+    const n = this.size;
+    const d = this.dims;
+    const fetch = Math.min(n, k + 8);
+    const data = atOffsetZero(this.store.data);
+    const raw = this.usearch.exactSearch(data, atOffsetZero(flat), d, fetch, this.usearch.MetricKind.IP, this.threads);
+    const out: SearchHit[][] = [];
+    for (let p = 0; p < count; p++) {
+      const m = 'get' in raw ? raw.get(p) : raw;
+      let hits = rescore(this.store, flat, p * d, Array.from(m.keys, Number));
+      let got = fetch;
+      // a tie straddling the cut: widen until the last candidate scores clearly below rank k
+      while (got < n && hits.length > k && hits[hits.length - 1]!.score >= hits[k - 1]!.score - 1e-6) {
+        got = Math.min(n, got * 4);
+        const q = flat.slice(p * d, (p + 1) * d);
+        const wider = this.usearch.exactSearch(data, q, d, got, this.usearch.MetricKind.IP, this.threads);
+        hits = rescore(this.store, q, 0, Array.from((wider as { keys: BigUint64Array }).keys, Number));
+      }
+      out.push(hits);
+    }
+    return out;
+  }
+}
+
+/**
+ * Approximate search with an HNSW graph. Graph keys are stable integers (a template keeps its key when
+ * the matrix moves rows on removal); hits are re-scored exactly from the float32 matrix.
+ */
+export class UsearchHnswMatcher extends UsearchBase {
+  readonly impl = 'usearch-hnsw' as const;
+  readonly approximate = true;
+  private index: InstanceType<UsearchModule['Index']>;
+  private readonly keyOfId = new Map<string, bigint>();
+  private readonly idOfKey = new Map<bigint, string>();
+  private nextKey = 0n;
+  private readonly oversample: number;
+
+  constructor(dims: number, options: HnswOptions = {}) {
+    super(dims, options);
+    this.oversample = Math.max(1, options.oversample ?? 2);
+    this.index = new this.usearch.Index({
+      dimensions: dims,
+      metric: this.usearch.MetricKind.IP,
+      quantization: (options.quantization ?? 'f16') as never,
+      connectivity: options.connectivity ?? 16,
+      expansion_add: options.expansionAdd ?? 128,
+      expansion_search: options.expansionSearch ?? 64,
+      multi: false,
+    });
+  }
+
+  async add(ids: readonly string[], vectors: Probes): Promise<void> {
+    const first = this.store.add(ids, vectors);
+    const keys = new BigUint64Array(ids.length);
+    ids.forEach((id, i) => {
+      const key = this.nextKey++;
+      keys[i] = key;
+      this.keyOfId.set(id, key);
+      this.idOfKey.set(key, id);
+    });
+    const rows = this.store.data.subarray(first * this.dims, (first + ids.length) * this.dims);
+    try {
+      this.index.add(keys, rows, this.threads);
+    } catch (err) {
+      // keep the matrix and the graph consistent: undo the matrix part
+      this.store.remove(ids);
+      for (const id of ids) this.forget(id);
+      throw new OpenLfrError('INTERNAL', 'the HNSW index refused the templates', undefined, { cause: err });
+    }
+  }
+
+  async remove(ids: readonly string[]): Promise<number> {
+    const known = ids.filter((id) => this.keyOfId.has(id));
+    if (known.length > 0) this.index.remove(BigUint64Array.from(known, (id) => this.keyOfId.get(id)!));
+    for (const id of known) this.forget(id);
+    return this.store.remove(known);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.keyOfId.clear();
+    this.idOfKey.clear();
+    // drop the native graph (and its vector copies) now rather than at garbage collection
+    this.index = new this.usearch.Index({ dimensions: this.dims, metric: this.usearch.MetricKind.IP, quantization: 'f32' as never, connectivity: 2, expansion_add: 0, expansion_search: 0, multi: false });
+  }
+
+  protected topK(flat: Float32Array, count: number, k: number): SearchHit[][] {
+    const d = this.dims;
+    const fetch = Math.min(this.size, k * this.oversample);
+    // a flat array of several probes comes back as BatchMatches (the typings only know the one-probe case)
+    const raw = this.index.search(atOffsetZero(flat), fetch, this.threads) as ReturnType<UsearchModule['exactSearch']>;
+    const out: SearchHit[][] = [];
+    for (let p = 0; p < count; p++) {
+      const m = 'get' in raw ? raw.get(p) : raw;
+      const rows: number[] = [];
+      for (const key of m.keys) {
+        const id = this.idOfKey.get(key);
+        const row = id === undefined ? undefined : this.store.rowOf(id);
+        if (row !== undefined) rows.push(row);
+      }
+      out.push(rescore(this.store, flat, p * d, rows));
+    }
+    return out;
+  }
+
+  private forget(id: string): void {
+    const key = this.keyOfId.get(id);
+    if (key === undefined) return;
+    this.keyOfId.delete(id);
+    this.idOfKey.delete(key);
+  }
+}
