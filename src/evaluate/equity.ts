@@ -1,0 +1,209 @@
+/**
+ * Demographic equity of an open-set identification run: FPIR and FNIR per group with 95% confidence
+ * intervals, Fisher's exact tests between groups with Holm correction, a verdict per threshold, and the
+ * equitable threshold. Pure: no I/O.
+ *
+ * The verdict at a threshold, per label column:
+ * - "significant": at least one Holm-adjusted p-value is below alpha (a statistically significant
+ *   differential in FPIR or FNIR between groups).
+ * - "too-small": no significant differential, but the data cannot rule one out: for some group, the upper
+ *   95% Clopper-Pearson limit of its error rate exceeds `ratio` times the pooled rate (pooled rate floored at
+ *   1/n pooled searches), i.e. that group could have an error rate `ratio` times everyone's without the test
+ *   noticing (always so when `ratio` times the pooled rate reaches 1); or fewer than two groups have searches.
+ * - "none": no significant differential, and every group's rate is bounded below `ratio` times the pooled one.
+ *
+ * Tests: with two groups, one Fisher test per metric (group A vs group B); with more, each group against the
+ * rest of the column. The family for the Holm correction is every test of the column at that threshold
+ * (both metrics).
+ */
+import type { SearchOutcome, IdentificationPoint } from './metrics.ts';
+import { identificationAt, operatingPointByFpir, prepareIdentification, minTrialsFor } from './metrics.ts';
+import { clopperPearsonInterval, fisherExact, holmAdjust, wilsonInterval, type Interval } from './stats.ts';
+
+/** A search with its demographic labels (per label column; absent or empty = unknown). */
+export interface LabelledSearch extends SearchOutcome {
+  readonly labels: Readonly<Record<string, string | undefined>>;
+}
+
+export interface EquityOptions {
+  /** Significance level for the corrected tests. */
+  alpha: number;
+  /** Differential (rate ratio) that a group's sample must be able to rule out before "none" is claimed. */
+  ratio: number;
+}
+
+export const DEFAULT_EQUITY: EquityOptions = { alpha: 0.05, ratio: 2 };
+
+export interface RateWithCi {
+  errors: number;
+  n: number;
+  rate: number | null;
+  wilson: Interval | null;
+  clopperPearson: Interval | null;
+}
+
+export interface GroupResult {
+  group: string;
+  /** FPIR among this group's non-mated searches. */
+  fpir: RateWithCi;
+  /** FNIR among this group's mated searches (FTA counted as misses). */
+  fnir: RateWithCi;
+}
+
+export interface GroupTest {
+  metric: 'fpir' | 'fnir';
+  group: string;
+  /** The other group, or "rest" for group-vs-rest tests. */
+  versus: string;
+  p: number;
+  pAdjusted: number;
+}
+
+export type Verdict = 'significant' | 'none' | 'too-small';
+
+export interface ColumnEquity {
+  column: string;
+  threshold: number;
+  groups: GroupResult[];
+  tests: GroupTest[];
+  verdict: Verdict;
+  /** Plain-language reason for the verdict, with the sample sizes behind it. */
+  reason: string;
+  pooled: { fpir: RateWithCi; fnir: RateWithCi };
+}
+
+function rate(errors: number, n: number): RateWithCi {
+  return { errors, n, rate: n > 0 ? errors / n : null, wilson: wilsonInterval(errors, n), clopperPearson: clopperPearsonInterval(errors, n) };
+}
+
+/** Distinct non-empty values of a label column, sorted. */
+export function groupsOf(searches: readonly LabelledSearch[], column: string): string[] {
+  const set = new Set<string>();
+  for (const s of searches) {
+    const v = s.labels[column];
+    if (v !== undefined && v !== '') set.add(v);
+  }
+  return [...set].sort();
+}
+
+function isMiss(s: SearchOutcome, t: number): boolean {
+  return s.fta || !(s.mateScore >= t && s.mateScore > s.nonMateScore);
+}
+
+function isAlarm(s: SearchOutcome, t: number): boolean {
+  return !s.fta && s.nonMateScore >= t;
+}
+
+export function equityAt(searches: readonly LabelledSearch[], column: string, threshold: number, options: EquityOptions = DEFAULT_EQUITY): ColumnEquity {
+  const names = groupsOf(searches, column);
+  const counts = new Map(names.map((g) => [g, { alarms: 0, nonMated: 0, misses: 0, mated: 0 }]));
+  for (const s of searches) {
+    const g = s.labels[column];
+    const c = g ? counts.get(g) : undefined;
+    if (!c) continue;
+    if (s.mated) {
+      c.mated++;
+      if (isMiss(s, threshold)) c.misses++;
+    } else {
+      c.nonMated++;
+      if (isAlarm(s, threshold)) c.alarms++;
+    }
+  }
+  const groups: GroupResult[] = names.map((g) => {
+    const c = counts.get(g)!;
+    return { group: g, fpir: rate(c.alarms, c.nonMated), fnir: rate(c.misses, c.mated) };
+  });
+  const sum = (f: (r: GroupResult) => number) => groups.reduce((s, r) => s + f(r), 0);
+  const pooled = {
+    fpir: rate(sum((r) => r.fpir.errors), sum((r) => r.fpir.n)),
+    fnir: rate(sum((r) => r.fnir.errors), sum((r) => r.fnir.n)),
+  };
+
+  const raw: Omit<GroupTest, 'pAdjusted'>[] = [];
+  for (const metric of ['fpir', 'fnir'] as const) {
+    const withData = groups.filter((g) => g[metric].n > 0);
+    if (withData.length < 2) continue;
+    const pairs: [GroupResult, string, number, number][] =
+      withData.length === 2
+        ? [[withData[0]!, withData[1]!.group, withData[1]![metric].errors, withData[1]![metric].n]]
+        : withData.map((g) => [g, 'rest', pooled[metric].errors - g[metric].errors, pooled[metric].n - g[metric].n]);
+    for (const [g, versus, otherErrors, otherN] of pairs) {
+      const r = g[metric];
+      raw.push({ metric, group: g.group, versus, p: fisherExact(r.errors, r.n - r.errors, otherErrors, otherN - otherErrors) });
+    }
+  }
+  const adjusted = holmAdjust(raw.map((t) => t.p));
+  const tests: GroupTest[] = raw.map((t, i) => ({ ...t, pAdjusted: adjusted[i]! }));
+
+  const sizes = groups.map((g) => `${g.group}: ${g.fpir.n} non-mated, ${g.fnir.n} mated`).join('; ');
+  let verdict: Verdict;
+  let reason: string;
+  const significant = tests.filter((t) => t.pAdjusted < options.alpha);
+  if (significant.length > 0) {
+    verdict = 'significant';
+    reason = `significant differential (Holm-adjusted p < ${options.alpha}): ${significant
+      .map((t) => `${t.metric.toUpperCase()} ${t.group} vs ${t.versus} p=${t.pAdjusted.toPrecision(3)}`)
+      .join(', ')} (${sizes})`;
+  } else {
+    const weak: string[] = [];
+    for (const metric of ['fpir', 'fnir'] as const) {
+      const p = pooled[metric];
+      if (groups.filter((g) => g[metric].n > 0).length < 2) {
+        weak.push(`${metric.toUpperCase()}: fewer than two groups have searches`);
+        continue;
+      }
+      const reference = Math.max(p.rate ?? 0, 1 / Math.max(1, p.n));
+      for (const g of groups) {
+        const ci = g[metric].clopperPearson;
+        if (ci && (ci[1] > options.ratio * reference || options.ratio * reference >= 1))
+          weak.push(`${metric.toUpperCase()} ${g.group} (n=${g[metric].n}, upper 95% limit ${ci[1].toPrecision(3)} > ${options.ratio}x pooled ${reference.toPrecision(3)})`);
+      }
+    }
+    if (weak.length > 0) {
+      verdict = 'too-small';
+      reason = `no significant differential found, but the sample is too small to show there is none: ${weak.join('; ')}`;
+    } else {
+      verdict = 'none';
+      reason = `no significant differential, and every group's 95% upper limit is within ${options.ratio}x the pooled rate (${sizes})`;
+    }
+  }
+  return { column, threshold, groups, tests, verdict, reason, pooled };
+}
+
+export interface EquitableThreshold {
+  threshold: number;
+  point: IdentificationPoint;
+  fpirTarget: number;
+  /** Enough non-mated searches to show the FPIR target (n >= 3 / target). */
+  fpirTargetSupported: boolean;
+  columns: ColumnEquity[];
+}
+
+/**
+ * The equitable threshold: the lowest threshold whose FPIR is within `fpirTarget` and at which no label
+ * column shows a significant differential. Candidates are the FPIR operating-point threshold and then every
+ * multiple of `step` above it, up to the highest score seen. Null when none qualifies.
+ */
+export function findEquitableThreshold(
+  searches: readonly LabelledSearch[],
+  columns: readonly string[],
+  fpirTarget: number,
+  options: EquityOptions = DEFAULT_EQUITY,
+  step = 0.01,
+): EquitableThreshold | null {
+  const set = prepareIdentification(searches);
+  if (set.nonMatedSearches === 0) return null;
+  const op = operatingPointByFpir(set, fpirTarget);
+  const maxScore = Math.max(set.hitScores[set.hitScores.length - 1] ?? -Infinity, set.alarmScores[set.alarmScores.length - 1] ?? -Infinity);
+  const candidates = [op.threshold];
+  if (Number.isFinite(op.threshold)) {
+    for (let k = Math.floor(op.threshold / step) + 1; k * step <= maxScore + step; k++) candidates.push(Number((k * step).toFixed(10)));
+  }
+  for (const t of candidates) {
+    const cols = columns.map((c) => equityAt(searches, c, t, options));
+    if (cols.every((c) => c.verdict !== 'significant')) {
+      return { threshold: t, point: identificationAt(set, t), fpirTarget, fpirTargetSupported: set.nonMatedSearches >= minTrialsFor(fpirTarget), columns: cols };
+    }
+  }
+  return null;
+}
