@@ -1,0 +1,253 @@
+/**
+ * Evaluation datasets: identity trees on disk, the labels CSV, the LFW pairs file, and the search protocols
+ * built from them. Parsing and protocol building are pure; only `scanIdentityTree` touches the file system.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { OpenLfrError } from '../errors.ts';
+
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.gif', '.tif', '.tiff', '.avif'];
+
+/** One image of a dataset. `key` is unique across the run (tree prefix + relative path). */
+export interface DatasetImage {
+  readonly key: string;
+  readonly identity: string;
+  /** Path relative to its tree root, with forward slashes (as in labels.csv). */
+  readonly rel: string;
+  readonly abs: string;
+}
+
+const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Lists `<root>/<identity>/<image>` files (one level of identity folders), sorted by identity then file name. */
+export async function scanIdentityTree(root: string, keyPrefix = ''): Promise<DatasetImage[]> {
+  let entries;
+  try {
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (e) {
+    throw new OpenLfrError('BAD_REQUEST', `Cannot read the dataset folder ${root}: ${(e as Error).message}`, { root });
+  }
+  const out: DatasetImage[] = [];
+  for (const dir of entries.filter((d) => d.isDirectory() && !d.name.startsWith('.')).sort((a, b) => byteOrder(a.name, b.name))) {
+    const files = (await readdir(join(root, dir.name), { withFileTypes: true }))
+      .filter((f) => f.isFile() && IMAGE_EXTENSIONS.some((x) => f.name.toLowerCase().endsWith(x)))
+      .map((f) => f.name)
+      .sort(byteOrder);
+    for (const f of files) out.push({ key: `${keyPrefix}${dir.name}/${f}`, identity: dir.name, rel: `${dir.name}/${f}`, abs: join(root, dir.name, f) });
+  }
+  if (out.length === 0) throw new OpenLfrError('BAD_REQUEST', `No images found in ${root}: expected one folder per identity holding image files`, { root });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Labels
+
+export interface Labels {
+  /** Group columns (every column except identity and image), in file order. */
+  columns: string[];
+  /** Labels by image path (relative to the dataset root); empty cells are left out (unknown). */
+  byImage: Map<string, Record<string, string>>;
+  /** Labels by identity, for columns on which all of the identity's rows agree. */
+  byIdentity: Map<string, Record<string, string>>;
+}
+
+/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (quoted) throw new OpenLfrError('BAD_REQUEST', 'Labels CSV: a quoted field is not closed');
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows.filter((r) => !(r.length === 1 && r[0] === ''));
+}
+
+export function parseLabels(text: string): Labels {
+  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
+  const header = rows[0]?.map((h) => h.trim());
+  if (!header) throw new OpenLfrError('BAD_REQUEST', 'Labels CSV is empty');
+  const idCol = header.indexOf('identity');
+  const imgCol = header.indexOf('image');
+  if (idCol < 0 || imgCol < 0) throw new OpenLfrError('BAD_REQUEST', `Labels CSV needs the columns "identity" and "image" (found: ${header.join(', ')})`);
+  const columns = header.filter((_, i) => i !== idCol && i !== imgCol);
+  if (columns.some((c) => c === '')) throw new OpenLfrError('BAD_REQUEST', 'Labels CSV has a column without a name');
+  const byImage = new Map<string, Record<string, string>>();
+  const perIdentity = new Map<string, Map<string, Set<string>>>();
+  rows.slice(1).forEach((r, n) => {
+    if (r.length !== header.length) throw new OpenLfrError('BAD_REQUEST', `Labels CSV line ${n + 2}: ${r.length} fields, expected ${header.length}`);
+    const identity = r[idCol]!.trim();
+    const labels: Record<string, string> = {};
+    header.forEach((h, i) => {
+      const v = r[i]!.trim();
+      if (i !== idCol && i !== imgCol && v !== '') labels[h] = v;
+    });
+    byImage.set(r[imgCol]!.trim().replace(/\\/g, '/'), labels);
+    const per = perIdentity.get(identity) ?? new Map<string, Set<string>>();
+    perIdentity.set(identity, per);
+    for (const c of columns) {
+      const set = per.get(c) ?? new Set<string>();
+      set.add(labels[c] ?? '');
+      per.set(c, set);
+    }
+  });
+  const byIdentity = new Map<string, Record<string, string>>();
+  for (const [identity, per] of perIdentity) {
+    const labels: Record<string, string> = {};
+    for (const [c, values] of per) if (values.size === 1 && !values.has('')) labels[c] = [...values][0]!;
+    byIdentity.set(identity, labels);
+  }
+  return { columns, byImage, byIdentity };
+}
+
+/** Labels of an image: its own row, else the labels its identity's rows agree on, else none. */
+export function labelsFor(labels: Labels | null, image: DatasetImage): Record<string, string> {
+  if (!labels) return {};
+  return labels.byImage.get(image.rel) ?? labels.byIdentity.get(image.identity) ?? {};
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// LFW pairs
+
+export interface PairSpec {
+  same: boolean;
+  /** Image paths relative to the dataset root. */
+  a: string;
+  b: string;
+}
+
+const lfwPath = (name: string, index: string) => {
+  const n = Number(index);
+  if (!Number.isInteger(n) || n < 1) throw new OpenLfrError('BAD_REQUEST', `Pairs file: "${index}" is not an image number`);
+  return `${name}/${name}_${String(n).padStart(4, '0')}.jpg`;
+};
+
+/**
+ * The LFW pairs format: a header line "N" (pairsDevTrain.txt) or "S N" (pairs.txt: S sets), then per set
+ * N lines "name i j" (same person) followed by N lines "name1 i name2 j" (different people).
+ */
+export function parsePairs(text: string): PairSpec[] {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const head = lines[0]?.split(/\s+/).map(Number);
+  if (!head || head.some((x) => !Number.isInteger(x) || x <= 0) || head.length > 2)
+    throw new OpenLfrError('BAD_REQUEST', 'Pairs file: the first line must be "N" or "SETS N"');
+  const [sets, n] = head.length === 2 ? [head[0]!, head[1]!] : [1, head[0]!];
+  if (lines.length - 1 !== sets * n * 2) throw new OpenLfrError('BAD_REQUEST', `Pairs file: expected ${sets * n * 2} pair lines, found ${lines.length - 1}`);
+  const out: PairSpec[] = [];
+  lines.slice(1).forEach((line, i) => {
+    const f = line.split(/\s+/);
+    const same = i % (2 * n) < n;
+    if (same && f.length === 3) out.push({ same, a: lfwPath(f[0]!, f[1]!), b: lfwPath(f[0]!, f[2]!) });
+    else if (!same && f.length === 4) out.push({ same, a: lfwPath(f[0]!, f[1]!), b: lfwPath(f[2]!, f[3]!) });
+    else throw new OpenLfrError('BAD_REQUEST', `Pairs file line ${i + 2}: expected ${same ? '"name i j"' : '"name1 i name2 j"'}`);
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Search protocols
+
+export interface WatchlistEntry {
+  readonly image: DatasetImage;
+  /** A distractor: an identity with no mated searches, on the watchlist to make it larger. */
+  readonly distractor: boolean;
+}
+
+export interface ProtocolSearch {
+  readonly image: DatasetImage;
+  /** The searcher's identity has an entry on the watchlist. */
+  readonly mated: boolean;
+}
+
+export interface Protocol {
+  mode: 'dataset' | 'enrol-probe';
+  watchlist: WatchlistEntry[];
+  searches: ProtocolSearch[];
+  /** Identities present (watchlist or searches). */
+  identities: number;
+  distractors: number;
+}
+
+export interface DatasetProtocolOptions {
+  /** How many single-image identities go onto the watchlist as distractors instead of being non-mated searches. */
+  distractors?: number;
+  /** Keep only these identities (for a split by identity: tune on one part, report on another). */
+  includeIdentity?: (identity: string) => boolean;
+}
+
+function byIdentity(images: readonly DatasetImage[]): Map<string, DatasetImage[]> {
+  const m = new Map<string, DatasetImage[]>();
+  for (const im of images) {
+    const list = m.get(im.identity) ?? [];
+    list.push(im);
+    m.set(im.identity, list);
+  }
+  return m;
+}
+
+/** A stable pseudo-random order of identities (by SHA-256 of the name), so distractor choice does not follow the alphabet. */
+export function hashOrder(names: readonly string[]): string[] {
+  const h = (s: string) => createHash('sha256').update(s).digest('hex');
+  return [...names].sort((a, b) => byteOrder(h(a), h(b)));
+}
+
+/**
+ * One folder per identity: the first image (in file-name order) of each identity with at least two images is
+ * its watchlist entry and the others are mated searches; identities with one image are non-mated searches,
+ * except `distractors` of them (chosen in SHA-256 order of the name) which join the watchlist instead.
+ */
+export function datasetProtocol(images: readonly DatasetImage[], options: DatasetProtocolOptions = {}): Protocol {
+  const groups = [...byIdentity(images)].filter(([id]) => !options.includeIdentity || options.includeIdentity(id));
+  const singles = groups.filter(([, ims]) => ims.length === 1).map(([id]) => id);
+  const wanted = options.distractors ?? 0;
+  if (!Number.isInteger(wanted) || wanted < 0 || wanted > singles.length)
+    throw new OpenLfrError('BAD_REQUEST', `distractors must be a whole number from 0 to ${singles.length} (the single-image identities)`);
+  const distractorSet = new Set(hashOrder(singles).slice(0, wanted));
+  const watchlist: WatchlistEntry[] = [];
+  const searches: ProtocolSearch[] = [];
+  for (const [id, ims] of groups) {
+    if (ims.length >= 2) {
+      watchlist.push({ image: ims[0]!, distractor: false });
+      for (const im of ims.slice(1)) searches.push({ image: im, mated: true });
+    } else if (distractorSet.has(id)) watchlist.push({ image: ims[0]!, distractor: true });
+    else searches.push({ image: ims[0]!, mated: false });
+  }
+  return { mode: 'dataset', watchlist, searches, identities: groups.length, distractors: wanted };
+}
+
+/**
+ * Police-style: every image in the enrol tree is a watchlist entry of its folder's identity (several per
+ * identity allowed); every probe image is a search, mated when its identity folder exists in the enrol tree.
+ */
+export function enrolProbeProtocol(enrol: readonly DatasetImage[], probe: readonly DatasetImage[], options: Pick<DatasetProtocolOptions, 'includeIdentity'> = {}): Protocol {
+  const keep = (im: DatasetImage) => !options.includeIdentity || options.includeIdentity(im.identity);
+  const watchlist = enrol.filter(keep).map((image) => ({ image, distractor: false }));
+  const enrolled = new Set(watchlist.map((w) => w.image.identity));
+  const searches = probe.filter(keep).map((image) => ({ image, mated: enrolled.has(image.identity) }));
+  const identities = new Set([...enrolled, ...searches.map((s) => s.image.identity)]).size;
+  return { mode: 'enrol-probe', watchlist, searches, identities, distractors: 0 };
+}

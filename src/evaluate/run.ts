@@ -1,0 +1,316 @@
+/**
+ * The evaluation service: from a protocol and the acquired templates to every figure of the report.
+ * No I/O: acquisition (engine, files, cache) happens before, printing and writing after.
+ */
+import { OpenLfrError } from '../errors.ts';
+import type { EngineInfo } from '../engine/port.ts';
+import type { AcquiredImage } from './acquire.ts';
+import { labelsFor, type Labels, type PairSpec, type Protocol } from './dataset.ts';
+import {
+  detCurve,
+  identificationAt,
+  oneIn,
+  operatingPointByFpir,
+  pairsAccuracy,
+  perComparisonRateFromFpir,
+  fpirForWatchlistSize,
+  prepareIdentification,
+  prepareVerification,
+  tarAtFmr,
+  verificationAt,
+  type IdentificationPoint,
+  type OperatingPoint,
+  type PairsAccuracy,
+  type TarPoint,
+  type VerificationPoint,
+} from './metrics.ts';
+import { DEFAULT_EQUITY, equityAt, findEquitableThreshold, type ColumnEquity, type EquityOptions, type LabelledSearch } from './equity.ts';
+import { scoreAll } from './score.ts';
+import type { Interval } from './stats.ts';
+
+export interface EvaluationOptions {
+  /** FPIR values fixing the reported operating points. */
+  fpirPoints: number[];
+  /** FPIR target of the equitable threshold. */
+  fpirTarget: number;
+  /** FMR values for TAR at FMR. */
+  tarFmrs: number[];
+  equity: EquityOptions;
+  /** Also use each mated search as a non-mated search against the watchlist without its own identity (N-1 entries). */
+  matedAsNonMated: boolean;
+  /** Watchlist sizes FPIR is scaled to. */
+  scaleTo: number[];
+  /** How many of the highest-scoring non-mated searches to list (for spotting label errors). */
+  listTopNonMated: number;
+}
+
+/** FPIR 1e-3 as the default target: the lowest FPIR that the shipped dataset (lfw-devtrain) can show with its non-mated searches; see docs/evaluation.md. */
+export const DEFAULT_OPTIONS: EvaluationOptions = {
+  fpirPoints: [1e-2, 1e-3, 1 / 6000],
+  fpirTarget: 1e-3,
+  tarFmrs: [1e-2, 1e-3, 1e-4],
+  equity: DEFAULT_EQUITY,
+  matedAsNonMated: false,
+  scaleTo: [1000, 10_000],
+  listTopNonMated: 20,
+};
+
+export interface ReportedOperatingPoint {
+  fpir: number;
+  threshold: number | null;
+  tpir: number | null;
+  fnir: number | null;
+  measuredFpir: number | null;
+  falseAlarms: number;
+  hits: number;
+  oneIn: number | null;
+  supported: boolean;
+  requiredNonMated: number;
+  note: string | null;
+  /** FPIR at this threshold scaled to other watchlist sizes: from the search-level FPIR, and from the per-comparison FMR. */
+  scaled: { watchlistSize: number; fromFpir: number | null; fromFmr: number | null }[];
+}
+
+export interface ReportedGroup {
+  group: string;
+  fpir: number | null;
+  fnir: number | null;
+  /** [FPIR 95% CI, FNIR 95% CI] (Clopper-Pearson); null where a group has no searches of that kind. */
+  ci: [Interval | null, Interval | null];
+  n: number;
+  nonMated: number;
+  mated: number;
+  falseAlarms: number;
+  misses: number;
+  fpirWilson: Interval | null;
+  fnirWilson: Interval | null;
+}
+
+export interface EvaluationResult {
+  engine: string;
+  engineInfo: Pick<EngineInfo, 'name' | 'dims' | 'models' | 'provenance'>;
+  mode: Protocol['mode'];
+  identities: number;
+  watchlistSize: number;
+  watchlistIdentities: number;
+  distractors: number;
+  matedSearches: number;
+  nonMatedSearches: number;
+  nonMatedFromMated: number;
+  /** Failure-to-acquire rate over all searches (mated and non-mated; FTA mated searches count as misses). */
+  fta: number;
+  failures: { matedFta: number; nonMatedFta: number; unreadable: number; enrolmentFailures: number };
+  operatingPoints: ReportedOperatingPoint[];
+  thresholds: IdentificationPoint[];
+  verification: { genuine: number; impostor: number; tarAtFmr: TarPoint[]; det: VerificationPoint[] };
+  pairsAccuracy: number | null;
+  pairs: PairsAccuracy | null;
+  groups: Record<string, ReportedGroup[]>;
+  groupsThreshold: number | null;
+  equity: { threshold: number; columns: Pick<ColumnEquity, 'column' | 'verdict' | 'reason'>[] }[];
+  equitableThreshold: number | null;
+  equitable: { fpirTarget: number; fpirTargetSupported: boolean; point: IdentificationPoint; columns: Pick<ColumnEquity, 'column' | 'verdict' | 'reason'>[] } | null;
+  /** Full per-group detail at the groups threshold (for the report). */
+  groupDetail: ColumnEquity[];
+  topNonMated: { probe: string; candidate: string; score: number }[];
+  options: EvaluationOptions;
+}
+
+export interface EvaluationInput {
+  protocol: Protocol;
+  acquired: ReadonlyMap<string, AcquiredImage>;
+  labels: Labels | null;
+  pairs: PairSpec[] | null;
+  engine: { id: string; info: Pick<EngineInfo, 'name' | 'dims' | 'models' | 'provenance'> };
+}
+
+const finite = (t: number): number | null => (Number.isFinite(t) ? t : null);
+
+function acquiredOf(input: EvaluationInput, key: string): AcquiredImage {
+  const a = input.acquired.get(key);
+  if (!a) throw new OpenLfrError('INTERNAL', `image ${key} was not acquired`);
+  return a;
+}
+
+export function evaluateRun(input: EvaluationInput, options: EvaluationOptions = DEFAULT_OPTIONS): EvaluationResult {
+  const { protocol } = input;
+  const dims = input.engine.info.dims;
+  // identities as indices
+  const ids = new Map<string, number>();
+  const idOf = (name: string) => {
+    let i = ids.get(name);
+    if (i === undefined) ids.set(name, (i = ids.size));
+    return i;
+  };
+  // watchlist: entries whose image yielded no face cannot be enrolled (counted, and their mated searches will miss)
+  const enrolled = protocol.watchlist.filter((w) => acquiredOf(input, w.image.key).template.status === 'face');
+  const enrolmentFailures = protocol.watchlist.length - enrolled.length;
+  const W = new Float32Array(enrolled.length * dims);
+  const wid = new Int32Array(enrolled.length);
+  enrolled.forEach((w, j) => {
+    W.set(acquiredOf(input, w.image.key).template.embedding!, j * dims);
+    wid[j] = idOf(w.image.identity);
+  });
+  const searches = protocol.searches;
+  const P = new Float32Array(searches.length * dims);
+  const pid = new Int32Array(searches.length);
+  const failed = new Uint8Array(searches.length);
+  let unreadable = 0;
+  searches.forEach((s, i) => {
+    const t = acquiredOf(input, s.image.key).template;
+    pid[i] = idOf(s.image.identity);
+    if (t.status === 'face') P.set(t.embedding!, i * dims);
+    else {
+      failed[i] = 1;
+      if (t.status === 'unreadable') unreadable++;
+    }
+  });
+  const scored = scoreAll({ dims, watchlist: W, watchlistIdentity: wid, probes: P, probeIdentity: pid, probeFailed: failed, collectImpostor: true });
+
+  const labelled: LabelledSearch[] = searches.map((s, i) => ({
+    mated: s.mated,
+    fta: failed[i] === 1,
+    mateScore: scored.mateScore[i]!,
+    nonMateScore: scored.nonMateScore[i]!,
+    labels: labelsFor(input.labels, s.image),
+  }));
+  const all: LabelledSearch[] = options.matedAsNonMated
+    ? [...labelled, ...labelled.filter((s) => s.mated).map((s) => ({ ...s, mated: false, mateScore: -Infinity }))]
+    : labelled;
+  const set = prepareIdentification(all);
+  const watchlistSize = enrolled.length;
+
+  // verification from the same comparisons: genuine = each mated search vs its own entry (FTA / not enrolled = -Infinity)
+  const genuine = labelled.filter((s) => s.mated).map((s) => s.mateScore);
+  const ver = prepareVerification(genuine, scored.impostor);
+  const fmrAt = (t: number) => verificationAt(ver, t).fmr;
+
+  const operatingPoints: ReportedOperatingPoint[] = options.fpirPoints.map((target) => {
+    const op: OperatingPoint = operatingPointByFpir(set, target);
+    const t = op.threshold;
+    const fmr = Number.isFinite(t) ? fmrAt(t) : null;
+    return {
+      fpir: target,
+      threshold: finite(t),
+      tpir: op.tpir,
+      fnir: op.fnir,
+      measuredFpir: op.fpir,
+      falseAlarms: op.falseAlarms,
+      hits: op.hits,
+      oneIn: oneIn(op.fpir),
+      supported: op.supported,
+      requiredNonMated: op.requiredNonMated,
+      note: op.note,
+      scaled: options.scaleTo.map((size) => ({
+        watchlistSize: size,
+        fromFpir: op.fpir === null || watchlistSize === 0 ? null : fpirForWatchlistSize(perComparisonRateFromFpir(op.fpir, watchlistSize), size),
+        fromFmr: fmr === null ? null : fpirForWatchlistSize(fmr, size),
+      })),
+    };
+  });
+
+  // thresholds grid for curves
+  const lows = [set.alarmScores[Math.floor(set.alarmScores.length * 0.01)], set.hitScores[0]].filter((x): x is number => x !== undefined && Number.isFinite(x));
+  const highs = [set.alarmScores[set.alarmScores.length - 1], set.hitScores[set.hitScores.length - 1]].filter((x): x is number => x !== undefined && Number.isFinite(x));
+  const thresholds: IdentificationPoint[] = [];
+  if (lows.length && highs.length) {
+    const lo = Math.floor(Math.min(...lows) * 20) / 20;
+    const hi = Math.ceil(Math.max(...highs) * 20) / 20;
+    for (let k = Math.round(lo * 100); k <= Math.round(hi * 100); k++) thresholds.push(identificationAt(set, k / 100));
+  }
+
+  // equity
+  const columns = input.labels?.columns ?? [];
+  const target = operatingPointByFpir(set, options.fpirTarget);
+  const groupsThreshold = finite(target.threshold);
+  const groupDetail = groupsThreshold === null ? [] : columns.map((c) => equityAt(all, c, groupsThreshold, options.equity));
+  const groups: Record<string, ReportedGroup[]> = {};
+  for (const col of groupDetail)
+    groups[col.column] = col.groups.map((g) => ({
+      group: g.group,
+      fpir: g.fpir.rate,
+      fnir: g.fnir.rate,
+      ci: [g.fpir.clopperPearson, g.fnir.clopperPearson],
+      n: g.fpir.n + g.fnir.n,
+      nonMated: g.fpir.n,
+      mated: g.fnir.n,
+      falseAlarms: g.fpir.errors,
+      misses: g.fnir.errors,
+      fpirWilson: g.fpir.wilson,
+      fnirWilson: g.fnir.wilson,
+    }));
+  const eq = columns.length > 0 ? findEquitableThreshold(all, columns, options.fpirTarget, options.equity) : null;
+  const brief = (c: ColumnEquity) => ({ column: c.column, verdict: c.verdict, reason: c.reason });
+  const equityThresholds = new Set<number>();
+  if (groupsThreshold !== null) {
+    const centre = Math.round(groupsThreshold * 50) / 50;
+    for (let k = -5; k <= 5; k++) equityThresholds.add(Number((centre + k * 0.02).toFixed(2)));
+  }
+  for (const op of operatingPoints) if (op.threshold !== null) equityThresholds.add(op.threshold);
+  if (eq) equityThresholds.add(eq.threshold);
+  const equity = columns.length === 0 ? [] : [...equityThresholds].sort((a, b) => a - b).map((t) => ({ threshold: t, columns: columns.map((c) => brief(equityAt(all, c, t, options.equity))) }));
+
+  // pairs
+  let pairs: PairsAccuracy | null = null;
+  if (input.pairs) {
+    if (protocol.mode !== 'dataset') throw new OpenLfrError('BAD_REQUEST', '--pairs needs --dataset mode (pair paths are relative to the dataset root)');
+    const byRel = new Map([...input.acquired.values()].map((a) => [a.image.rel, a]));
+    const scoredPairs = input.pairs.map((p) => {
+      const a = byRel.get(p.a);
+      const b = byRel.get(p.b);
+      if (!a || !b) throw new OpenLfrError('BAD_REQUEST', `Pairs file names an image that is not in the dataset: ${!a ? p.a : p.b}`);
+      const ea = a.template.embedding;
+      const eb = b.template.embedding;
+      let score = -Infinity;
+      if (ea && eb) {
+        score = 0;
+        for (let x = 0; x < dims; x++) score += ea[x]! * eb[x]!;
+      }
+      return { same: p.same, score };
+    });
+    pairs = pairsAccuracy(scoredPairs, 10);
+  }
+
+  // the highest-scoring non-mated searches (label errors of the dataset show up here)
+  const topNonMated = searches
+    .map((s, i) => ({ s, i }))
+    .filter(({ s, i }) => !s.mated && !failed[i])
+    .sort((a, b) => scored.nonMateScore[b.i]! - scored.nonMateScore[a.i]!)
+    .slice(0, options.listTopNonMated)
+    .map(({ s, i }) => ({ probe: s.image.rel, candidate: enrolled[scored.top1[i]!]?.image.identity ?? '', score: scored.nonMateScore[i]! }));
+
+  const matedFta = labelled.filter((s) => s.mated && s.fta).length;
+  const nonMatedFta = labelled.filter((s) => !s.mated && s.fta).length;
+  return {
+    engine: input.engine.id,
+    engineInfo: input.engine.info,
+    mode: protocol.mode,
+    identities: protocol.identities,
+    watchlistSize,
+    watchlistIdentities: new Set(enrolled.map((w) => w.image.identity)).size,
+    distractors: protocol.distractors,
+    matedSearches: set.matedSearches,
+    nonMatedSearches: set.nonMatedSearches,
+    nonMatedFromMated: options.matedAsNonMated ? set.matedSearches : 0,
+    fta: searches.length > 0 ? (matedFta + nonMatedFta) / searches.length : 0,
+    failures: { matedFta, nonMatedFta, unreadable, enrolmentFailures },
+    operatingPoints,
+    thresholds,
+    verification: {
+      genuine: ver.genuine.length,
+      impostor: ver.impostor.length,
+      tarAtFmr: options.tarFmrs.map((f) => tarAtFmr(ver, f)),
+      det: detCurve(ver, 10),
+    },
+    pairsAccuracy: pairs?.accuracy ?? null,
+    pairs,
+    groups,
+    groupsThreshold,
+    equity,
+    equitableThreshold: eq ? eq.threshold : null,
+    equitable: eq ? { fpirTarget: eq.fpirTarget, fpirTargetSupported: eq.fpirTargetSupported, point: eq.point, columns: eq.columns.map(brief) } : null,
+    groupDetail,
+    topNonMated,
+    options,
+  };
+}

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { FileTemplateCache, MemoryTemplateCache, templateCachePath, type Sealer } from '../../src/evaluate/cache.ts';
+import { templateCacheContract, FACE } from './template-cache.contract.ts';
+
+/** A real AES-256-GCM sealer for the test (the store's sealer is injected the same way in production). */
+function testSealer(key = randomBytes(32)): Sealer {
+  return {
+    seal(plain) {
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      const body = Buffer.concat([c.update(plain), c.final()]);
+      return Buffer.concat([iv, c.getAuthTag(), body]);
+    },
+    open(sealed) {
+      const b = Buffer.from(sealed);
+      const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
+      d.setAuthTag(b.subarray(12, 28));
+      return Buffer.concat([d.update(b.subarray(28)), d.final()]);
+    },
+  };
+}
+
+const memory = new MemoryTemplateCache();
+templateCacheContract('MemoryTemplateCache', async () => memory, false);
+
+const dir = await mkdtemp(join(tmpdir(), 'openlfr-cache-'));
+const file = templateCachePath(dir, 'fake:embedder=000000000000', '', ['/data/x']);
+const sealer = testSealer();
+templateCacheContract('FileTemplateCache', () => FileTemplateCache.open(file, 'fake:embedder=000000000000', 4, sealer), true);
+
+test('FileTemplateCache: the file is sealed (no embedding bytes in clear), private, and audited', async () => {
+  const events: string[] = [];
+  const c = await FileTemplateCache.open(file, 'fake:embedder=000000000000', 4, sealer, (e) => events.push(`${e.action}:${e.entries}`));
+  c.set('d'.repeat(64), FACE);
+  await c.flush();
+  const raw = await readFile(file);
+  const clear = Buffer.from(FACE.embedding!.buffer);
+  assert.equal(raw.indexOf(clear), -1, 'embedding bytes must not appear in the file');
+  assert.equal(raw.indexOf(Buffer.from('OLFR-TC1')), -1, 'nothing of the plain layout in the file');
+  assert.equal((await stat(file)).mode & 0o777, 0o600);
+  assert.deepEqual(events, ['read:3', 'write:4']);
+  assert.ok(file.startsWith(join(dir, 'cache')));
+});
+
+test('FileTemplateCache: another key or a corrupt file starts an empty cache instead of failing', async () => {
+  const other = await FileTemplateCache.open(file, 'fake:embedder=000000000000', 4, testSealer());
+  assert.equal(other.size, 0);
+  await writeFile(file, 'garbage');
+  assert.equal((await FileTemplateCache.open(file, 'fake:embedder=000000000000', 4, sealer)).size, 0);
+  const wrongDims = await FileTemplateCache.open(file, 'fake:embedder=000000000000', 8, sealer);
+  assert.throws(() => wrongDims.set('e'.repeat(64), FACE), /dimensions/);
+  await rm(dir, { recursive: true, force: true });
+});

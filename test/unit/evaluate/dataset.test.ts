@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { datasetProtocol, enrolProbeProtocol, labelsFor, parseCsv, parseLabels, parsePairs, type DatasetImage } from '../../../src/evaluate/dataset.ts';
+import { OpenLfrError } from '../../../src/errors.ts';
+
+const img = (identity: string, n: number, prefix = ''): DatasetImage => {
+  const rel = `${identity}/${identity}_${String(n).padStart(4, '0')}.jpg`;
+  return { key: prefix + rel, identity, rel, abs: `/x/${rel}` };
+};
+
+test('dataset: first image enrolled, the rest mated, singles non-mated, distractors taken from the singles', () => {
+  const images = [img('A', 1), img('A', 2), img('A', 3), img('B', 1), img('C', 1), img('D', 1), img('E', 1), img('E', 2)];
+  const p = datasetProtocol(images);
+  assert.deepEqual(p.watchlist.map((w) => w.image.rel), ['A/A_0001.jpg', 'E/E_0001.jpg']);
+  assert.deepEqual(p.searches.filter((s) => s.mated).map((s) => s.image.rel), ['A/A_0002.jpg', 'A/A_0003.jpg', 'E/E_0002.jpg']);
+  assert.deepEqual(p.searches.filter((s) => !s.mated).map((s) => s.image.identity), ['B', 'C', 'D']);
+  assert.equal(p.identities, 5);
+  const d = datasetProtocol(images, { distractors: 2 });
+  assert.equal(d.watchlist.length, 4);
+  assert.equal(d.watchlist.filter((w) => w.distractor).length, 2);
+  assert.equal(d.searches.filter((s) => !s.mated).length, 1);
+  const dIds = d.watchlist.filter((w) => w.distractor).map((w) => w.image.identity);
+  assert.ok(!d.searches.some((s) => dIds.includes(s.image.identity)), 'a distractor is never also a non-mated search');
+  assert.throws(() => datasetProtocol(images, { distractors: 4 }), OpenLfrError);
+  const split = datasetProtocol(images, { includeIdentity: (id) => id !== 'A' });
+  assert.equal(split.watchlist.length, 1);
+});
+
+test('dataset: enrol/probe trees matched by identity folder name', () => {
+  const p = enrolProbeProtocol([img('A', 1, 'enrol/'), img('A', 2, 'enrol/'), img('B', 1, 'enrol/')], [img('A', 7, 'probe/'), img('Z', 1, 'probe/')]);
+  assert.equal(p.watchlist.length, 3, 'several references per identity are allowed');
+  assert.deepEqual(p.searches.map((s) => s.mated), [true, false]);
+  assert.equal(p.identities, 3);
+});
+
+test('labels: CSV with quotes, empty cells unknown, identity-level fallback, bad files refused', () => {
+  assert.deepEqual(parseCsv('a,"b,c","d""e"\r\n1,2,3\n'), [['a', 'b,c', 'd"e'], ['1', '2', '3']]);
+  const l = parseLabels('identity,image,gender,race\nA,A/A_0001.jpg,F,\nA,A/A_0002.jpg,F,x\nB,B/B_0001.jpg,M,y\n');
+  assert.deepEqual(l.columns, ['gender', 'race']);
+  assert.deepEqual(l.byImage.get('A/A_0001.jpg'), { gender: 'F' });
+  assert.deepEqual(labelsFor(l, img('A', 9)), { gender: 'F' }, 'an unlisted image takes the labels its identity agrees on');
+  assert.deepEqual(labelsFor(l, img('Q', 1)), {});
+  assert.deepEqual(labelsFor(null, img('A', 1)), {});
+  assert.throws(() => parseLabels('name,file\nA,B\n'), /identity.*image/);
+  assert.throws(() => parseLabels('identity,image,g\nA,B\n'), /line 2/);
+  assert.throws(() => parseCsv('a,"b\n'), OpenLfrError);
+});
+
+test('pairs: the LFW formats (N and SETS N), and malformed files refused', () => {
+  const p = parsePairs('2\nA\t1\t2\nB 3 4\nA 1 C 2\nB 2 D 10\n');
+  assert.equal(p.length, 4);
+  assert.deepEqual(p[0], { same: true, a: 'A/A_0001.jpg', b: 'A/A_0002.jpg' });
+  assert.deepEqual(p[3], { same: false, a: 'B/B_0002.jpg', b: 'D/D_0010.jpg' });
+  assert.equal(parsePairs('2 1\nA 1 2\nA 1 B 1\nC 1 2\nC 1 D 1\n').filter((x) => x.same).length, 2);
+  assert.throws(() => parsePairs('3\nA 1 2\n'), /expected 6 pair lines/);
+  assert.throws(() => parsePairs('1\nA 1\nA 1 B 1\n'), /line 2/);
+  assert.throws(() => parsePairs('x\n'), OpenLfrError);
+  assert.throws(() => parsePairs('1\nA 0 2\nA 1 B 1\n'), /image number/);
+});
