@@ -54,6 +54,16 @@ export const MatchConfigSchema = z.object({
 });
 export type MatchConfig = z.infer<typeof MatchConfigSchema>;
 
+export const EvaluateConfigSchema = z.object({
+  /** FPIR target of the equitable threshold (see docs/evaluation.md for why 1e-3). */
+  fpirTarget: z.coerce.number().gt(0).lt(1).default(1e-3),
+  /** Significance level of the corrected equity tests. */
+  alpha: z.coerce.number().gt(0).lt(1).default(0.05),
+  /** Rate ratio a group's sample must rule out before "no differential" is claimed. */
+  equityRatio: z.coerce.number().gt(1).default(2),
+});
+export type EvaluateConfig = z.infer<typeof EvaluateConfigSchema>;
+
 export const ConfigSchema = z.object({
   /** The one data directory: database, encrypted blobs, demo keys. Nothing is written elsewhere. */
   home: z.string().default(join(homedir(), '.openlfr')),
@@ -61,6 +71,7 @@ export const ConfigSchema = z.object({
   datasets: z.string().default(resolve(PROJECT_ROOT, '..', 'shared', 'datasets')),
   engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
   match: MatchConfigSchema.default(MatchConfigSchema.parse({})),
+  evaluate: EvaluateConfigSchema.default(EvaluateConfigSchema.parse({})),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -83,6 +94,9 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_HNSW_EXPANSION_ADD: ['match', 'hnswExpansionAdd'],
   OPENLFR_HNSW_EXPANSION_SEARCH: ['match', 'hnswExpansionSearch'],
   OPENLFR_HNSW_QUANTIZATION: ['match', 'hnswQuantization'],
+  OPENLFR_EVAL_FPIR_TARGET: ['evaluate', 'fpirTarget'],
+  OPENLFR_EVAL_ALPHA: ['evaluate', 'alpha'],
+  OPENLFR_EVAL_EQUITY_RATIO: ['evaluate', 'equityRatio'],
 };
 
 type Tree = { [k: string]: unknown };

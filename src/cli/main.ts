@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { isOpenLfrError, serialiseError } from '../errors.ts';
 import { registerBench } from './commands/bench.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
 import { registerIdentify } from './commands/identify.ts';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerBench(program);
+  registerEvaluate(program);
   registerIdentify(program);
   return program;
 }

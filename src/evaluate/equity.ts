@@ -14,7 +14,7 @@
  *
  * Tests: with two groups, one Fisher test per metric (group A vs group B); with more, each group against the
  * rest of the column. The family for the Holm correction is every test of the column at that threshold
- * (both metrics).
+ * (of every metric compared: FPIR and FNIR by default, or only those in `options.metrics`).
  */
 import type { SearchOutcome, IdentificationPoint } from './metrics.ts';
 import { identificationAt, operatingPointByFpir, prepareIdentification, minTrialsFor } from './metrics.ts';
@@ -30,9 +30,11 @@ export interface EquityOptions {
   alpha: number;
   /** Differential (rate ratio) that a group's sample must be able to rule out before "none" is claimed. */
   ratio: number;
+  /** Which error rates are compared between groups (both by default: false alerts and missed identifications). */
+  metrics: readonly ('fpir' | 'fnir')[];
 }
 
-export const DEFAULT_EQUITY: EquityOptions = { alpha: 0.05, ratio: 2 };
+export const DEFAULT_EQUITY: EquityOptions = { alpha: 0.05, ratio: 2, metrics: ['fpir', 'fnir'] };
 
 export interface RateWithCi {
   errors: number;
@@ -120,7 +122,7 @@ export function equityAt(searches: readonly LabelledSearch[], column: string, th
   };
 
   const raw: Omit<GroupTest, 'pAdjusted'>[] = [];
-  for (const metric of ['fpir', 'fnir'] as const) {
+  for (const metric of options.metrics) {
     const withData = groups.filter((g) => g[metric].n > 0);
     if (withData.length < 2) continue;
     const pairs: [GroupResult, string, number, number][] =
@@ -146,7 +148,7 @@ export function equityAt(searches: readonly LabelledSearch[], column: string, th
       .join(', ')} (${sizes})`;
   } else {
     const weak: string[] = [];
-    for (const metric of ['fpir', 'fnir'] as const) {
+    for (const metric of options.metrics) {
       const p = pooled[metric];
       if (groups.filter((g) => g[metric].n > 0).length < 2) {
         weak.push(`${metric.toUpperCase()}: fewer than two groups have searches`);

@@ -147,7 +147,8 @@ export function operatingPointByFpir(set: IdentificationSet, targetFpir: number)
   const required = minTrialsFor(targetFpir);
   const allowed = Math.floor(targetFpir * n + 1e-9);
   const threshold = n === 0 ? Infinity : lowestThresholdAllowing(set.alarmScores, allowed);
-  const point = identificationAt(set, threshold);
+  // without non-mated searches there is no operating point: no threshold, no TPIR
+  const point = n === 0 ? { ...identificationAt(set, threshold), tpir: null, fnir: null } : identificationAt(set, threshold);
   const supported = n >= required;
   let note: string | null = null;
   if (n === 0) note = 'no non-mated searches: FPIR cannot be measured';

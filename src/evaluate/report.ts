@@ -231,7 +231,8 @@ ${
   r.equitable
     ? `<p><b>${num(r.equitableThreshold)}</b>: the lowest threshold with FPIR ≤ ${sci(r.equitable.fpirTarget)} and no significant differential. There TPIR = ${pct(r.equitable.point.tpir)}, FPIR = ${sci(r.equitable.point.fpir)} (${oneIn(r.equitable.point.fpir)}).
 ${r.equitable.fpirTargetSupported ? '' : `<span class="warn">The ${r.nonMatedSearches} non-mated searches are too few to show an FPIR as low as ${sci(r.equitable.fpirTarget)} (at least ${Math.ceil(3 / r.equitable.fpirTarget)} needed).</span>`}</p>
-<ul>${r.equitable.columns.map((c) => `<li>${e(c.column)}: ${verdictText[c.verdict]}: ${e(c.reason)}</li>`).join('')}</ul>`
+<ul>${r.equitable.columns.map((c) => `<li>${e(c.column)}: ${verdictText[c.verdict]}: ${e(c.reason)}</li>`).join('')}</ul>
+<p>Counting only FPIR differentials (false alerts), the equitable threshold would be ${num(r.equitableThresholdFpirOnly)}.</p>`
     : '<p>None: no label columns, or no threshold within the FPIR target is free of a significant differential.</p>'
 }
 ${calibration ? `<p>Calibration record: dataset fingerprint <code>${e(calibration.datasetFingerprint)}</code>, created ${e(calibration.createdAt)}.</p>` : ''}

@@ -109,6 +109,8 @@ export interface EvaluationResult {
   groupsThreshold: number | null;
   equity: { threshold: number; columns: Pick<ColumnEquity, 'column' | 'verdict' | 'reason'>[] }[];
   equitableThreshold: number | null;
+  /** The equitable threshold when only FPIR differentials count (false alerts), for comparison. */
+  equitableThresholdFpirOnly: number | null;
   equitable: { fpirTarget: number; fpirTargetSupported: boolean; point: IdentificationPoint; columns: Pick<ColumnEquity, 'column' | 'verdict' | 'reason'>[] } | null;
   /** Full per-group detail at the groups threshold (for the report). */
   groupDetail: ColumnEquity[];
@@ -240,6 +242,7 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
       fnirWilson: g.fnir.wilson,
     }));
   const eq = columns.length > 0 ? findEquitableThreshold(all, columns, options.fpirTarget, options.equity) : null;
+  const eqFpir = columns.length > 0 ? findEquitableThreshold(all, columns, options.fpirTarget, { ...options.equity, metrics: ['fpir'] }) : null;
   const brief = (c: ColumnEquity) => ({ column: c.column, verdict: c.verdict, reason: c.reason });
   const equityThresholds = new Set<number>();
   if (groupsThreshold !== null) {
@@ -308,6 +311,7 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     groupsThreshold,
     equity,
     equitableThreshold: eq ? eq.threshold : null,
+    equitableThresholdFpirOnly: eqFpir ? eqFpir.threshold : null,
     equitable: eq ? { fpirTarget: eq.fpirTarget, fpirTargetSupported: eq.fpirTargetSupported, point: eq.point, columns: eq.columns.map(brief) } : null,
     groupDetail,
     topNonMated,

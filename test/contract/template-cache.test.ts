@@ -3,27 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { FileTemplateCache, MemoryTemplateCache, templateCachePath, type Sealer } from '../../src/evaluate/cache.ts';
+import { randomBytes } from 'node:crypto';
+import { FileTemplateCache, MemoryTemplateCache, templateCachePath } from '../../src/evaluate/cache.ts';
+import { aesGcmSealer } from '../../src/evaluate/interim-sealer.ts';
 import { templateCacheContract, FACE } from './template-cache.contract.ts';
 
-/** A real AES-256-GCM sealer for the test (the store's sealer is injected the same way in production). */
-function testSealer(key = randomBytes(32)): Sealer {
-  return {
-    seal(plain) {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([c.update(plain), c.final()]);
-      return Buffer.concat([iv, c.getAuthTag(), body]);
-    },
-    open(sealed) {
-      const b = Buffer.from(sealed);
-      const d = createDecipheriv('aes-256-gcm', key, b.subarray(0, 12));
-      d.setAuthTag(b.subarray(12, 28));
-      return Buffer.concat([d.update(b.subarray(28)), d.final()]);
-    },
-  };
-}
+const testSealer = () => aesGcmSealer(randomBytes(32));
 
 const memory = new MemoryTemplateCache();
 templateCacheContract('MemoryTemplateCache', async () => memory, false);

@@ -75,6 +75,9 @@ test('equity: three groups are tested each against the rest, Holm over all six t
   // c: 6 of 10 missed vs rest 0 of 20: Fisher p = C(10,6)/C(30,6) = 210/593775
   assert.ok(Math.abs(cTest.p - 210 / 593775) < 1e-12);
   assert.equal(e.verdict, 'significant');
+  const fpirOnly = equityAt(s, 'band', 0.6, { alpha: 0.05, ratio: 2, metrics: ['fpir'] });
+  assert.equal(fpirOnly.tests.length, 3, 'only FPIR tests when only FPIR differentials count');
+  assert.notEqual(fpirOnly.verdict, 'significant');
 });
 
 test('equitable threshold: the lowest threshold within the FPIR target with no significant differential', () => {

@@ -70,6 +70,7 @@ test('identification: operating points fixed by FPIR, and when the sample is too
   assert.equal(op2.note, null);
   const none = operatingPointByFpir(prepareIdentification([mated(0.9, 0.1)]), 1e-3);
   assert.equal(none.fpir, null);
+  assert.equal(none.tpir, null, 'no operating point without non-mated searches');
   assert.match(none.note!, /no non-mated searches/);
 });
 
