@@ -2,7 +2,7 @@
  * Evaluation datasets: identity trees on disk, the labels CSV, the LFW pairs file, and the search protocols
  * built from them. Parsing and protocol building are pure; only `scanIdentityTree` touches the file system.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
@@ -20,21 +20,38 @@ export interface DatasetImage {
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Lists `<root>/<identity>/<image>` files (one level of identity folders), sorted by identity then file name. */
+/** Entries of a folder that are (or link to) directories / files, sorted by name. */
+async function entriesOf(dir: string): Promise<{ dirs: string[]; files: string[] }> {
+  const dirs: string[] = [];
+  const files: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      const st = await stat(join(dir, e.name)).catch(() => null);
+      isDir = st?.isDirectory() ?? false;
+      isFile = st?.isFile() ?? false;
+    }
+    if (isDir) dirs.push(e.name);
+    else if (isFile) files.push(e.name);
+  }
+  return { dirs: dirs.sort(byteOrder), files: files.sort(byteOrder) };
+}
+
+/** Lists `<root>/<identity>/<image>` files (one level of identity folders, symbolic links followed), sorted by identity then file name. */
 export async function scanIdentityTree(root: string, keyPrefix = ''): Promise<DatasetImage[]> {
-  let entries;
+  let identities: string[];
   try {
-    entries = await readdir(root, { withFileTypes: true });
+    identities = (await entriesOf(root)).dirs;
   } catch (e) {
     throw new OpenLfrError('BAD_REQUEST', `Cannot read the dataset folder ${root}: ${(e as Error).message}`, { root });
   }
   const out: DatasetImage[] = [];
-  for (const dir of entries.filter((d) => d.isDirectory() && !d.name.startsWith('.')).sort((a, b) => byteOrder(a.name, b.name))) {
-    const files = (await readdir(join(root, dir.name), { withFileTypes: true }))
-      .filter((f) => f.isFile() && IMAGE_EXTENSIONS.some((x) => f.name.toLowerCase().endsWith(x)))
-      .map((f) => f.name)
-      .sort(byteOrder);
-    for (const f of files) out.push({ key: `${keyPrefix}${dir.name}/${f}`, identity: dir.name, rel: `${dir.name}/${f}`, abs: join(root, dir.name, f) });
+  for (const identity of identities) {
+    const { files } = await entriesOf(join(root, identity));
+    for (const f of files.filter((n) => IMAGE_EXTENSIONS.some((x) => n.toLowerCase().endsWith(x))))
+      out.push({ key: `${keyPrefix}${identity}/${f}`, identity, rel: `${identity}/${f}`, abs: join(root, identity, f) });
   }
   if (out.length === 0) throw new OpenLfrError('BAD_REQUEST', `No images found in ${root}: expected one folder per identity holding image files`, { root });
   return out;

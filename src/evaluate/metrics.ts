@@ -153,7 +153,7 @@ export function operatingPointByFpir(set: IdentificationSet, targetFpir: number)
   let note: string | null = null;
   if (n === 0) note = 'no non-mated searches: FPIR cannot be measured';
   else if (!supported)
-    note = `only ${n} non-mated searches: at least ${required} are needed to show an FPIR as low as ${targetFpir} (rule of three); the threshold is where none of the ${n} alarmed${allowed > 0 ? ` beyond ${allowed}` : ''}, not evidence of the target rate`;
+    note = `only ${n} non-mated searches: at least ${required} are needed to show an FPIR as low as ${targetFpir.toPrecision(3)} (rule of three); this threshold lets ${allowed} of the ${n} alarm, which is not evidence of the target rate`;
   return { ...point, targetFpir, supported, requiredNonMated: required, note };
 }
 

@@ -24,6 +24,8 @@ export interface EvaluateRequest {
   labels?: string;
   pairs?: string;
   distractors?: number;
+  /** Keep only these identities (a split by identity: tune on one part, report on another). */
+  includeIdentity?: (identity: string) => boolean;
   options?: Partial<EvaluationOptions>;
   transform?: ImageTransform;
 }
@@ -71,17 +73,18 @@ export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): P
   const labels: Labels | null = labelsText === null ? null : parseLabels(labelsText);
   const pairs: PairSpec[] | null = req.pairs ? parsePairs(await readText(req.pairs, 'pairs')) : null;
 
+  const keep = (list: DatasetImage[]) => (req.includeIdentity ? list.filter((im) => req.includeIdentity!(im.identity)) : list);
   let images: DatasetImage[];
   let roots: string[];
   let protocol;
   if (datasetMode) {
     roots = [resolve(req.dataset!)];
-    images = await scanIdentityTree(roots[0]!);
+    images = keep(await scanIdentityTree(roots[0]!));
     protocol = datasetProtocol(images, { distractors: req.distractors ?? 0 });
   } else {
     roots = [resolve(req.enrol!), resolve(req.probe!)];
-    const enrol = await scanIdentityTree(roots[0]!, 'enrol/');
-    const probe = await scanIdentityTree(roots[1]!, 'probe/');
+    const enrol = keep(await scanIdentityTree(roots[0]!, 'enrol/'));
+    const probe = keep(await scanIdentityTree(roots[1]!, 'probe/'));
     images = [...enrol, ...probe];
     protocol = enrolProbeProtocol(enrol, probe);
   }

@@ -25,7 +25,7 @@ interface EvaluateFlags {
   labels?: string;
   pairs?: string;
   distractors?: string;
-  matedAsNonMated?: boolean;
+  matedAsNonmated?: boolean;
   fpirTarget?: string;
   json?: boolean;
   out?: string;
@@ -102,7 +102,7 @@ export function registerEvaluate(program: Command): void {
             options: {
               fpirTarget: number('fpir-target', flags.fpirTarget) ?? config.evaluate.fpirTarget,
               equity: { alpha: config.evaluate.alpha, ratio: config.evaluate.equityRatio, metrics: ['fpir', 'fnir'] },
-              matedAsNonMated: flags.matedAsNonMated === true,
+              matedAsNonMated: flags.matedAsNonmated === true,
             },
           },
           {
