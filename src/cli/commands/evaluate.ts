@@ -87,6 +87,8 @@ export function registerEvaluate(program: Command): void {
     .option('--no-cache', 'do not read or write the encrypted template cache')
     .action(async (flags: EvaluateFlags) => {
       const config = loadConfig();
+      const distractors = number('distractors', flags.distractors);
+      const fpirTarget = number('fpir-target', flags.fpirTarget) ?? config.evaluate.fpirTarget;
       const engine = await createEngine(config.engine);
       try {
         const sealer = flags.cache ? await openEvaluationSealer(config.home) : null;
@@ -98,9 +100,9 @@ export function registerEvaluate(program: Command): void {
             probe: flags.probe,
             labels: flags.labels,
             pairs: flags.pairs,
-            distractors: number('distractors', flags.distractors),
+            distractors,
             options: {
-              fpirTarget: number('fpir-target', flags.fpirTarget) ?? config.evaluate.fpirTarget,
+              fpirTarget,
               equity: { alpha: config.evaluate.alpha, ratio: config.evaluate.equityRatio, metrics: ['fpir', 'fnir'] },
               matedAsNonMated: flags.matedAsNonmated === true,
             },
