@@ -115,7 +115,19 @@ export interface EvaluationResult {
   /** Full per-group detail at the groups threshold (for the report). */
   groupDetail: ColumnEquity[];
   topNonMated: { probe: string; candidate: string; score: number }[];
+  /** Every search: probe image, identity, mated, FTA, rank-1 candidate and score, own-entry score (null where none). */
+  searches: SearchRecord[];
   options: EvaluationOptions;
+}
+
+export interface SearchRecord {
+  probe: string;
+  identity: string;
+  mated: boolean;
+  fta: boolean;
+  top1: string | null;
+  top1Score: number | null;
+  mateScore: number | null;
 }
 
 export interface EvaluationInput {
@@ -282,6 +294,15 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     .slice(0, options.listTopNonMated)
     .map(({ s, i }) => ({ probe: s.image.rel, candidate: enrolled[scored.top1[i]!]?.image.identity ?? '', score: scored.nonMateScore[i]! }));
 
+  const searchRecords: SearchRecord[] = searches.map((s, i) => ({
+    probe: s.image.key,
+    identity: s.image.identity,
+    mated: s.mated,
+    fta: failed[i] === 1,
+    top1: enrolled[scored.top1[i]!]?.image.identity ?? null,
+    top1Score: finite(scored.top1Score[i]!),
+    mateScore: finite(scored.mateScore[i]!),
+  }));
   const matedFta = labelled.filter((s) => s.mated && s.fta).length;
   const nonMatedFta = labelled.filter((s) => !s.mated && s.fta).length;
   return {
@@ -315,6 +336,7 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     equitable: eq ? { fpirTarget: eq.fpirTarget, fpirTargetSupported: eq.fpirTargetSupported, point: eq.point, columns: eq.columns.map(brief) } : null,
     groupDetail,
     topNonMated,
+    searches: searchRecords,
     options,
   };
 }

@@ -39,9 +39,9 @@ const number = (name: string, v: string | undefined): number | undefined => {
   return n;
 };
 
-/** The JSON printed by --json: the result (the issue's stable keys and more) without report-only detail, plus timings and the calibration record. */
-export function jsonOutput(o: EvaluateOutcome): Record<string, unknown> {
-  const { groupDetail: _detail, ...r }: EvaluationResult = o.result;
+/** The JSON printed by --json: the result (the issue's stable keys and more) without report-only detail, plus timings and the calibration record; evaluation.json adds every search. */
+export function jsonOutput(o: EvaluateOutcome, withSearches = false): Record<string, unknown> {
+  const { groupDetail: _detail, searches, ...r }: EvaluationResult = o.result;
   return {
     ...r,
     images: o.images,
@@ -49,6 +49,7 @@ export function jsonOutput(o: EvaluateOutcome): Record<string, unknown> {
     analysed: o.analysed,
     seconds: o.seconds,
     calibration: o.calibration,
+    ...(withSearches ? { searches } : {}),
   };
 }
 
@@ -120,7 +121,7 @@ export function registerEvaluate(program: Command): void {
         );
         if (out) {
           await mkdir(out, { recursive: true });
-          await writeFile(join(out, 'evaluation.json'), `${JSON.stringify(jsonOutput(outcome), null, 2)}\n`);
+          await writeFile(join(out, 'evaluation.json'), `${JSON.stringify(jsonOutput(outcome, true), null, 2)}\n`);
           const title = `OpenLFR evaluation: ${outcome.calibration.dataset.name}`;
           await writeFile(join(out, 'report.html'), renderReport(outcome.result, outcome.calibration, { title, generatedAt: outcome.calibration.createdAt, wallSeconds: outcome.seconds.total }));
         }

@@ -76,6 +76,10 @@ test('evaluate (dataset mode): figures by hand, FTA and enrolment failures count
   assert.deepEqual(r.groups.gender!.map((g) => [g.group, g.mated, g.nonMated]), [['F', 3, 1], ['M', 1, 1]]);
   assert.equal(r.topNonMated[0]!.probe, 'C/C_0001.jpg');
   assert.equal(r.topNonMated[0]!.candidate, 'A');
+  const c1 = r.searches.find((x) => x.probe === 'C/C_0001.jpg')!;
+  assert.deepEqual([c1.mated, c1.fta, c1.top1, c1.mateScore], [false, false, 'A', null]);
+  const f1 = r.searches.find((x) => x.probe === 'F/F_0001.jpg')!;
+  assert.deepEqual([f1.fta, f1.top1, f1.top1Score], [true, null, null]);
   for (const key of ['engine', 'mode', 'identities', 'watchlistSize', 'matedSearches', 'nonMatedSearches', 'fta', 'operatingPoints', 'pairsAccuracy', 'groups', 'equitableThreshold'])
     assert.ok(key in JSON.parse(JSON.stringify(r)), `JSON key ${key}`);
   // calibration record
