@@ -197,9 +197,11 @@ export function findEquitableThreshold(
   if (set.nonMatedSearches === 0) return null;
   const op = operatingPointByFpir(set, fpirTarget);
   const maxScore = Math.max(set.hitScores[set.hitScores.length - 1] ?? -Infinity, set.alarmScores[set.alarmScores.length - 1] ?? -Infinity);
-  const candidates = [op.threshold];
-  if (Number.isFinite(op.threshold)) {
-    for (let k = Math.floor(op.threshold / step) + 1; k * step <= maxScore + step; k++) candidates.push(Number((k * step).toFixed(10)));
+  // when every threshold meets the target, start from the lowest score seen
+  const start = Number.isFinite(op.threshold) ? op.threshold : Math.min(set.hitScores[0] ?? Infinity, set.alarmScores[0] ?? Infinity);
+  const candidates = [Number.isFinite(start) ? start : op.threshold];
+  if (Number.isFinite(start)) {
+    for (let k = Math.floor(start / step) + 1; k * step <= maxScore + step; k++) candidates.push(Number((k * step).toFixed(10)));
   }
   for (const t of candidates) {
     const cols = columns.map((c) => equityAt(searches, c, t, options));

@@ -95,6 +95,10 @@ test('equitable threshold: the lowest threshold within the FPIR target with no s
   assert.equal(eq.point.tpir, 1);
   assert.equal(eq.fpirTargetSupported, true);
   assert.notEqual(eq.columns[0]!.verdict, 'significant');
+  // a target every threshold meets: the search starts from the lowest score seen
+  const withFta = [...s, ...rep(100, () => ({ mated: false, fta: true, mateScore: NONE, nonMateScore: NONE, labels: { gender: 'M' } }))];
+  const loose = findEquitableThreshold(withFta, ['gender'], 0.7)!; // 210 alarms allowed, only 200 searches can alarm
+  assert.equal(loose.threshold, 0.56);
   // nothing at all is tested when there are no non-mated searches
   assert.equal(findEquitableThreshold(s.filter((x) => x.mated), ['gender'], 0.2), null);
 });
