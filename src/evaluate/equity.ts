@@ -143,7 +143,7 @@ export function equityAt(searches: readonly LabelledSearch[], column: string, th
   const significant = tests.filter((t) => t.pAdjusted < options.alpha);
   if (significant.length > 0) {
     verdict = 'significant';
-    reason = `significant differential (Holm-adjusted p < ${options.alpha}): ${significant
+    reason = `Holm-adjusted p < ${options.alpha}: ${significant
       .map((t) => `${t.metric.toUpperCase()} ${t.group} vs ${t.versus} p=${t.pAdjusted.toPrecision(3)}`)
       .join(', ')} (${sizes})`;
   } else {

@@ -79,15 +79,21 @@ export function lineChart(spec: ChartSpec): string {
   return parts.join('');
 }
 
-/** Per-group rates with 95% CI bars, one row per group. */
-export function groupChart(title: string, rows: { label: string; rate: number | null; ci: [number, number] | null }[]): string {
+/**
+ * Per-group rates with 95% CI bars, one row per group. The axis fits every rate and the intervals of the groups
+ * with at least 100 searches (when there are any), so the large groups stay readable; longer bars end in an arrow.
+ */
+export function groupChart(title: string, rows: { label: string; n: number; rate: number | null; ci: [number, number] | null }[]): string {
   const h = M.t + 24 + rows.length * 22 + 30;
-  const maxX = Math.max(0.001, ...rows.map((r) => r.ci?.[1] ?? r.rate ?? 0)) * 1.05;
-  const x0 = 130;
-  const x1 = W - M.r;
+  const big = rows.filter((r) => r.n >= 100);
+  const fit = big.length > 0 ? big : rows;
+  const maxX = Math.min(1, Math.max(0.001, ...fit.map((r) => r.ci?.[1] ?? 0), ...rows.map((r) => r.rate ?? 0)) * 1.1);
+  const x0 = Math.min(300, 20 + 6.2 * Math.max(8, ...rows.map((r) => r.label.length)));
+  const width = x0 + 330;
+  const x1 = width - M.r;
   const X = (v: number) => x0 + (Math.min(v, maxX) / maxX) * (x1 - x0);
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" role="img" aria-label="${escapeHtml(title)}">`];
-  parts.push(`<text x="${W / 2}" y="16" text-anchor="middle" class="t">${escapeHtml(title)}</text>`);
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${h}" width="${width}" height="${h}" role="img" aria-label="${escapeHtml(title)}">`];
+  parts.push(`<text x="${width / 2}" y="16" text-anchor="middle" class="t">${escapeHtml(title)}</text>`);
   for (let k = 0; k <= 4; k++) {
     const v = (maxX * k) / 4;
     parts.push(`<line x1="${X(v)}" x2="${X(v)}" y1="${M.t}" y2="${h - 30}" class="g"/><text x="${X(v)}" y="${h - 16}" text-anchor="middle">${pct(v, v < 0.01 ? 2 : 1)}</text>`);
@@ -95,7 +101,11 @@ export function groupChart(title: string, rows: { label: string; rate: number | 
   rows.forEach((r, i) => {
     const y = M.t + 16 + i * 22;
     parts.push(`<text x="${x0 - 6}" y="${y + 4}" text-anchor="end">${escapeHtml(r.label)}</text>`);
-    if (r.ci) parts.push(`<line x1="${X(r.ci[0])}" x2="${X(r.ci[1])}" y1="${y}" y2="${y}" stroke="#333" stroke-width="2"/><line x1="${X(r.ci[0])}" x2="${X(r.ci[0])}" y1="${y - 5}" y2="${y + 5}" stroke="#333"/><line x1="${X(r.ci[1])}" x2="${X(r.ci[1])}" y1="${y - 5}" y2="${y + 5}" stroke="#333"/>`);
+    if (r.ci) {
+      const cut = r.ci[1] > maxX;
+      parts.push(`<line x1="${X(r.ci[0])}" x2="${X(r.ci[1])}" y1="${y}" y2="${y}" stroke="#333" stroke-width="2"/><line x1="${X(r.ci[0])}" x2="${X(r.ci[0])}" y1="${y - 5}" y2="${y + 5}" stroke="#333"/>`);
+      parts.push(cut ? `<path d="M${x1 - 6},${y - 5} L${x1},${y} L${x1 - 6},${y + 5}" fill="none" stroke="#333"/>` : `<line x1="${X(r.ci[1])}" x2="${X(r.ci[1])}" y1="${y - 5}" y2="${y + 5}" stroke="#333"/>`);
+    }
     if (r.rate !== null) parts.push(`<circle cx="${X(r.rate)}" cy="${y}" r="4" fill="#c0392b"/>`);
     else parts.push(`<text x="${x0 + 4}" y="${y + 4}">no searches</text>`);
   });
@@ -161,8 +171,8 @@ export function renderReport(r: EvaluationResult, calibration: CalibrationRecord
     }),
   ];
   const groupCharts = r.groupDetail.flatMap((c) => [
-    groupChart(`FPIR by ${c.column} at ${num(c.threshold)} (95% CI)`, c.groups.map((g) => ({ label: `${g.group} (n=${g.fpir.n})`, rate: g.fpir.rate, ci: g.fpir.clopperPearson }))),
-    groupChart(`FNIR by ${c.column} at ${num(c.threshold)} (95% CI)`, c.groups.map((g) => ({ label: `${g.group} (n=${g.fnir.n})`, rate: g.fnir.rate, ci: g.fnir.clopperPearson }))),
+    groupChart(`FPIR by ${c.column} at ${num(c.threshold)} (95% CI)`, c.groups.map((g) => ({ label: `${g.group} (n=${g.fpir.n})`, n: g.fpir.n, rate: g.fpir.rate, ci: g.fpir.clopperPearson }))),
+    groupChart(`FNIR by ${c.column} at ${num(c.threshold)} (95% CI)`, c.groups.map((g) => ({ label: `${g.group} (n=${g.fnir.n})`, n: g.fnir.n, rate: g.fnir.rate, ci: g.fnir.clopperPearson }))),
   ]);
   const e = escapeHtml;
   const rows = (cells: string[][]) => cells.map((c) => `<tr>${c.map((x) => `<td>${x}</td>`).join('')}</tr>`).join('\n');
