@@ -58,6 +58,8 @@ export interface AcquireOptions {
   onProgress?: (done: number, total: number, fromCache: number) => void;
   /** Read an image file (injected for tests). */
   readBytes?: (path: string) => Promise<Uint8Array>;
+  /** Persist the cache after this many newly analysed images, so an interrupted run keeps its work (default 1000). */
+  flushEvery?: number;
 }
 
 export interface AcquireResult {
@@ -99,6 +101,7 @@ export async function acquireAll(images: readonly DatasetImage[], options: Acqui
   let done = 0;
   let fromCache = 0;
   let analysed = 0;
+  let sinceFlush = 0;
 
   const analyse = async (bytes: Uint8Array): Promise<Template> => {
     let decoded: RgbImage;
@@ -137,6 +140,10 @@ export async function acquireAll(images: readonly DatasetImage[], options: Acqui
         }
         template = await p;
         options.cache.set(sha, template);
+        if (++sinceFlush >= (options.flushEvery ?? 1000)) {
+          sinceFlush = 0;
+          await options.cache.flush();
+        }
       }
       out.set(im.key, { image: im, sha256: sha, template });
       options.onProgress?.(++done, images.length, fromCache);

@@ -164,16 +164,31 @@ export class FileTemplateCache extends MemoryTemplateCache {
     this.dirty = true;
   }
 
-  override async flush(): Promise<void> {
+  /** Writes are serialised; entries added while a write is under way are kept for the next one. */
+  override flush(): Promise<void> {
+    this.writing = this.writing.then(() => this.write());
+    return this.writing;
+  }
+
+  private writing: Promise<void> = Promise.resolve();
+
+  private async write(): Promise<void> {
     if (!this.dirty) return;
-    const plain = encodeTemplates(this.engineId, this.dims, this.map);
-    const sealed = await this.sealer.seal(plain);
-    plain.fill(0);
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, sealed, { mode: 0o600 });
-    await rename(tmp, this.file);
     this.dirty = false;
-    this.onAccess?.({ action: 'write', file: this.file, entries: this.map.size });
+    const entries = this.map.size;
+    const plain = encodeTemplates(this.engineId, this.dims, this.map);
+    try {
+      const sealed = await this.sealer.seal(plain);
+      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      await writeFile(tmp, sealed, { mode: 0o600 });
+      await rename(tmp, this.file);
+    } catch (e) {
+      this.dirty = true;
+      throw e;
+    } finally {
+      plain.fill(0);
+    }
+    this.onAccess?.({ action: 'write', file: this.file, entries });
   }
 }

@@ -32,6 +32,17 @@ test('FileTemplateCache: the file is sealed (no embedding bytes in clear), priva
   assert.ok(file.startsWith(join(dir, 'cache')));
 });
 
+test('FileTemplateCache: an entry added while a write is under way is not lost', async () => {
+  const f = templateCachePath(dir, 'fake:embedder=000000000000', 'race', ['/data/x']);
+  const c = await FileTemplateCache.open(f, 'fake:embedder=000000000000', 4, sealer);
+  c.set('1'.repeat(64), FACE);
+  const first = c.flush();
+  c.set('2'.repeat(64), FACE);
+  await first;
+  await c.flush();
+  assert.equal((await FileTemplateCache.open(f, 'fake:embedder=000000000000', 4, sealer)).size, 2);
+});
+
 test('FileTemplateCache: another key or a corrupt file starts an empty cache instead of failing', async () => {
   const other = await FileTemplateCache.open(file, 'fake:embedder=000000000000', 4, testSealer());
   assert.equal(other.size, 0);

@@ -28,7 +28,13 @@ test('acquire: every image once, failures kept, duplicates analysed once, warm r
   const engine = new FakeEngine(4);
   const cache = new MemoryTemplateCache();
   const progress: number[] = [];
-  const opts = { engine, decode: fakeDecode, cache, concurrency: 3, readBytes: async (p: string) => Buffer.from(files[p]!), onProgress: (d: number) => progress.push(d) };
+  let flushes = 0;
+  const flush = cache.flush.bind(cache);
+  cache.flush = async () => {
+    flushes++;
+    await flush();
+  };
+  const opts = { engine, decode: fakeDecode, cache, concurrency: 3, flushEvery: 2, readBytes: async (p: string) => Buffer.from(files[p]!), onProgress: (d: number) => progress.push(d) };
   const cold = await acquireAll(images, opts);
   assert.equal(engine.calls, 3, 'unreadable file not analysed; identical content analysed once');
   const a1 = cold.images.get('A/1.jpg')!.template;
@@ -38,6 +44,7 @@ test('acquire: every image once, failures kept, duplicates analysed once, warm r
   assert.equal(cold.images.get('A/2.jpg')!.template.status, 'no-face');
   assert.equal(cold.images.get('B/1.jpg')!.template.status, 'unreadable');
   assert.equal(progress.length, 5);
+  assert.equal(flushes, 2, 'the cache is persisted every 2 newly analysed images (5 new entries)');
   const warm = await acquireAll(images, opts);
   assert.equal(engine.calls, 3, 'a warm run analyses nothing');
   assert.equal(warm.fromCache, 5);
