@@ -5,10 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, PROJECT_ROOT } from '../../src/config.ts';
+import { PROJECT_ROOT } from '../../src/config.ts';
+import { ds } from '../helpers/datasets.ts';
 
 const bin = join(PROJECT_ROOT, 'bin', 'openlfr.mjs');
-const bbt = join(loadConfig().datasets, 'bbt', 'identities');
+const bbt = ds('bbt', 'identities');
 
 test('openlfr evaluate --json --out: one JSON object, report.html, evaluation.json, calibration.json; the cache is sealed', async () => {
   const home = await mkdtemp(join(tmpdir(), 'openlfr-cli-home-'));

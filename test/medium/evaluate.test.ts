@@ -16,9 +16,10 @@ import { MemoryCalibrationSink } from '../../src/evaluate/calibration.ts';
 import { aesGcmSealer } from '../../src/evaluate/interim-sealer.ts';
 import { runEvaluation, type EvaluateDeps } from '../../src/evaluate/service.ts';
 import { randomBytes } from 'node:crypto';
+import { ds } from '../helpers/datasets.ts';
 
 const config = loadConfig();
-const lfw = join(config.datasets, 'lfw-devtrain');
+const lfw = ds('lfw-devtrain');
 const home = await mkdtemp(join(tmpdir(), 'openlfr-eval-home-'));
 const engine = await createEngine(config.engine);
 const sealer = aesGcmSealer(randomBytes(32));
