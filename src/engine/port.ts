@@ -85,7 +85,9 @@ export interface EngineInfo {
 }
 
 export interface FaceEngine {
-  /** Stable id including the model files' content hashes: `<name>:<role>=<sha256-prefix>,...`. */
+  /** Stable id including the model files' content hashes and the adapter's pipeline version:
+   *  `<name>@<version>:<role>=<sha256-prefix>,...`. Templates and calibrations are only comparable
+   *  when their engine ids are equal. */
   readonly id: string;
   readonly info: EngineInfo;
   detect(image: RgbImage, options?: DetectOptions): Promise<Face[]>;
@@ -94,9 +96,14 @@ export interface FaceEngine {
   close(): Promise<void>;
 }
 
-/** Builds the engine id from the adapter name and model hashes (12 hex chars of each sha256). */
-export function engineIdOf(name: string, models: ModelFile[]): string {
-  return `${name}:${models.map((m) => `${m.role}=${m.sha256.slice(0, 12)}`).join(',')}`;
+/**
+ * Builds the engine id from the adapter name, the model hashes (12 hex chars of each sha256) and the
+ * adapter's pipeline version. Bump the version whenever a code change alters the templates an adapter
+ * produces for the same models (alignment, preprocessing, detection), so caches and calibrations made
+ * with the old code are not taken for the new.
+ */
+export function engineIdOf(name: string, models: ModelFile[], version = 1): string {
+  return `${name}@${version}:${models.map((m) => `${m.role}=${m.sha256.slice(0, 12)}`).join(',')}`;
 }
 
 /** Cosine similarity of two L2-normalised vectors (= dot product). */

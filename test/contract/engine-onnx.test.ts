@@ -78,6 +78,6 @@ test('onnx: the flip (test-time augmentation) variant has its own engine id', as
   const a = await OnnxEngine.create(config);
   const b = await OnnxEngine.create(config, { flip: true });
   assert.notEqual(a.id, b.id);
-  assert.match(b.id, /^onnx\+flip:/);
+  assert.match(b.id, /^onnx\+flip@/);
   await Promise.all([a.close(), b.close()]);
 });

@@ -50,6 +50,8 @@ const DET_H = 240;
 const LMK = 64;
 const CHIP = 112;
 const NMS_IOU = 0.4;
+/** Pipeline version in the engine id: 2 = detection pyramid + 5-point similarity alignment. */
+export const ONNX_PIPELINE_VERSION = 2;
 /** Finer pyramid levels see clothing texture as faces more often: they need a surer detection
  *  (chosen by eye on the group photos: 0.95 keeps every real face the full view misses in
  *  solvay1927.jpg and drops the false ones on suits, dresses and T-shirt prints). */
@@ -82,7 +84,7 @@ export class OnnxEngine implements FaceEngine {
     private readonly grid: 'auto' | number,
   ) {
     const name = flip ? 'onnx+flip' : 'onnx';
-    this.id = engineIdOf(name, models);
+    this.id = engineIdOf(name, models, ONNX_PIPELINE_VERSION);
     this.info = {
       name,
       dims: 512,
