@@ -64,14 +64,18 @@ export interface VideoInfo {
 
 const isStream = (src: string) => /^(rtsp|rtsps|rtmp|http|https|udp|tcp|srt):\/\//i.test(src);
 
-/** Read width, height, frame rate and duration from ffmpeg's stream description. */
-export function probeVideo(src: string): VideoInfo {
+/** Read width, height, frame rate and duration from ffmpeg's stream description (asynchronously: the
+ *  source may be served by this very process, as in tests). */
+export async function probeVideo(src: string): Promise<VideoInfo> {
   if (!isStream(src) && !existsSync(src)) throw new OpenLfrError('NOT_FOUND', `${src}: no such video`);
-  const r = spawnSync(resolveFfmpeg(), ['-hide_banner', '-nostdin', ...(isStream(src) ? ['-rw_timeout', '10000000'] : []), '-i', src], {
-    encoding: 'utf8',
-    timeout: 20_000,
+  const proc = spawn(resolveFfmpeg(), ['-hide_banner', '-nostdin', ...(isStream(src) ? ['-rw_timeout', '10000000'] : []), '-i', src], {
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const err = r.stderr ?? '';
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+  await new Promise((r) => proc.on('close', r));
+  clearTimeout(timer);
   const v = /Stream #\S+.*Video: .*?(\d{2,5})x(\d{2,5})/.exec(err);
   if (!v) throw new OpenLfrError('VIDEO_UNREADABLE', `${src}: no decodable video stream (${lastLine(err)})`);
   const fps = /(\d+(?:\.\d+)?) fps/.exec(err) ?? /(\d+(?:\.\d+)?) tbr/.exec(err);
@@ -132,8 +136,8 @@ class FrameQueue {
   }
 }
 
-export function openVideo(src: string, options: VideoSourceOptions = {}): FrameSource {
-  const info = probeVideo(src);
+export async function openVideo(src: string, options: VideoSourceOptions = {}): Promise<FrameSource> {
+  const info = await probeVideo(src);
   const pace = options.pace ?? (isStream(src) ? 'realtime' : 'asap');
   const scale = options.maxWidth && info.width > options.maxWidth ? options.maxWidth / info.width : 1;
   const width = Math.round((info.width * scale) / 2) * 2;

@@ -30,6 +30,7 @@ export async function* detectFrames(
   for await (const frame of frames) {
     if (frame.ptsSec + 1e-6 < nextAt) {
       opts.stats.framesSkipped++;
+      frame.image.data.fill(0); // not analysed: overwritten at once
       continue;
     }
     nextAt = Math.max(nextAt + interval, frame.ptsSec + interval * 0.5);
