@@ -23,6 +23,7 @@ const PERMISSIONS = {
   /** Load the frozen templates of a live deployment (the live pipeline). */
   'watchlist.frozen': ['ADMIN', 'OPERATOR'],
   'audit.read': ['ADMIN', 'AUDITOR'],
+  'audit.verify': ['ADMIN', 'AUDITOR'],
   'calibration.write': ['ADMIN'],
 } as const satisfies Record<string, readonly Role[]>;
 
@@ -33,6 +34,8 @@ const SYSTEM_PERMISSIONS: Record<string, readonly Permission[]> = {
   'retention-sweep': ['deployment.read', 'watchlist.read'],
   'live-pipeline': ['deployment.read', 'watchlist.read', 'watchlist.frozen'],
   evaluation: ['calibration.write'],
+  /** `openlfr audit verify` on the machine holding the store (the chain reveals no personal data). */
+  'audit-verifier': ['audit.verify'],
 };
 
 export function can(p: Principal, perm: Permission): boolean {
