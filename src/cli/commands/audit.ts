@@ -8,13 +8,12 @@ export function registerAudit(program: Command): void {
     .description('check the whole chain; names the first bad entry (exit code 3 when broken)')
     .option('--json', 'print the verdict as JSON')
     .action(async (o: { json?: boolean }) => {
-      await withServices(async (s) => {
-        const v = await s.audit.verify({ kind: 'system', name: 'audit-verifier' });
-        if (o.json) console.log(JSON.stringify(v));
-        else if (v.ok) console.log(`audit trail intact: ${v.entries} entries, head ${v.headHash}`);
-        else console.log(`audit trail BROKEN at entry ${v.firstBad?.seq ?? '?'} (position ${v.firstBad?.position}): ${v.firstBad?.problem}`);
-        if (!v.ok) process.exitCode = 3;
-      });
+      const v = await withServices((s) => s.audit.verify({ kind: 'system', name: 'audit-verifier' }));
+      if (o.json) console.log(JSON.stringify(v));
+      else if (v.ok) console.log(`audit trail intact: ${v.entries} entries, head ${v.headHash}`);
+      else console.log(`audit trail BROKEN at entry ${v.firstBad?.seq ?? '?'} (position ${v.firstBad?.position}): ${v.firstBad?.problem}`);
+      // set after the store is closed: closing the embedded engine resets process.exitCode
+      if (!v.ok) process.exitCode = 3;
     });
   asOption(
     audit
