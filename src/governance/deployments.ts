@@ -9,20 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
 import { hasAuthorityRank, requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
-import { actorOf, SYSTEM_SWEEP, type Category, type Deployment, type DeploymentState, type Location, type Principal } from './model.ts';
+import { actorOf, SYSTEM_SWEEP, type Category, type Deployment, type DeploymentState, type Principal } from './model.ts';
 
-export interface DeploymentInput {
-  name: string;
-  purpose: string;
-  useCase: string;
-  locations: Location[];
-  cameras: string[];
-  startsAt: Date;
-  endsAt: Date;
-  threshold: number;
-  dpiaRef: string;
-  policyRefs: string[];
-}
+/** What the person drafting a deployment fills in; the rest of the record is the life cycle's. */
+export type DeploymentInput = Pick<Deployment, 'name' | 'purpose' | 'useCase' | 'locations' | 'cameras' | 'startsAt' | 'endsAt' | 'threshold' | 'dpiaRef' | 'policyRefs'>;
 
 /** The frozen watchlist handed to the live pipeline: in memory only, grouped by subject. */
 export interface FrozenWatchlist {
