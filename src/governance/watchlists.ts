@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
-import { decodeImage } from '../image/decode.ts';
+import { decodeImage } from '../ingest/image.ts';
 import { wipe } from '../engine/port.ts';
 import { requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
@@ -85,7 +85,7 @@ export class WatchlistService {
     this.validate(input, this.d.clock.now());
     const target = `deployment:${deploymentId}`;
     const engine = await this.d.engine();
-    const img = await decodeImage(input.image, this.d.config.engine);
+    const img = await decodeImage(input.image, { maxPixels: this.d.config.engine.maxImagePixels, maxBytes: this.d.config.engine.maxImageBytes }, 'enrolment image');
     let faces;
     try {
       faces = await engine.detect(img);

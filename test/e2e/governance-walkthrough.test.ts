@@ -10,13 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, PROJECT_ROOT } from '../../src/config.ts';
+import { PROJECT_ROOT } from '../../src/config.ts';
+import { DATASETS as datasets } from '../helpers/datasets.ts';
 import { openPglite } from '../../src/store/pglite-db.ts';
-import { ENGINE_AVAILABLE } from '../helpers/engine-available.ts';
 
-const datasets = loadConfig().datasets;
 
-test('governance walk-through through the CLI', { skip: !ENGINE_AVAILABLE && 'engine not in this build', timeout: 600_000 }, async () => {
+test('governance walk-through through the CLI', { timeout: 600_000 }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'openlfr-walk-'));
   const baseEnv: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

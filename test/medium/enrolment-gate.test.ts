@@ -2,17 +2,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { defaultEngine } from '../../src/governance/engine-provider.ts';
 import type { FaceEngine } from '../../src/engine/port.ts';
 import type { Principal } from '../../src/governance/model.ts';
 import { OpenLfrError } from '../../src/errors.ts';
 import { makeRig, type TestRig } from '../helpers/governance.ts';
-import { ENGINE_AVAILABLE } from '../helpers/engine-available.ts';
+import { ds } from '../helpers/datasets.ts';
 
-const config = loadConfig();
-const photo = (p: string) => new Uint8Array(readFileSync(join(config.datasets, p)));
+const photo = (p: string) => new Uint8Array(readFileSync(ds(p)));
 let rig: TestRig;
 let engine: FaceEngine;
 let wm: Principal;
@@ -30,7 +28,6 @@ const entry = (image: Uint8Array) => ({
 });
 
 before(async () => {
-  if (!ENGINE_AVAILABLE) return;
   engine = await defaultEngine(loadConfig({ engine: { workers: 1 } }));
   rig = await makeRig({ engine });
   const users = rig.services.users;
@@ -51,7 +48,7 @@ after(async () => {
   if (rig) await rig.close();
 });
 
-test('enrolment gate (real engine): one clear face is accepted, with its measured quality and a template', { skip: !ENGINE_AVAILABLE && 'engine not in this build' }, async () => {
+test('enrolment gate (real engine): one clear face is accepted, with its measured quality and a template', async () => {
   const e = await rig.services.watchlists.enrol(wm, depId, entry(photo('hamilton/lin-manuel-miranda.png')));
   assert.equal(e.quality!.faces, 1);
   assert.ok(e.quality!.interEyePx > 80, JSON.stringify(e.quality));
@@ -59,7 +56,7 @@ test('enrolment gate (real engine): one clear face is accepted, with its measure
   assert.deepEqual(t, [{ engine_id: engine.id, dims: engine.info.dims }]);
 });
 
-test('enrolment gate (real engine): a group photo is refused as many faces, a tiny face as too small', { skip: !ENGINE_AVAILABLE && 'engine not in this build' }, async () => {
+test('enrolment gate (real engine): a group photo is refused as many faces, a tiny face as too small', async () => {
   await assert.rejects(rig.services.watchlists.enrol(wm, depId, entry(photo('group-photos/group-1.jpg'))), (err: unknown) => {
     assert.ok(err instanceof OpenLfrError && err.code === 'ENROLMENT_REJECTED');
     assert.match(err.message, /\d+ faces were found\. Crop the image/);
