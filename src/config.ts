@@ -11,6 +11,8 @@ import { OpenLfrError } from './errors.ts';
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A boolean from the environment: `1`/`true` are true, anything else false. */
+const bool = z.preprocess((v) => (typeof v === 'string' ? v === '1' || v === 'true' : v), z.boolean());
 
 export const EngineConfigSchema = z.object({
   /** Which engine adapter runs: `onnx` (default, most accurate) or `human`. */
@@ -24,7 +26,7 @@ export const EngineConfigSchema = z.object({
   onnxLandmarks: z.string().default('fr_landmark.onnx'),
   onnxEmbedder: z.string().default('fr_feature.onnx'),
   /** Average each embedding with that of the mirrored chip (test-time augmentation; doubles embed cost). */
-  onnxFlip: z.preprocess((v) => (typeof v === 'string' ? v === '1' || v === 'true' : v), z.boolean()).default(false),
+  onnxFlip: bool.default(false),
   /** Detection pyramid: 1 = whole frame at the detector's 320x240 only; 2 or 3 = also 2x2 / 3x3 overlapping
    *  windows (finds smaller faces in large frames); auto = the largest grid that does not upscale. */
   detectorGrid: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(4)]).default('auto'),
@@ -53,8 +55,6 @@ export const MatchConfigSchema = z.object({
   hnswQuantization: z.enum(['f32', 'f16', 'i8']).default('f16'),
 });
 export type MatchConfig = z.infer<typeof MatchConfigSchema>;
-
-const bool = z.preprocess((v) => (typeof v === 'string' ? v === '1' || v === 'true' : v), z.boolean());
 
 export const GovernanceConfigSchema = z.object({
   /** Match-threshold floor used when no calibration is recorded for the engine in use (cosine score). */
