@@ -11,6 +11,8 @@ import { OpenLfrError } from './errors.ts';
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A boolean from the environment: `1`/`true` are true, anything else false. */
+const bool = z.preprocess((v) => (typeof v === 'string' ? v === '1' || v === 'true' : v), z.boolean());
 
 export const EngineConfigSchema = z.object({
   /** Which engine adapter runs: `onnx` (default, most accurate) or `human`. */
@@ -24,7 +26,7 @@ export const EngineConfigSchema = z.object({
   onnxLandmarks: z.string().default('fr_landmark.onnx'),
   onnxEmbedder: z.string().default('fr_feature.onnx'),
   /** Average each embedding with that of the mirrored chip (test-time augmentation; doubles embed cost). */
-  onnxFlip: z.preprocess((v) => (typeof v === 'string' ? v === '1' || v === 'true' : v), z.boolean()).default(false),
+  onnxFlip: bool.default(false),
   /** Detection pyramid: 1 = whole frame at the detector's 320x240 only; 2 or 3 = also 2x2 / 3x3 overlapping
    *  windows (finds smaller faces in large frames); auto = the largest grid that does not upscale. */
   detectorGrid: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(4)]).default('auto'),
@@ -63,6 +65,22 @@ export const EvaluateConfigSchema = z.object({
   equityRatio: z.coerce.number().gt(1).default(2),
 });
 export type EvaluateConfig = z.infer<typeof EvaluateConfigSchema>;
+export const GovernanceConfigSchema = z.object({
+  /** Match-threshold floor used when no calibration is recorded for the engine in use (cosine score). */
+  thresholdFloorDefault: z.coerce.number().min(-1).max(1).default(0.5),
+  /** Enrolment quality gate: minimum distance between the eye centres, in pixels. */
+  minInterEyePx: z.coerce.number().min(1).default(40),
+  /** Enrolment quality gate: largest head yaw / pitch accepted, in degrees. */
+  maxYawDeg: z.coerce.number().min(1).max(90).default(25),
+  maxPitchDeg: z.coerce.number().min(1).max(90).default(25),
+  /** Enrolment quality gate: smallest sharpness (variance of the Laplacian of the aligned chip). */
+  minSharpness: z.coerce.number().min(0).default(50),
+  /** How long an API session token lives, in hours. */
+  sessionHours: z.coerce.number().min(0.01).max(24 * 30).default(12),
+  /** How often the server sweeps for ended deployments and destroys their watchlists, in seconds. */
+  sweepIntervalSec: z.coerce.number().min(1).max(3600).default(60),
+});
+export type GovernanceConfig = z.infer<typeof GovernanceConfigSchema>;
 
 export const ConfigSchema = z.object({
   /** The one data directory: database, encrypted blobs, demo keys. Nothing is written elsewhere. */
@@ -72,6 +90,22 @@ export const ConfigSchema = z.object({
   engine: EngineConfigSchema.default(EngineConfigSchema.parse({})),
   match: MatchConfigSchema.default(MatchConfigSchema.parse({})),
   evaluate: EvaluateConfigSchema.default(EvaluateConfigSchema.parse({})),
+
+  /** PostgreSQL server URL; unset = the embedded store under `<home>/db`. */
+  databaseUrl: z.string().optional(),
+  /** Data key for biometric data, base64 of 32 bytes (prefer keyFile; never logged). */
+  key: z.string().optional(),
+  /** File holding the base64 data key. */
+  keyFile: z.string().optional(),
+  /** Demo mode: a throwaway data key is generated under `<home>/keys/`. Never for real data. */
+  demo: bool.default(false),
+  governance: GovernanceConfigSchema.default(GovernanceConfigSchema.parse({})),
+  server: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: int(0, 65535).default(8080),
+    })
+    .default({ host: '127.0.0.1', port: 8080 }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -97,6 +131,19 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_EVAL_FPIR_TARGET: ['evaluate', 'fpirTarget'],
   OPENLFR_EVAL_ALPHA: ['evaluate', 'alpha'],
   OPENLFR_EVAL_EQUITY_RATIO: ['evaluate', 'equityRatio'],
+  DATABASE_URL: ['databaseUrl'],
+  OPENLFR_KEY: ['key'],
+  OPENLFR_KEY_FILE: ['keyFile'],
+  OPENLFR_DEMO: ['demo'],
+  OPENLFR_THRESHOLD_FLOOR: ['governance', 'thresholdFloorDefault'],
+  OPENLFR_ENROL_MIN_INTER_EYE_PX: ['governance', 'minInterEyePx'],
+  OPENLFR_ENROL_MAX_YAW_DEG: ['governance', 'maxYawDeg'],
+  OPENLFR_ENROL_MAX_PITCH_DEG: ['governance', 'maxPitchDeg'],
+  OPENLFR_ENROL_MIN_SHARPNESS: ['governance', 'minSharpness'],
+  OPENLFR_SESSION_HOURS: ['governance', 'sessionHours'],
+  OPENLFR_SWEEP_INTERVAL_SEC: ['governance', 'sweepIntervalSec'],
+  OPENLFR_HOST: ['server', 'host'],
+  OPENLFR_PORT: ['server', 'port'],
 };
 
 type Tree = { [k: string]: unknown };

@@ -35,6 +35,28 @@ export const ERRORS = {
   CONFLICT: { status: 409, summary: 'The request conflicts with the current state' },
   RULE_VIOLATION: { status: 422, summary: 'A safeguard rule refuses this' },
   INTERNAL: { status: 500, summary: 'Internal error' },
+  // storage and keys
+  STORE_LOCKED: { status: 503, summary: 'The embedded store is in use by another OpenLFR process' },
+  STORE_UNAVAILABLE: { status: 503, summary: 'The database could not be opened or reached' },
+  KEY_MISSING: { status: 500, summary: 'No data key: biometric data cannot be encrypted' },
+  KEY_INVALID: { status: 500, summary: 'The data key is not 32 bytes of base64' },
+  BIOMETRIC_UNREADABLE: { status: 500, summary: 'Sealed biometric data could not be opened' },
+  // people and sessions
+  AUTH_FAILED: { status: 401, summary: 'Wrong username or password, or the account is disabled' },
+  // governance rules (each refusal has its own stable code)
+  ENROLMENT_REJECTED: { status: 422, summary: 'The image failed the enrolment quality gate' },
+  AUTHORITY_RANK: { status: 403, summary: 'Authority needs an authorising officer of Superintendent rank or above' },
+  AUTHORITY_SELF: { status: 403, summary: 'The officer who requested a deployment cannot authorise it' },
+  REVIEW_SELF: { status: 403, summary: 'An entry must be reviewed by someone other than who enrolled it' },
+  DEPLOYMENT_STATE: { status: 409, summary: 'The deployment is not in a state that allows this' },
+  NOT_AUTHORISED: { status: 422, summary: 'Go-live refused: the deployment has no authority' },
+  OUTSIDE_WINDOW: { status: 422, summary: 'Go-live refused: outside the authorised time window' },
+  WATCHLIST_UNREVIEWED: { status: 422, summary: 'Go-live refused: the watchlist has unreviewed entries' },
+  WATCHLIST_EMPTY: { status: 422, summary: 'Go-live refused: the watchlist is empty' },
+  THRESHOLD_BELOW_FLOOR: { status: 422, summary: 'The match threshold is below the floor for the engine in use' },
+  PUBLIC_NOTICE_MISSING: { status: 422, summary: 'Go-live refused: public notice (signage) has not been confirmed' },
+  WATCHLIST_ENGINE_MISMATCH: { status: 422, summary: 'Watchlist templates were made by a different engine than the one in use' },
+  WATCHLIST_FROZEN: { status: 409, summary: 'The watchlist is frozen (live) or destroyed' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -7,6 +7,11 @@ import { isOpenLfrError, serialiseError } from '../errors.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerIdentify } from './commands/identify.ts';
+import { registerAudit } from './commands/audit.ts';
+import { registerDeployment } from './commands/deployment.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerUser } from './commands/user.ts';
+import { registerWatchlist } from './commands/watchlist.ts';
 
 export function buildProgram(): Command {
   const program = new Command('openlfr')
@@ -16,6 +21,11 @@ export function buildProgram(): Command {
   registerBench(program);
   registerEvaluate(program);
   registerIdentify(program);
+  registerUser(program);
+  registerDeployment(program);
+  registerWatchlist(program);
+  registerAudit(program);
+  registerServe(program);
   return program;
 }
 

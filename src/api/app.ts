@@ -1,0 +1,168 @@
+/**
+ * The HTTP API: thin handlers over the governance services (no rules here, no SQL here). Requests are
+ * validated by the zod schemas in ./schemas.ts, which also produce /openapi.json. Every error is the
+ * catalogue's JSON: { code, message, details? } with the catalogue's HTTP status.
+ *
+ * `createApp(services)` returns the Hono app so later parts (console pages, the push channel) add routes.
+ */
+import { OpenAPIHono, createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { OpenLfrError, isOpenLfrError, serialiseError } from '../errors.ts';
+import type { Principal } from '../governance/model.ts';
+import type { Services } from '../governance/services.ts';
+import * as S from './schemas.ts';
+
+export type AppEnv = { Variables: { principal: Principal; token: string } };
+export type App = OpenAPIHono<AppEnv>;
+
+/** Dates to ISO strings, recursively (responses are plain JSON). */
+export function toJson(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(toJson);
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
+  return v;
+}
+
+function errorResponse(c: Context, e: unknown): Response {
+  const body = serialiseError(e);
+  const status = isOpenLfrError(e) ? e.status : 500;
+  if (!isOpenLfrError(e)) console.error(`openlfr api: internal error: ${e instanceof Error ? e.message : String(e)}`);
+  return c.json(isOpenLfrError(e) ? body : { code: 'INTERNAL', message: 'Internal error' }, status as 500);
+}
+
+const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
+const errors = { default: json(S.ErrorSchema, 'An error from the catalogue') };
+
+export function createApp(services: Services): App {
+  const app: App = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+        return c.json(
+          { code: 'BAD_REQUEST', message: `Invalid request: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`, details: { issues } },
+          400,
+        );
+      }
+      return undefined;
+    },
+  });
+  const maxBody = Math.ceil(services.config.engine.maxImageBytes * 1.4) + 256 * 1024;
+
+  app.onError((e, c) => {
+    if (e instanceof HTTPException) {
+      const code = e.status === 413 ? 'IMAGE_TOO_LARGE' : e.status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST';
+      return errorResponse(c, new OpenLfrError(code, e.message || undefined));
+    }
+    return errorResponse(c, e);
+  });
+  app.notFound((c) => errorResponse(c, new OpenLfrError('NOT_FOUND', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
+
+  app.use('/api/*', bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new OpenLfrError('IMAGE_TOO_LARGE', `The request body is larger than ${maxBody} bytes`)) }));
+  // Everything under /api/v1 needs a session, except logging in.
+  app.use('/api/v1/*', async (c, next) => {
+    if (c.req.method === 'POST' && c.req.path === '/api/v1/sessions') return next();
+    const h = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(\S+)$/i.exec(h)?.[1];
+    c.set('principal', await services.users.authenticate(token));
+    c.set('token', token!);
+    return next();
+  });
+
+  const r = <R extends RouteConfig>(cfg: R) => createRoute({ ...cfg, responses: { ...cfg.responses, ...errors } });
+  const me = (c: Context<AppEnv>) => c.get('principal');
+  const ok = (c: Context, v: unknown, status: 200 | 201 = 200) => c.json(toJson(v) as never, status);
+
+  app.get('/health', (c) => c.json({ ok: true }));
+
+  // --- sessions and users ---
+  app.openapi(r({ method: 'post', path: '/api/v1/sessions', summary: 'Log in', request: { body: { content: { 'application/json': { schema: S.LoginSchema } }, required: true } }, responses: { 201: json(S.SessionSchema, 'A bearer token') } }), async (c) => {
+    const b = c.req.valid('json');
+    return ok(c, await services.users.login(b.username, b.password), 201);
+  });
+  app.openapi(r({ method: 'delete', path: '/api/v1/sessions', summary: 'Log out (revoke this token)', responses: { 200: json(z.object({ ok: z.boolean() }), 'Revoked') } }), async (c) => {
+    await services.users.logout(me(c), c.get('token'));
+    return ok(c, { ok: true });
+  });
+  app.openapi(r({ method: 'get', path: '/api/v1/me', summary: 'Who am I', responses: { 200: json(S.UserSchema, 'The logged-in user') } }), async (c) => {
+    const p = me(c);
+    return ok(c, p.kind === 'user' ? p.user : null);
+  });
+  app.openapi(r({ method: 'post', path: '/api/v1/users', summary: 'Create a user (ADMIN)', request: { body: { content: { 'application/json': { schema: S.NewUserSchema } }, required: true } }, responses: { 201: json(S.UserSchema, 'Created') } }), async (c) => {
+    return ok(c, await services.users.create(me(c), c.req.valid('json')), 201);
+  });
+  app.openapi(r({ method: 'get', path: '/api/v1/users', summary: 'List users (ADMIN, AUDITOR)', responses: { 200: json(z.array(S.UserSchema), 'Users') } }), async (c) => {
+    return ok(c, await services.users.list(me(c)));
+  });
+
+  // --- deployments ---
+  const toInput = ({ startsAt, endsAt, ...b }: z.infer<typeof S.DeploymentPatchSchema>) => ({
+    ...b,
+    ...(startsAt !== undefined ? { startsAt: new Date(startsAt) } : {}),
+    ...(endsAt !== undefined ? { endsAt: new Date(endsAt) } : {}),
+  });
+  app.openapi(r({ method: 'post', path: '/api/v1/deployments', summary: 'Draft a deployment', request: { body: { content: { 'application/json': { schema: S.DeploymentInputSchema } }, required: true } }, responses: { 201: json(S.DeploymentSchema, 'Drafted') } }), async (c) => {
+    const b = c.req.valid('json');
+    return ok(c, await services.deployments.create(me(c), { ...b, startsAt: new Date(b.startsAt), endsAt: new Date(b.endsAt) }), 201);
+  });
+  app.openapi(r({ method: 'get', path: '/api/v1/deployments', summary: 'List deployments', responses: { 200: json(z.array(S.DeploymentSchema), 'Deployments') } }), async (c) => {
+    return ok(c, await services.deployments.list(me(c)));
+  });
+  app.openapi(r({ method: 'get', path: '/api/v1/deployments/{id}', summary: 'One deployment', request: { params: S.IdParam }, responses: { 200: json(S.DeploymentSchema, 'The deployment') } }), async (c) => {
+    return ok(c, await services.deployments.get(me(c), c.req.valid('param').id));
+  });
+  app.openapi(r({ method: 'patch', path: '/api/v1/deployments/{id}', summary: 'Edit a draft (withdraws a pending request)', request: { params: S.IdParam, body: { content: { 'application/json': { schema: S.DeploymentPatchSchema } }, required: true } }, responses: { 200: json(S.DeploymentSchema, 'Edited') } }), async (c) => {
+    return ok(c, await services.deployments.update(me(c), c.req.valid('param').id, toInput(c.req.valid('json'))));
+  });
+  const action = (path: string, summary: string, body: typeof S.NoteSchema | typeof S.ReasonSchema | null, run: (p: Principal, id: string, text: string) => Promise<unknown>) =>
+    app.openapi(
+      r({ method: 'post', path: `/api/v1/deployments/{id}/${path}`, summary, request: { params: S.IdParam, ...(body ? { body: { content: { 'application/json': { schema: body } }, required: false } } : {}) }, responses: { 200: json(S.DeploymentSchema, 'The deployment after the change') } }),
+      async (c) => {
+        const raw = body ? ((await c.req.json().catch(() => ({}))) as unknown) : {};
+        const parsed = body ? body.safeParse(raw ?? {}) : null;
+        if (parsed && !parsed.success) throw new OpenLfrError('BAD_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        const v = (parsed?.data ?? {}) as { note?: string; reason?: string };
+        return ok(c, await run(me(c), c.req.valid('param').id, v.note ?? v.reason ?? ''));
+      },
+    );
+  action('request', 'Request authority', S.NoteSchema, (p, id, t) => services.deployments.requestAuthorisation(p, id, t));
+  action('authorise', 'Authorise (AUTHORISING_OFFICER, Superintendent or above, not the requester)', S.NoteSchema, (p, id, t) => services.deployments.authorise(p, id, t));
+  action('public-notice', 'Confirm public notice (signage) is in place', S.NoteSchema, (p, id, t) => services.deployments.confirmPublicNotice(p, id, t));
+  action('go-live', 'Go live (all safeguards checked; watchlist frozen)', null, (p, id) => services.deployments.goLive(p, id));
+  action('close', 'Close a live deployment (watchlist biometrics destroyed)', S.ReasonSchema, (p, id, t) => services.deployments.close(p, id, t));
+  action('cancel', 'Cancel a deployment that is not live (watchlist biometrics destroyed)', S.ReasonSchema, (p, id, t) => services.deployments.cancel(p, id, t));
+
+  // --- watchlists ---
+  app.openapi(r({ method: 'get', path: '/api/v1/deployments/{id}/watchlist', summary: 'The watchlist of a deployment (no images)', request: { params: S.IdParam }, responses: { 200: json(z.array(S.EntrySchema), 'Entries') } }), async (c) => {
+    return ok(c, await services.watchlists.list(me(c), c.req.valid('param').id));
+  });
+  app.openapi(r({ method: 'post', path: '/api/v1/deployments/{id}/watchlist', summary: 'Enrol a subject (WATCHLIST_MANAGER; quality gate)', request: { params: S.IdParam, body: { content: { 'application/json': { schema: S.EnrolSchema } }, required: true } }, responses: { 201: json(S.EntrySchema, 'Enrolled') } }), async (c) => {
+    const { imageBase64, ...b } = c.req.valid('json');
+    const image = new Uint8Array(Buffer.from(imageBase64, 'base64'));
+    return ok(c, await services.watchlists.enrol(me(c), c.req.valid('param').id, { ...b, image }), 201);
+  });
+  app.openapi(r({ method: 'post', path: '/api/v1/watchlist/{id}/review', summary: 'Review an entry (not by who enrolled it)', request: { params: S.IdParam, body: { content: { 'application/json': { schema: S.NoteSchema } }, required: true } }, responses: { 200: json(S.EntrySchema, 'Reviewed') } }), async (c) => {
+    return ok(c, await services.watchlists.review(me(c), c.req.valid('param').id, c.req.valid('json').note));
+  });
+  app.openapi(
+    r({ method: 'get', path: '/api/v1/watchlist/{id}/image', summary: 'The enrolment image (audited read)', request: { params: S.IdParam, query: z.object({ reason: z.string().min(1).max(500) }) }, responses: { 200: { description: 'The image bytes', content: { 'application/octet-stream': { schema: z.string() } } } } }),
+    async (c) => {
+      const bytes = await services.watchlists.image(me(c), c.req.valid('param').id, c.req.valid('query').reason);
+      return c.body(bytes as never, 200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
+    },
+  );
+
+  // --- audit ---
+  app.openapi(
+    r({ method: 'get', path: '/api/v1/audit', summary: 'Audit entries (ADMIN, AUDITOR)', request: { query: z.object({ action: z.string().optional(), actor: z.string().optional(), target: z.string().optional(), afterSeq: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }) }, responses: { 200: json(z.array(S.AuditEntrySchema), 'Entries') } }),
+    async (c) => ok(c, await services.audit.list(me(c), c.req.valid('query'))),
+  );
+  app.openapi(r({ method: 'get', path: '/api/v1/audit/verify', summary: 'Verify the hash chain (ADMIN, AUDITOR)', responses: { 200: json(S.VerifySchema, 'The verdict') } }), async (c) => {
+    return ok(c, await services.audit.verify(me(c)));
+  });
+
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'OpenLFR API', version: '1' } });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  return app;
+}

@@ -1,0 +1,45 @@
+/** Runs the API on a port, with the retention sweep at start and on a timer. */
+import { serve } from '@hono/node-server';
+import type { Config } from '../config.ts';
+import type { FaceEngine } from '../engine/port.ts';
+import { defaultEngine } from '../governance/engine-provider.ts';
+import { openServices, type Services } from '../governance/services.ts';
+import { createApp, type App } from './app.ts';
+
+export interface RunningServer {
+  url: string;
+  app: App;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, engine: (c: Config) => Promise<FaceEngine> = defaultEngine): Promise<RunningServer> {
+  const services = await openServices(config, engine);
+  const sweep = async () => {
+    try {
+      const r = await services.deployments.sweep();
+      if (r.closed.length || r.cancelled.length || r.destroyed.length) console.log(JSON.stringify({ sweep: r }));
+    } catch (e) {
+      console.error(`openlfr sweep failed: ${(e as Error).message}`);
+    }
+  };
+  await sweep(); // a machine that was off catches up at start
+  const timer = setInterval(() => void sweep(), config.governance.sweepIntervalSec * 1000);
+  timer.unref();
+  const app = createApp(services);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
+  return {
+    url: `http://${config.server.host}:${port}`,
+    app,
+    services,
+    async close() {
+      clearInterval(timer);
+      await new Promise<void>((r) => server.close(() => r()));
+      await services.close();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { asOption, login, print, withServices } from '../governance-context.ts';
+
+export function registerAudit(program: Command): void {
+  const audit = program.command('audit').description('the hash-chained audit trail');
+  audit
+    .command('verify')
+    .description('check the whole chain; names the first bad entry (exit code 3 when broken)')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const v = await withServices((s) => s.audit.verify({ kind: 'system', name: 'audit-verifier' }));
+      if (o.json) console.log(JSON.stringify(v));
+      else if (v.ok) console.log(`audit trail intact: ${v.entries} entries, head ${v.headHash}`);
+      else console.log(`audit trail BROKEN at entry ${v.firstBad?.seq ?? '?'} (position ${v.firstBad?.position}): ${v.firstBad?.problem}`);
+      // set after the store is closed: closing the embedded engine resets process.exitCode
+      if (!v.ok) process.exitCode = 3;
+    });
+  asOption(
+    audit
+      .command('list')
+      .description('list entries (ADMIN, AUDITOR)')
+      .option('--action <action>')
+      .option('--actor <actor>')
+      .option('--target <target>')
+      .option('--after <seq>', 'entries after this sequence number', '0')
+      .option('--limit <n>', 'at most this many', '100'),
+  ).action(async (o: { as?: string; action?: string; actor?: string; target?: string; after: string; limit: string }) => {
+    await withServices(async (s) =>
+      print(await s.audit.list(await login(s, o.as), { action: o.action, actor: o.actor, target: o.target, afterSeq: Number(o.after), limit: Number(o.limit) })),
+    );
+  });
+}

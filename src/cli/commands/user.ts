@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { OpenLfrError } from '../../errors.ts';
+import type { Rank, Role } from '../../governance/model.ts';
+import { asOption, login, print, withServices } from '../governance-context.ts';
+
+export function registerUser(program: Command): void {
+  const user = program.command('user').description('people and roles');
+  asOption(
+    user
+      .command('add')
+      .description('add a user (the first user of an empty store must be an ADMIN and needs no --as)')
+      .requiredOption('--username <name>')
+      .option('--display-name <text>')
+      .requiredOption('--role <role...>', 'ADMIN, AUTHORISING_OFFICER, WATCHLIST_MANAGER, OPERATOR, ENGAGEMENT_OFFICER, AUDITOR')
+      .option('--rank <rank>', 'police rank (required for AUTHORISING_OFFICER), e.g. SUPERINTENDENT')
+      .option('--password-env <var>', 'read the new password from this environment variable (else one is generated and printed once)'),
+  ).action(async (o: { username: string; displayName?: string; role: string[]; rank?: string; passwordEnv?: string; as?: string }) => {
+    let password = randomBytes(15).toString('base64url');
+    let generated = true;
+    if (o.passwordEnv) {
+      const v = process.env[o.passwordEnv];
+      if (!v) throw new OpenLfrError('BAD_REQUEST', `Environment variable ${o.passwordEnv} is empty`);
+      password = v;
+      generated = false;
+    }
+    await withServices(async (s) => {
+      const input = { username: o.username, displayName: o.displayName ?? o.username, roles: o.role as Role[], rank: (o.rank ?? null) as Rank | null, password };
+      const created = (await s.users.count()) === 0 && !o.as ? await s.users.bootstrap(input) : await s.users.create(await login(s, o.as), input);
+      print(generated ? { user: created, password, note: 'shown once: give it to the user' } : { user: created });
+    });
+  });
+  asOption(user.command('list').description('list users')).action(async (o: { as?: string }) => {
+    await withServices(async (s) => print(await s.users.list(await login(s, o.as))));
+  });
+}

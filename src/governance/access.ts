@@ -1,0 +1,61 @@
+/**
+ * Who may do what. The one permission table; every service method checks it before acting, so the
+ * API, the CLI and anything else calling the services obey the same rules.
+ */
+import { OpenLfrError } from '../errors.ts';
+import { RANK_LEVEL, AUTHORITY_MIN_RANK, type Principal, type Role } from './model.ts';
+
+const PERMISSIONS = {
+  'user.manage': ['ADMIN'],
+  'user.list': ['ADMIN', 'AUDITOR'],
+  'deployment.read': ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR'],
+  /** Create and edit a draft, request authority. */
+  'deployment.draft': ['ADMIN', 'OPERATOR', 'AUTHORISING_OFFICER'],
+  'deployment.authorise': ['AUTHORISING_OFFICER'],
+  /** Confirm signage, go live, close. */
+  'deployment.operate': ['ADMIN', 'OPERATOR'],
+  'deployment.cancel': ['ADMIN', 'OPERATOR', 'AUTHORISING_OFFICER'],
+  'watchlist.read': ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'AUDITOR'],
+  'watchlist.enrol': ['WATCHLIST_MANAGER'],
+  'watchlist.review': ['WATCHLIST_MANAGER', 'AUTHORISING_OFFICER'],
+  /** See a watchlist image (the console shows it beside a possible match). */
+  'watchlist.image': ['WATCHLIST_MANAGER', 'OPERATOR', 'AUTHORISING_OFFICER'],
+  /** Load the frozen templates of a live deployment (the live pipeline). */
+  'watchlist.frozen': ['ADMIN', 'OPERATOR'],
+  'audit.read': ['ADMIN', 'AUDITOR'],
+  'audit.verify': ['ADMIN', 'AUDITOR'],
+  'calibration.write': ['ADMIN'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+/** What named system principals may do (they act on rules, never on a person's say-so). */
+const SYSTEM_PERMISSIONS: Record<string, readonly Permission[]> = {
+  'retention-sweep': ['deployment.read', 'watchlist.read'],
+  'live-pipeline': ['deployment.read', 'watchlist.read', 'watchlist.frozen'],
+  evaluation: ['calibration.write'],
+  /** `openlfr audit verify` on the machine holding the store (the chain reveals no personal data). */
+  'audit-verifier': ['audit.verify'],
+};
+
+export function can(p: Principal, perm: Permission): boolean {
+  if (p.kind === 'system') return (SYSTEM_PERMISSIONS[p.name] ?? []).includes(perm);
+  if (p.user.disabled) return false;
+  const allowed: readonly Role[] = PERMISSIONS[perm];
+  return p.user.roles.some((r) => allowed.includes(r));
+}
+
+export function requirePermission(p: Principal, perm: Permission): void {
+  if (!can(p, perm)) {
+    const who = p.kind === 'user' ? `${p.user.username} (${p.user.roles.join(', ')})` : `system:${p.name}`;
+    throw new OpenLfrError('FORBIDDEN', `${who} may not ${perm}; needs one of: ${PERMISSIONS[perm].join(', ')}`, { permission: perm, needs: [...PERMISSIONS[perm]] });
+  }
+}
+
+export function hasAuthorityRank(p: Principal): boolean {
+  return p.kind === 'user' && p.user.rank !== null && RANK_LEVEL[p.user.rank] >= RANK_LEVEL[AUTHORITY_MIN_RANK];
+}
+
+export function userIdOf(p: Principal): string | null {
+  return p.kind === 'user' ? p.user.id : null;
+}

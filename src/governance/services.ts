@@ -1,0 +1,125 @@
+/**
+ * Assembles the governance services on a store. `openServices(config)` is what the server and the CLI
+ * use; tests call `createServices` with their own store, clock, engine and password hasher.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Config } from '../config.ts';
+import type { FaceEngine } from '../engine/port.ts';
+import { BiometricStore } from '../store/biometric-store.ts';
+import { loadDataKey, type DataKey } from '../store/crypto.ts';
+import { openStore, type Store } from '../store/open-store.ts';
+import type { AuditFilter } from '../store/repositories/audit.ts';
+import { requirePermission } from './access.ts';
+import { AuditTrail, type VerifyReport } from './audit-trail.ts';
+import type { GovernanceDeps } from './deps.ts';
+import { DeploymentService } from './deployments.ts';
+import { actorOf, systemClock, type AuditRecord, type Calibration, type Clock, type Principal } from './model.ts';
+import { argon2id, type PasswordHasher } from './passwords.ts';
+import { calibratedFloor, type ThresholdFloor } from './threshold-floor.ts';
+import { UserService } from './users.ts';
+import { WatchlistService } from './watchlists.ts';
+
+export class AuditService {
+  constructor(private readonly d: Pick<GovernanceDeps, 'store' | 'audit'>) {}
+  async list(p: Principal, f: AuditFilter): Promise<AuditRecord[]> {
+    requirePermission(p, 'audit.read');
+    return this.d.audit.find(this.d.store.db, f);
+  }
+  /** Check the whole chain (the CLI runs this as system:audit-verifier). */
+  async verify(p: Principal): Promise<VerifyReport> {
+    requirePermission(p, 'audit.verify');
+    return this.d.audit.verify(this.d.store.db);
+  }
+}
+
+export class CalibrationService {
+  constructor(private readonly d: Pick<GovernanceDeps, 'store' | 'audit' | 'clock' | 'floor'>) {}
+  /** Record a measured operating point for an engine (the evaluation issue calls this). */
+  async record(p: Principal, c: Omit<Calibration, 'id' | 'createdAt'>): Promise<Calibration> {
+    requirePermission(p, 'calibration.write');
+    const rec: Calibration = { ...c, id: `cal_${randomUUID()}`, createdAt: this.d.clock.now() };
+    await this.d.store.tx(async (r, tx) => {
+      await r.calibrations.insert(rec);
+      await this.d.audit.append(tx, {
+        actor: actorOf(p),
+        action: 'calibration.record',
+        target: `calibration:${rec.id}`,
+        reason: `measured floor for ${c.engineId}`,
+        details: { engineId: c.engineId, threshold: c.threshold, datasetFingerprint: c.datasetFingerprint },
+      });
+    });
+    return rec;
+  }
+  floorFor(engineId: string) {
+    return this.d.floor.floorFor(engineId);
+  }
+}
+
+export interface Services {
+  config: Pick<Config, 'governance' | 'engine' | 'home'>;
+  store: Store;
+  clock: Clock;
+  key: DataKey;
+  events: EventEmitter;
+  users: UserService;
+  deployments: DeploymentService;
+  watchlists: WatchlistService;
+  audit: AuditService;
+  calibrations: CalibrationService;
+  /** Close the store (and the engine if one was started). */
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  config: Pick<Config, 'governance' | 'engine' | 'home'>;
+  store: Store;
+  key: DataKey;
+  engine: () => Promise<FaceEngine>;
+  clock?: Clock;
+  hasher?: PasswordHasher;
+  floor?: ThresholdFloor;
+}
+
+export function createServices(o: ServiceOptions): Services {
+  const clock = o.clock ?? systemClock;
+  const audit = new AuditTrail(clock);
+  const events = new EventEmitter();
+  let started: Promise<FaceEngine> | undefined;
+  const engine = (): Promise<FaceEngine> => (started ??= o.engine());
+  const d: GovernanceDeps = {
+    store: o.store,
+    audit,
+    clock,
+    key: o.key,
+    biometrics: new BiometricStore({ key: o.key, home: o.config.home, clock, audit }),
+    engine,
+    floor: o.floor ?? calibratedFloor(o.store, o.config.governance.thresholdFloorDefault),
+    config: o.config,
+    events,
+  };
+  return {
+    config: o.config,
+    store: o.store,
+    clock,
+    key: o.key,
+    events,
+    users: new UserService({ store: o.store, audit, clock, hasher: o.hasher ?? argon2id, sessionHours: o.config.governance.sessionHours }),
+    deployments: new DeploymentService(d),
+    watchlists: new WatchlistService(d),
+    audit: new AuditService(d),
+    calibrations: new CalibrationService(d),
+    async close() {
+      if (started) await (await started).close().catch(() => undefined);
+      await o.store.close();
+    },
+  };
+}
+
+/** Open the configured store with the data key (refusing to start without one outside demo mode). */
+export async function openServices(config: Config, engine: (c: Config) => Promise<FaceEngine>, clock?: Clock): Promise<Services> {
+  const key = loadDataKey({ key: config.key, keyFile: config.keyFile, demo: config.demo, home: config.home });
+  const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
+  return createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}) });
+}
+

@@ -1,0 +1,155 @@
+/** People, roles and sessions: creating users, logging in, turning a bearer token into a principal. */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { OpenLfrError } from '../errors.ts';
+import type { Store } from '../store/open-store.ts';
+import { requirePermission } from './access.ts';
+import type { AuditTrail } from './audit-trail.ts';
+import { actorOf, ROLES, RANKS, type Clock, type Principal, type Rank, type Role, type User } from './model.ts';
+import type { PasswordHasher } from './passwords.ts';
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+export interface NewUserInput {
+  username: string;
+  displayName: string;
+  roles: Role[];
+  rank?: Rank | null | undefined;
+  password: string;
+}
+
+export interface Session {
+  token: string;
+  expiresAt: Date;
+  user: User;
+}
+
+const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export class UserService {
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly d: { store: Store; audit: AuditTrail; clock: Clock; hasher: PasswordHasher; sessionHours: number },
+  ) {}
+
+  private validate(input: NewUserInput): void {
+    if (!/^[a-z0-9][a-z0-9._-]{1,63}$/.test(input.username)) {
+      throw new OpenLfrError('BAD_REQUEST', 'username: 2-64 characters, lower-case letters, digits, ".", "_" or "-"', { field: 'username' });
+    }
+    if (!input.displayName.trim()) throw new OpenLfrError('BAD_REQUEST', 'displayName is required', { field: 'displayName' });
+    if (input.roles.length === 0 || input.roles.some((r) => !ROLES.includes(r))) {
+      throw new OpenLfrError('BAD_REQUEST', `roles: one or more of ${ROLES.join(', ')}`, { field: 'roles' });
+    }
+    if (input.rank != null && !RANKS.includes(input.rank)) throw new OpenLfrError('BAD_REQUEST', `rank: one of ${RANKS.join(', ')}`, { field: 'rank' });
+    if (input.roles.includes('AUTHORISING_OFFICER') && !input.rank) {
+      throw new OpenLfrError('RULE_VIOLATION', 'An AUTHORISING_OFFICER must have a rank recorded', { rule: 'authorising-officer-rank', field: 'rank' });
+    }
+    if (input.password.length < MIN_PASSWORD_LENGTH) {
+      throw new OpenLfrError('BAD_REQUEST', `password: at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'password' });
+    }
+  }
+
+  private async insert(input: NewUserInput, createdBy: Principal): Promise<User> {
+    this.validate(input);
+    const passwordHash = await this.d.hasher.hash(input.password);
+    const user: User = {
+      id: `usr_${randomUUID()}`,
+      username: input.username,
+      displayName: input.displayName.trim(),
+      roles: [...new Set(input.roles)],
+      rank: input.rank ?? null,
+      disabled: false,
+      createdAt: this.d.clock.now(),
+      createdBy: createdBy.kind === 'user' ? createdBy.user.id : null,
+    };
+    await this.d.store.tx(async (r, tx) => {
+      if (await r.users.credentials(user.username)) throw new OpenLfrError('CONFLICT', `A user named ${user.username} already exists`);
+      if (createdBy.kind === 'system' && (await r.users.count()) > 0) {
+        throw new OpenLfrError('FORBIDDEN', 'The first administrator can only be created on an empty store; log in as an ADMIN to add users');
+      }
+      await r.users.insert({ ...user, passwordHash });
+      await this.d.audit.append(tx, {
+        actor: actorOf(createdBy),
+        action: 'user.create',
+        target: `user:${user.username}`,
+        reason: createdBy.kind === 'system' ? 'first administrator of an empty store' : 'account created',
+        details: { roles: user.roles, rank: user.rank },
+      });
+    });
+    return user;
+  }
+
+  /** Create the first ADMIN. Only works while the store has no users at all. */
+  async bootstrap(input: NewUserInput): Promise<User> {
+    if (!input.roles.includes('ADMIN')) throw new OpenLfrError('RULE_VIOLATION', 'The first user must be an ADMIN', { rule: 'bootstrap-admin' });
+    return this.insert(input, { kind: 'system', name: 'bootstrap' });
+  }
+
+  async create(p: Principal, input: NewUserInput): Promise<User> {
+    requirePermission(p, 'user.manage');
+    return this.insert(input, p);
+  }
+
+  async list(p: Principal): Promise<User[]> {
+    requirePermission(p, 'user.list');
+    return this.d.store.repos.users.list();
+  }
+
+  async count(): Promise<number> {
+    return this.d.store.repos.users.count();
+  }
+
+  async setDisabled(p: Principal, username: string, disabled: boolean, reason: string): Promise<void> {
+    requirePermission(p, 'user.manage');
+    await this.d.store.tx(async (r, tx) => {
+      const c = await r.users.credentials(username);
+      if (!c) throw new OpenLfrError('NOT_FOUND', `No user ${username}`);
+      await r.users.setDisabled(c.user.id, disabled);
+      if (disabled) await r.sessions.revokeAllFor(c.user.id, this.d.clock.now());
+      await this.d.audit.append(tx, { actor: actorOf(p), action: disabled ? 'user.disable' : 'user.enable', target: `user:${username}`, reason });
+    });
+  }
+
+  /** Check a username and password; the answer takes the same time whether or not the user exists. */
+  async checkPassword(username: string, password: string, via: string): Promise<Principal> {
+    const c = await this.d.store.repos.users.credentials(username);
+    this.dummyHash ??= this.d.hasher.hash(randomBytes(16).toString('hex'));
+    const ok = await this.d.hasher.verify(c?.passwordHash ?? (await this.dummyHash), password);
+    if (!c || !ok || c.user.disabled) {
+      await this.d.store.tx((_r, tx) =>
+        this.d.audit.append(tx, { actor: 'anonymous', action: 'auth.failed', target: `user:${username.slice(0, 64)}`, reason: via }),
+      );
+      throw new OpenLfrError('AUTH_FAILED');
+    }
+    return { kind: 'user', user: c.user };
+  }
+
+  async login(username: string, password: string): Promise<Session> {
+    const p = await this.checkPassword(username, password, 'api login');
+    if (p.kind !== 'user') throw new OpenLfrError('INTERNAL');
+    const token = randomBytes(32).toString('base64url');
+    const now = this.d.clock.now();
+    const expiresAt = new Date(now.getTime() + this.d.sessionHours * 3600_000);
+    await this.d.store.tx(async (r, tx) => {
+      await r.sessions.insert({ tokenHash: tokenHash(token), userId: p.user.id, createdAt: now, expiresAt });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'auth.login', target: `user:${p.user.username}`, reason: 'api session started' });
+    });
+    return { token, expiresAt, user: p.user };
+  }
+
+  /** Turn a bearer token into the principal it belongs to, or refuse (UNAUTHENTICATED). */
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) throw new OpenLfrError('UNAUTHENTICATED', 'Log in first: send Authorization: Bearer <token> from POST /api/v1/sessions');
+    const s = await this.d.store.repos.sessions.findActive(tokenHash(token), this.d.clock.now());
+    const user = s && (await this.d.store.repos.users.byId(s.userId));
+    if (!user || user.disabled) throw new OpenLfrError('UNAUTHENTICATED', 'The session token is unknown, expired or revoked');
+    return { kind: 'user', user };
+  }
+
+  async logout(p: Principal, token: string): Promise<void> {
+    await this.d.store.tx(async (r, tx) => {
+      await r.sessions.revoke(tokenHash(token), this.d.clock.now());
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'auth.logout', target: actorOf(p), reason: 'api session ended' });
+    });
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Watchlists: one per deployment, built before go-live, reviewed entry by entry by a second person,
+ * frozen at go-live and destroyed at close. Each entry is in one category of a closed list and carries
+ * its reason, legal basis and image provenance. Images pass the enrolment quality gate.
+ */
+import { randomUUID } from 'node:crypto';
+import { OpenLfrError } from '../errors.ts';
+import { decodeImage } from '../ingest/image.ts';
+import { wipe } from '../engine/port.ts';
+import { requirePermission, userIdOf } from './access.ts';
+import { refuse, type GovernanceDeps } from './deps.ts';
+import { actorOf, CATEGORIES, type Category, type Deployment, type Principal, type WatchlistEntry } from './model.ts';
+import { assessEnrolment } from './quality-gate.ts';
+
+export interface EnrolInput {
+  /** The subject's identifier in the source system (e.g. PNC ID). Never stored: only its keyed pseudonym is. */
+  sourceRecordId: string;
+  category: Category;
+  reason: string;
+  /** Grounds for suspicion; required for WANTED_BY_POLICE_SUSPECT. */
+  grounds?: string | null | undefined;
+  legalBasis: string;
+  /** The system the image came from (e.g. custody imaging). */
+  imageSource: string;
+  /** Date the image was captured (YYYY-MM-DD): the most recent suitable image. */
+  captureDate: string;
+  under18: boolean;
+  /** Why including a child is necessary; required when under18. */
+  riskRationale?: string | null | undefined;
+  image: Uint8Array;
+}
+
+const MIN_TEXT = 10;
+
+function text(v: string | null | undefined, field: string, min = 1): string {
+  const t = (v ?? '').trim();
+  if (t.length < min) throw new OpenLfrError('BAD_REQUEST', `${field} is required (at least ${min} characters)`, { field });
+  return t;
+}
+
+export class WatchlistService {
+  constructor(private readonly d: GovernanceDeps) {}
+
+  private async openDeployment(id: string): Promise<Deployment> {
+    const dep = await this.d.store.repos.deployments.byId(id);
+    if (!dep) throw new OpenLfrError('NOT_FOUND', `No deployment ${id}`);
+    if (dep.state !== 'DRAFT' && dep.state !== 'AUTHORISED') {
+      throw new OpenLfrError('WATCHLIST_FROZEN', `The watchlist of deployment ${id} is ${dep.state === 'LIVE' ? 'frozen (live)' : 'closed'}; it can no longer change`);
+    }
+    return dep;
+  }
+
+  /** Check the entry's record (no image work). Throws the first rule broken. */
+  validate(input: Omit<EnrolInput, 'image'>, today: Date): void {
+    if (!CATEGORIES.includes(input.category)) {
+      throw new OpenLfrError('BAD_REQUEST', `category must be one of ${CATEGORIES.join(', ')} (there is no catch-all)`, { field: 'category' });
+    }
+    text(input.sourceRecordId, 'sourceRecordId');
+    text(input.reason, 'reason', MIN_TEXT);
+    text(input.legalBasis, 'legalBasis', MIN_TEXT);
+    text(input.imageSource, 'imageSource');
+    if (input.category === 'WANTED_BY_POLICE_SUSPECT' && (input.grounds ?? '').trim().length < MIN_TEXT) {
+      throw new OpenLfrError('RULE_VIOLATION', 'A suspect wanted by police needs the grounds for suspicion recorded (grounds, at least 10 characters)', {
+        rule: 'suspect-grounds',
+        field: 'grounds',
+      });
+    }
+    if (input.under18 && (input.riskRationale ?? '').trim().length < MIN_TEXT) {
+      throw new OpenLfrError('RULE_VIOLATION', 'A subject under 18 needs a recorded risk rationale (riskRationale, at least 10 characters)', {
+        rule: 'under18-rationale',
+        field: 'riskRationale',
+      });
+    }
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.captureDate) || Number.isNaN(Date.parse(input.captureDate))) {
+      throw new OpenLfrError('BAD_REQUEST', 'captureDate must be a date, YYYY-MM-DD', { field: 'captureDate' });
+    }
+    if (Date.parse(input.captureDate) > today.getTime()) {
+      throw new OpenLfrError('RULE_VIOLATION', 'captureDate is in the future', { rule: 'capture-date', field: 'captureDate' });
+    }
+  }
+
+  async enrol(p: Principal, deploymentId: string, input: EnrolInput): Promise<WatchlistEntry> {
+    requirePermission(p, 'watchlist.enrol');
+    await this.openDeployment(deploymentId);
+    this.validate(input, this.d.clock.now());
+    const target = `deployment:${deploymentId}`;
+    const engine = await this.d.engine();
+    const img = await decodeImage(input.image, { maxPixels: this.d.config.engine.maxImagePixels, maxBytes: this.d.config.engine.maxImageBytes }, 'enrolment image');
+    let faces;
+    try {
+      faces = await engine.detect(img);
+    } finally {
+      wipe(img.data);
+    }
+    const verdict = assessEnrolment(faces, this.d.config.governance);
+    if (!verdict.ok || !verdict.face) {
+      for (const f of faces) wipe(f.chip.data);
+      const message = `Enrolment image rejected: ${verdict.failures.map((f) => f.message).join(' ')}`;
+      return refuse(this.d, p, 'watchlist.enrol', target, new OpenLfrError('ENROLMENT_REJECTED', message, { failures: verdict.failures, quality: verdict.quality }));
+    }
+    const embedding = await engine.embed(verdict.face);
+    wipe(verdict.face.chip.data);
+    const entry: WatchlistEntry = {
+      id: `wle_${randomUUID()}`,
+      deploymentId,
+      subjectRef: `S-${this.d.key.pseudonym(input.sourceRecordId.trim())}`,
+      category: input.category,
+      reason: input.reason.trim(),
+      grounds: input.grounds?.trim() || null,
+      legalBasis: input.legalBasis.trim(),
+      imageSource: input.imageSource.trim(),
+      captureDate: input.captureDate,
+      under18: input.under18,
+      riskRationale: input.riskRationale?.trim() || null,
+      quality: verdict.quality,
+      enrolledBy: userIdOf(p)!,
+      enrolledAt: this.d.clock.now(),
+      reviewedBy: null,
+      reviewedAt: null,
+      destroyedAt: null,
+    };
+    const who = { actor: actorOf(p), reason: `enrolment on the watchlist of ${deploymentId}` };
+    try {
+      await this.d.store.tx(async (r, tx) => {
+        const dep = await r.deployments.byId(deploymentId, true);
+        if (!dep || (dep.state !== 'DRAFT' && dep.state !== 'AUTHORISED')) throw new OpenLfrError('WATCHLIST_FROZEN');
+        await r.watchlist.insert(entry);
+        await this.d.biometrics.putImage(tx, 'watchlist_image', entry.id, input.image, who);
+        await this.d.biometrics.putTemplate(tx, 'watchlist', entry.id, engine.id, embedding, who);
+        await this.d.audit.append(tx, {
+          ...who,
+          action: 'watchlist.enrol',
+          target: `watchlist-entry:${entry.id}`,
+          details: { deploymentId, subjectRef: entry.subjectRef, category: entry.category, under18: entry.under18, quality: entry.quality },
+        });
+      });
+    } finally {
+      wipe(embedding);
+    }
+    return entry;
+  }
+
+  async review(p: Principal, entryId: string, note: string): Promise<WatchlistEntry> {
+    requirePermission(p, 'watchlist.review');
+    const entry = await this.d.store.repos.watchlist.byId(entryId);
+    if (!entry) throw new OpenLfrError('NOT_FOUND', `No watchlist entry ${entryId}`);
+    await this.openDeployment(entry.deploymentId);
+    const target = `watchlist-entry:${entryId}`;
+    if (entry.enrolledBy === userIdOf(p)) {
+      return refuse(this.d, p, 'watchlist.review', target, new OpenLfrError('REVIEW_SELF', 'You enrolled this entry; another person must review it'));
+    }
+    if (entry.reviewedBy) throw new OpenLfrError('CONFLICT', 'This entry has already been reviewed');
+    const at = this.d.clock.now();
+    await this.d.store.tx(async (r, tx) => {
+      await r.watchlist.markReviewed(entryId, userIdOf(p)!, at);
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'watchlist.review', target, reason: text(note, 'note'), details: { deploymentId: entry.deploymentId } });
+    });
+    return { ...entry, reviewedBy: userIdOf(p), reviewedAt: at };
+  }
+
+  async list(p: Principal, deploymentId: string): Promise<WatchlistEntry[]> {
+    requirePermission(p, 'watchlist.read');
+    return this.d.store.repos.watchlist.byDeployment(deploymentId);
+  }
+
+  /** The enrolment image of an entry (audited read), e.g. for the console beside a possible match. */
+  async image(p: Principal, entryId: string, reason: string): Promise<Uint8Array> {
+    requirePermission(p, 'watchlist.image');
+    const entry = await this.d.store.repos.watchlist.byId(entryId);
+    if (!entry) throw new OpenLfrError('NOT_FOUND', `No watchlist entry ${entryId}`);
+    const [blobId] = await this.d.biometrics.imageIds(this.d.store.db, entryId);
+    if (!blobId) throw new OpenLfrError('NOT_FOUND', `The image of ${entryId} has been destroyed`);
+    return this.d.store.tx((_r, tx) => this.d.biometrics.getImage(tx, blobId, { actor: actorOf(p), reason: text(reason, 'reason') }));
+  }
+}

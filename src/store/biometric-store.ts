@@ -1,0 +1,167 @@
+/**
+ * THE biometric store: the one module that writes, reads and deletes biometric data (face images,
+ * templates, later alert crops and probes). Everything it keeps is sealed with AES-256-GCM
+ * (./crypto.ts); images are files under `<home>/blobs`, templates are rows. Every write, read and
+ * delete appends an audit entry in the same transaction. Nothing biometric is logged or put in errors.
+ *
+ * Files are written atomically (temporary file, fsync, rename, fsync of the folder) before their row
+ * commits; destruction deletes rows first, then files. A crash between the two leaves only an orphan
+ * file with no row, which `reconcile()` removes (run at start and by the sweep).
+ */
+import { randomUUID } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { OpenLfrError } from '../errors.ts';
+import type { AuditTrail } from '../governance/audit-trail.ts';
+import type { Clock } from '../governance/model.ts';
+import type { DataKey } from './crypto.ts';
+import type { Db, Queryable } from './db.ts';
+import { biometricsRepo, type BlobKind, type TemplateKind } from './repositories/biometrics.ts';
+
+export type { BlobKind, TemplateKind };
+
+export interface Who {
+  actor: string;
+  reason: string;
+}
+
+export interface StoredTemplate {
+  id: string;
+  ownerId: string;
+  engineId: string;
+  vector: Float32Array;
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class BiometricStore {
+  readonly dir: string;
+
+  constructor(
+    private readonly o: { key: DataKey; home: string; clock: Clock; audit: AuditTrail },
+  ) {
+    this.dir = join(o.home, 'blobs');
+  }
+
+  private pathOf(id: string): string {
+    return join(this.dir, id.slice(0, 2), `${id}.sealed`);
+  }
+
+  /** Seal and store an image for `ownerId` (a watchlist entry, an alert...). Returns the blob id. */
+  async putImage(tx: Queryable, kind: BlobKind, ownerId: string, bytes: Uint8Array, who: Who): Promise<string> {
+    const id = randomUUID().replaceAll('-', '');
+    const sealed = this.o.key.seal(bytes, `blob:${id}:${ownerId}`);
+    const path = this.pathOf(id);
+    const folder = join(this.dir, id.slice(0, 2));
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
+    const tmp = `${path}.tmp-${process.pid}`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, sealed);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    fsyncDir(folder);
+    await biometricsRepo(tx).insertBlob({ id, kind, ownerId, sizeBytes: sealed.length, createdAt: this.o.clock.now() });
+    await this.o.audit.append(tx, { ...who, action: 'biometric.image.write', target: `blob:${id}`, details: { kind, ownerId } });
+    return id;
+  }
+
+  async imageIds(q: Queryable, ownerId: string): Promise<string[]> {
+    return (await biometricsRepo(q).blobsOf([ownerId])).map((b) => b.id);
+  }
+
+  /** Read and open one image (audited). */
+  async getImage(tx: Queryable, blobId: string, who: Who): Promise<Uint8Array> {
+    const row = await biometricsRepo(tx).blob(blobId);
+    if (!row) throw new OpenLfrError('NOT_FOUND', `No image ${blobId}`);
+    let sealed: Buffer;
+    try {
+      sealed = readFileSync(this.pathOf(blobId));
+    } catch (e) {
+      throw new OpenLfrError('BIOMETRIC_UNREADABLE', `The image file for ${blobId} is missing`, { blobId }, { cause: e });
+    }
+    const plain = this.o.key.open(sealed, `blob:${blobId}:${row.ownerId}`);
+    await this.o.audit.append(tx, { ...who, action: 'biometric.image.read', target: `blob:${blobId}`, details: { kind: row.kind, ownerId: row.ownerId } });
+    return plain;
+  }
+
+  async putTemplate(tx: Queryable, kind: TemplateKind, ownerId: string, engineId: string, vector: Float32Array, who: Who): Promise<string> {
+    const id = randomUUID().replaceAll('-', '');
+    const bytes = new Uint8Array(vector.buffer.slice(vector.byteOffset, vector.byteOffset + vector.byteLength));
+    const sealed = this.o.key.seal(bytes, `template:${id}:${ownerId}:${engineId}`);
+    await biometricsRepo(tx).insertTemplate({ id, kind, ownerId, engineId, dims: vector.length, sealed, createdAt: this.o.clock.now() });
+    await this.o.audit.append(tx, { ...who, action: 'biometric.template.write', target: `template:${id}`, details: { kind, ownerId, engineId } });
+    return id;
+  }
+
+  /** Engines and counts of the templates held for these owners (no biometric data, not a read). */
+  async templateEngines(q: Queryable, ownerIds: readonly string[]): Promise<{ ownerId: string; engineId: string }[]> {
+    return (await biometricsRepo(q).templateMeta(ownerIds)).map((t) => ({ ownerId: t.ownerId, engineId: t.engineId }));
+  }
+
+  /** Read and open the templates of these owners (one audit entry for the batch). */
+  async getTemplates(tx: Queryable, ownerIds: readonly string[], who: Who): Promise<StoredTemplate[]> {
+    const rows = await biometricsRepo(tx).templatesOf(ownerIds);
+    const out = rows.map((t) => {
+      const plain = this.o.key.open(t.sealed, `template:${t.id}:${t.ownerId}:${t.engineId}`);
+      const vector = new Float32Array(plain.buffer, plain.byteOffset, plain.byteLength / 4);
+      if (vector.length !== t.dims) throw new OpenLfrError('BIOMETRIC_UNREADABLE', `Template ${t.id} has the wrong length`);
+      return { id: t.id, ownerId: t.ownerId, engineId: t.engineId, vector };
+    });
+    await this.o.audit.append(tx, { ...who, action: 'biometric.template.read', target: `owners:${ownerIds.length}`, details: { ownerIds, templates: out.length } });
+    return out;
+  }
+
+  /**
+   * Destroy every image and template of these owners: rows deleted and audited in one transaction,
+   * then the files removed. Idempotent, so an interrupted destruction is finished by running it again.
+   */
+  async destroy(db: Db, ownerIds: readonly string[], who: Who): Promise<{ images: number; templates: number }> {
+    const blobIds = await db.transaction(async (tx) => {
+      const repo = biometricsRepo(tx);
+      const blobs = await repo.blobsOf(ownerIds);
+      const images = await repo.deleteBlobs(blobs.map((b) => b.id));
+      const templates = await repo.deleteTemplates(ownerIds);
+      await this.o.audit.append(tx, { ...who, action: 'biometric.destroy', target: `owners:${ownerIds.length}`, details: { ownerIds, images, templates } });
+      return { ids: blobs.map((b) => b.id), images, templates };
+    });
+    for (const id of blobIds.ids) rmSync(this.pathOf(id), { force: true });
+    return { images: blobIds.images, templates: blobIds.templates };
+  }
+
+  /**
+   * Remove sealed files that have no row (left by a crash or a rolled-back write). Files younger than
+   * `minAgeMs` are left alone: their row may belong to a transaction still in progress.
+   */
+  async reconcile(q: Queryable, minAgeMs = 10 * 60_000): Promise<number> {
+    let folders: string[];
+    try {
+      folders = readdirSync(this.dir);
+    } catch {
+      return 0;
+    }
+    const known = await biometricsRepo(q).allBlobIds();
+    let removed = 0;
+    for (const f of folders) {
+      for (const name of readdirSync(join(this.dir, f))) {
+        const id = name.replace(/\.sealed(\.tmp-\d+)?$/, '');
+        const path = join(this.dir, f, name);
+        if ((name.includes('.tmp-') || !known.has(id)) && Date.now() - statSync(path).mtimeMs >= minAgeMs) {
+          rmSync(path, { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,67 @@
+/** Repository of the biometric tables. Used ONLY by src/store/biometric-store.ts. */
+import type { Queryable } from '../db.ts';
+import { fromRow, insertSql } from './rows.ts';
+
+export type BlobKind = 'watchlist_image' | 'alert_crop' | 'probe_image';
+export type TemplateKind = 'watchlist' | 'alert' | 'probe';
+
+export interface BlobRow {
+  id: string;
+  kind: BlobKind;
+  ownerId: string;
+  sizeBytes: number;
+  createdAt: Date;
+}
+
+export interface TemplateRow {
+  id: string;
+  kind: TemplateKind;
+  ownerId: string;
+  engineId: string;
+  dims: number;
+  sealed: Uint8Array;
+  createdAt: Date;
+}
+
+export function biometricsRepo(q: Queryable) {
+  return {
+    async insertBlob(b: BlobRow): Promise<void> {
+      const { sql, params } = insertSql('biometric_blobs', { ...b });
+      await q.query(sql, params);
+    },
+    async blob(id: string): Promise<BlobRow | undefined> {
+      const [r] = await q.query('select * from biometric_blobs where id = $1', [id]);
+      return r && fromRow<BlobRow>(r);
+    },
+    async blobsOf(ownerIds: readonly string[]): Promise<BlobRow[]> {
+      if (ownerIds.length === 0) return [];
+      const rows = await q.query('select * from biometric_blobs where owner_id = any($1::text[]) order by created_at, id', [ownerIds]);
+      return rows.map((r) => fromRow<BlobRow>(r));
+    },
+    async allBlobIds(): Promise<Set<string>> {
+      return new Set((await q.query<{ id: string }>('select id from biometric_blobs')).map((r) => r.id));
+    },
+    async deleteBlobs(ids: readonly string[]): Promise<number> {
+      if (ids.length === 0) return 0;
+      return (await q.query('delete from biometric_blobs where id = any($1::text[]) returning id', [ids])).length;
+    },
+    async insertTemplate(t: TemplateRow): Promise<void> {
+      const { sql, params } = insertSql('templates', { ...t });
+      await q.query(sql, params);
+    },
+    async templatesOf(ownerIds: readonly string[]): Promise<TemplateRow[]> {
+      if (ownerIds.length === 0) return [];
+      const rows = await q.query('select * from templates where owner_id = any($1::text[]) order by created_at, id', [ownerIds]);
+      return rows.map((r) => fromRow<TemplateRow>(r));
+    },
+    async templateMeta(ownerIds: readonly string[]): Promise<Omit<TemplateRow, 'sealed'>[]> {
+      if (ownerIds.length === 0) return [];
+      const rows = await q.query('select id, kind, owner_id, engine_id, dims, created_at from templates where owner_id = any($1::text[])', [ownerIds]);
+      return rows.map((r) => fromRow<TemplateRow>(r));
+    },
+    async deleteTemplates(ownerIds: readonly string[]): Promise<number> {
+      if (ownerIds.length === 0) return 0;
+      return (await q.query('delete from templates where owner_id = any($1::text[]) returning id', [ownerIds])).length;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/** Builds governance services on a real store (embedded in memory, or PostgreSQL) for tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { loadConfig } from '../../src/config.ts';
+import type { FaceEngine } from '../../src/engine/port.ts';
+import type { Clock } from '../../src/governance/model.ts';
+import type { PasswordHasher } from '../../src/governance/passwords.ts';
+import { createServices, type Services } from '../../src/governance/services.ts';
+import { createDataKey } from '../../src/store/crypto.ts';
+import type { Db } from '../../src/store/db.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { storeOn } from '../../src/store/open-store.ts';
+import { openPglite } from '../../src/store/pglite-db.ts';
+import { openPostgres } from '../../src/store/pg-db.ts';
+import { FakeEngine } from './scripted-engine.ts';
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  constructor(public t = new Date('2026-06-01T08:00:00Z')) {}
+  now(): Date {
+    return new Date(this.t);
+  }
+  set(iso: string): void {
+    this.t = new Date(iso);
+  }
+  advance(ms: number): void {
+    this.t = new Date(this.t.getTime() + ms);
+  }
+}
+
+/** Fast, obviously-fake hasher for unit tests (the real argon2id one is tested on its own). */
+export const plainHasher: PasswordHasher = {
+  hash: async (p) => `plain:${p}`,
+  verify: async (h, p) => h === `plain:${p}`,
+};
+
+/** A fresh PostgreSQL schema on the test server, dropped at close. */
+export async function openTestPostgres(url: string): Promise<Db> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = await openPostgres(url);
+  await admin.exec(`create schema ${schema}`);
+  await admin.close();
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  const db = await openPostgres(u.toString());
+  return {
+    ...db,
+    async close() {
+      await db.close();
+      const a = await openPostgres(url);
+      await a.exec(`drop schema ${schema} cascade`);
+      await a.close();
+    },
+  };
+}
+
+export interface TestRig {
+  services: Services;
+  clock: ManualClock;
+  engine: FakeEngine;
+  home: string;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function makeRig(o: { db?: Db; engine?: FaceEngine; hasher?: PasswordHasher; floor?: number } = {}): Promise<TestRig> {
+  const home = mkdtempSync(join(tmpdir(), 'openlfr-test-'));
+  const db = o.db ?? (await openPglite(undefined));
+  await migrate(db);
+  const clock = new ManualClock();
+  const engine = new FakeEngine();
+  const config = loadConfig({ home, governance: o.floor !== undefined ? { thresholdFloorDefault: o.floor } : {} }, {});
+  const services = createServices({
+    config,
+    store: storeOn(db),
+    key: createDataKey(randomBytes(32), 'test'),
+    engine: async () => o.engine ?? engine,
+    clock,
+    hasher: o.hasher ?? plainHasher,
+  });
+  return {
+    services,
+    clock,
+    engine,
+    home,
+    db,
+    async close() {
+      await services.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A small real PNG (the fake engine decides what faces it "sees"). */
+export async function pngBytes(seed = 1): Promise<Uint8Array> {
+  return new Uint8Array(await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: seed, g: 100, b: 150 } } }).png().toBuffer());
+}

@@ -1,0 +1,68 @@
+/** Service rules not reached through the API routes: sessions expiring, disabled users, interrupted destruction. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeRig, pngBytes } from '../helpers/governance.ts';
+import { OpenLfrError } from '../../src/errors.ts';
+import { SYSTEM_SWEEP } from '../../src/governance/model.ts';
+import { BiometricStore } from '../../src/store/biometric-store.ts';
+import { AuditTrail } from '../../src/governance/audit-trail.ts';
+
+const code = (c: string) => (e: unknown) => e instanceof OpenLfrError && e.code === c;
+
+test('sessions expire with the clock; disabling a user revokes their sessions and blocks login', async () => {
+  const rig = await makeRig();
+  try {
+    const u = rig.services.users;
+    await u.bootstrap({ username: 'admin', displayName: 'A', roles: ['ADMIN'], password: 'admin-password-1' });
+    const admin = await u.checkPassword('admin', 'admin-password-1', 'test');
+    await u.create(admin, { username: 'op', displayName: 'O', roles: ['OPERATOR'], password: 'op-password-123' });
+    const s = await u.login('op', 'op-password-123');
+    assert.equal((await u.authenticate(s.token)).kind, 'user');
+    rig.clock.advance(12 * 3600_000 + 1);
+    await assert.rejects(u.authenticate(s.token), code('UNAUTHENTICATED'));
+    const s2 = await u.login('op', 'op-password-123');
+    await assert.rejects(u.setDisabled({ kind: 'user', user: (await u.checkPassword('op', 'op-password-123', 't') as { kind: 'user'; user: never }).user }, 'admin', true, 'x'), code('FORBIDDEN'));
+    await u.setDisabled(admin, 'op', true, 'left the unit');
+    await assert.rejects(u.authenticate(s2.token), code('UNAUTHENTICATED'));
+    await assert.rejects(u.login('op', 'op-password-123'), code('AUTH_FAILED'));
+    await assert.rejects(u.create(admin, { username: 'op', displayName: 'dup', roles: ['OPERATOR'], password: 'op-password-123' }), code('CONFLICT'));
+  } finally {
+    await rig.close();
+  }
+});
+
+test('a destruction interrupted after the biometrics went but before the entries were stripped is finished by the next sweep', async () => {
+  const rig = await makeRig();
+  try {
+    const { users, deployments, watchlists } = rig.services;
+    await users.bootstrap({ username: 'admin', displayName: 'A', roles: ['ADMIN'], password: 'admin-password-1' });
+    const admin = await users.checkPassword('admin', 'admin-password-1', 'test');
+    await users.create(admin, { username: 'op', displayName: 'O', roles: ['OPERATOR'], password: 'op-password-123' });
+    await users.create(admin, { username: 'wm', displayName: 'W', roles: ['WATCHLIST_MANAGER'], password: 'wm-password-123' });
+    const op = await users.checkPassword('op', 'op-password-123', 't');
+    const wm = await users.checkPassword('wm', 'wm-password-123', 't');
+    const d = await deployments.create(op, {
+      name: 'd', purpose: 'Locate wanted persons', useCase: 'u', locations: [{ name: 'L', reason: 'expected there' }], cameras: ['c'],
+      startsAt: new Date('2026-06-01T10:00:00Z'), endsAt: new Date('2026-06-01T12:00:00Z'), threshold: 0.6, dpiaRef: 'D', policyRefs: ['P'],
+    });
+    const e = await watchlists.enrol(wm, d.id, {
+      sourceRecordId: 'R1', category: 'MISSING_AT_RISK', reason: 'Missing since Monday, vulnerable', legalBasis: 'Common law policing purpose: protect life',
+      imageSource: 'family photo', captureDate: '2026-05-01', under18: false, image: await pngBytes(),
+    });
+    // The crash: the biometric store destroyed the data, the process died before the entries were stripped.
+    const bio = new BiometricStore({ key: rig.services.key, home: rig.home, clock: rig.clock, audit: new AuditTrail(rig.clock) });
+    await bio.destroy(rig.db, [e.id], { actor: 'system:retention-sweep', reason: 'test' });
+    await rig.db.query(`update deployments set state = 'CANCELLED' where id = $1`, [d.id]);
+    const r = await deployments.sweep();
+    assert.deepEqual(r.destroyed.map((x) => [x.deploymentId, x.images, x.templates, x.entries]), [[d.id, 0, 0, 1]]);
+    const [entry] = await watchlists.list(SYSTEM_SWEEP, d.id);
+    assert.equal(entry!.reason, null);
+    assert.ok(entry!.destroyedAt);
+    assert.equal(readdirSync(join(rig.home, 'blobs'), { recursive: true }).filter((f) => String(f).endsWith('.sealed')).length, 0);
+    assert.equal((await rig.services.audit.verify({ kind: 'system', name: 'audit-verifier' })).ok, true);
+  } finally {
+    await rig.close();
+  }
+});
