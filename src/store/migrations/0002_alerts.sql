@@ -27,7 +27,6 @@ create table alerts (
   outcome_at timestamptz,
   -- when the crop was deleted under the retention rules (the facts above remain for the figures)
   biometrics_deleted_at timestamptz,
-  unique (deployment_id, camera, track_id, entry_id),
   check (status <> 'PENDING' or operator_decision is null),
   check (outcome is null or operator_decision = 'ENGAGE')
 );
