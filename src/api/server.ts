@@ -5,6 +5,8 @@ import type { FaceEngine } from '../engine/port.ts';
 import { defaultEngine } from '../governance/engine-provider.ts';
 import { openServices, type Services } from '../governance/services.ts';
 import { createApp, type App } from './app.ts';
+import { isOpenLfrError } from '../errors.ts';
+import { SYSTEM_LIVE } from '../governance/model.ts';
 
 export interface RunningServer {
   url: string;
@@ -14,7 +16,20 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, engine: (c: Config) => Promise<FaceEngine> = defaultEngine): Promise<RunningServer> {
-  const services = await openServices(config, engine);
+  return startServerOn(await openServices(config, engine), config);
+}
+
+/** Serve already-open services: the sweep at start and on a timer, and the live pipelines of live deployments. */
+export async function startServerOn(services: Services, config: Config): Promise<RunningServer> {
+  // a deployment that goes live starts its cameras; deployments already live when the server starts resume
+  const startLive = (id: string) =>
+    services.live.start(SYSTEM_LIVE, id).catch((e: unknown) => {
+      if (!(isOpenLfrError(e) && e.code === 'CONFLICT')) console.error(`openlfr live: deployment ${id}: ${(e as Error).message}`);
+    });
+  services.events.on('deployment', (e: { id: string; state: string }) => {
+    if (e.state === 'LIVE') void startLive(e.id);
+  });
+  for (const d of await services.deployments.list(SYSTEM_LIVE, 'LIVE')) void startLive(d.id);
   const sweep = async () => {
     try {
       const r = await services.deployments.sweep();

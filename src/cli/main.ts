@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { isOpenLfrError, serialiseError } from '../errors.ts';
 import { registerBench } from './commands/bench.ts';
+import { registerDemo } from './commands/demo.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerIdentify } from './commands/identify.ts';
 import { registerAudit } from './commands/audit.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .description('OpenLFR: open, auditable live facial recognition with the safeguards in code')
     .showHelpAfterError()
     .exitOverride();
+  registerDemo(program);
   registerBench(program);
   registerEvaluate(program);
   registerIdentify(program);

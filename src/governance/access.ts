@@ -25,6 +25,18 @@ const PERMISSIONS = {
   'audit.read': ['ADMIN', 'AUDITOR'],
   'audit.verify': ['ADMIN', 'AUDITOR'],
   'calibration.write': ['ADMIN'],
+  /** See the alert queue and an alert's facts (not its images). */
+  'alert.read': ['ADMIN', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR'],
+  /** See the captured face and the watchlist image side by side (each view audited). */
+  'alert.image': ['OPERATOR', 'ENGAGEMENT_OFFICER'],
+  /** "Not a match, dismiss" or "possible match, send for engagement". */
+  'alert.decide': ['OPERATOR'],
+  /** The engagement officer's outcome after an independent assessment. */
+  'alert.outcome': ['ENGAGEMENT_OFFICER'],
+  /** Store a possible match from the live pipeline. */
+  'alert.raise': [],
+  /** Start or stop the live pipeline of a live deployment. */
+  'live.operate': ['ADMIN', 'OPERATOR'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -32,7 +44,7 @@ export type Permission = keyof typeof PERMISSIONS;
 /** What named system principals may do (they act on rules, never on a person's say-so). */
 const SYSTEM_PERMISSIONS: Record<string, readonly Permission[]> = {
   'retention-sweep': ['deployment.read', 'watchlist.read'],
-  'live-pipeline': ['deployment.read', 'watchlist.read', 'watchlist.frozen'],
+  'live-pipeline': ['deployment.read', 'watchlist.read', 'watchlist.frozen', 'alert.raise', 'live.operate'],
   evaluation: ['calibration.write'],
   /** `openlfr audit verify` on the machine holding the store (the chain reveals no personal data). */
   'audit-verifier': ['audit.verify'],

@@ -149,3 +149,52 @@ export interface Clock {
   now(): Date;
 }
 export const systemClock: Clock = { now: () => new Date() };
+
+export const ALERT_STATUSES = ['PENDING', 'DISMISSED', 'ENGAGED', 'CLOSED'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+export const OPERATOR_DECISIONS = ['DISMISS', 'ENGAGE'] as const;
+export type OperatorDecision = (typeof OPERATOR_DECISIONS)[number];
+export const OUTCOMES = ['IDENTITY_CONFIRMED', 'NOT_THE_PERSON', 'ARRESTED', 'NO_FURTHER_ACTION'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** A possible match, waiting for (or carrying) a person's decision. Never an identification. */
+export interface Alert {
+  id: string;
+  deploymentId: string;
+  camera: string;
+  trackId: number;
+  entryId: string;
+  subjectRef: string;
+  category: Category;
+  priority: 'HIGH' | 'NORMAL';
+  score: number;
+  threshold: number;
+  videoTimeSec: number;
+  shotsFused: number;
+  createdAt: Date;
+  status: AlertStatus;
+  operatorId: string | null;
+  operatorDecision: OperatorDecision | null;
+  operatorNote: string | null;
+  operatorAt: Date | null;
+  outcome: Outcome | null;
+  outcomeBy: string | null;
+  outcomeNote: string | null;
+  outcomeAt: Date | null;
+  biometricsDeletedAt: Date | null;
+}
+
+/** Per-camera counters of a deployment: all that survives of the faces that matched no one. */
+export interface LiveCounterRow {
+  deploymentId: string;
+  camera: string;
+  framesDecoded: number;
+  framesAnalysed: number;
+  framesDropped: number;
+  facesDetected: number;
+  tracks: number;
+  alerts: number;
+  updatedAt: Date;
+}
+
+export const SYSTEM_LIVE: Principal = { kind: 'system', name: 'live-pipeline' };

@@ -19,6 +19,8 @@ import { argon2id, type PasswordHasher } from './passwords.ts';
 import { calibratedFloor, type ThresholdFloor } from './threshold-floor.ts';
 import { UserService } from './users.ts';
 import { WatchlistService } from './watchlists.ts';
+import { AlertService } from './alerts.ts';
+import { LiveService } from './live.ts';
 
 export class AuditService {
   constructor(private readonly d: Pick<GovernanceDeps, 'store' | 'audit'>) {}
@@ -67,6 +69,10 @@ export interface Services {
   watchlists: WatchlistService;
   audit: AuditService;
   calibrations: CalibrationService;
+  alerts: AlertService;
+  live: LiveService;
+  /** The shared engine pool, started on first use. */
+  engine: () => Promise<FaceEngine>;
   /** Close the store (and the engine if one was started). */
   close(): Promise<void>;
 }
@@ -98,6 +104,9 @@ export function createServices(o: ServiceOptions): Services {
     config: o.config,
     events,
   };
+  const deployments = new DeploymentService(d);
+  const alerts = new AlertService(d);
+  const live = new LiveService(d, deployments, alerts);
   return {
     config: o.config,
     store: o.store,
@@ -105,11 +114,15 @@ export function createServices(o: ServiceOptions): Services {
     key: o.key,
     events,
     users: new UserService({ store: o.store, audit, clock, hasher: o.hasher ?? argon2id, sessionHours: o.config.governance.sessionHours }),
-    deployments: new DeploymentService(d),
+    deployments,
     watchlists: new WatchlistService(d),
     audit: new AuditService(d),
     calibrations: new CalibrationService(d),
+    alerts,
+    live,
+    engine,
     async close() {
+      await live.stopAll();
       if (started) await (await started).close().catch(() => undefined);
       await o.store.close();
     },

@@ -241,10 +241,17 @@ export async function openVideo(src: string, options: VideoSourceOptions = {}): 
         started = true;
         void pump();
       }
-      for (;;) {
-        const f = await queue.next();
-        if (!f) return;
-        yield f;
+      try {
+        for (;;) {
+          const f = await queue.next();
+          if (!f) return;
+          yield f;
+        }
+      } finally {
+        // the consumer stopped early (break, error): end ffmpeg too
+        stopped = true;
+        child?.kill('SIGKILL');
+        queue.end();
       }
     },
   };

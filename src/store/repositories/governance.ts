@@ -6,6 +6,7 @@
 import type { Queryable } from '../db.ts';
 import type { Calibration, Deployment, DeploymentState, User, WatchlistEntry } from '../../governance/model.ts';
 import { fromRow, insertSql, updateSql } from './rows.ts';
+import { alertsRepo, countersRepo } from './alerts.ts';
 
 export interface NewUser extends Omit<User, 'disabled'> {
   passwordHash: string;
@@ -160,8 +161,10 @@ export interface Repos {
   deployments: ReturnType<typeof deploymentsRepo>;
   watchlist: ReturnType<typeof watchlistRepo>;
   calibrations: ReturnType<typeof calibrationsRepo>;
+  alerts: ReturnType<typeof alertsRepo>;
+  counters: ReturnType<typeof countersRepo>;
 }
 
 export function makeRepos(q: Queryable): Repos {
-  return { users: usersRepo(q), sessions: sessionsRepo(q), deployments: deploymentsRepo(q), watchlist: watchlistRepo(q), calibrations: calibrationsRepo(q) };
+  return { users: usersRepo(q), sessions: sessionsRepo(q), deployments: deploymentsRepo(q), watchlist: watchlistRepo(q), calibrations: calibrationsRepo(q), alerts: alertsRepo(q), counters: countersRepo(q) };
 }
