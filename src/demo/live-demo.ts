@@ -141,8 +141,7 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
       const want = o.distractorCount ?? Infinity;
       for (const [name, photos] of subjectsOf(o.distractors)) {
         if (distractors >= want) break;
-        if (await enrol(name, photos[0]!, `Wanted on warrant: distractor ${name}`)) distractors++;
-        if (distractors % 100 === 0 && distractors) log(`${distractors} distractors enrolled`);
+        if ((await enrol(name, photos[0]!, `Wanted on warrant: distractor ${name}`)) && ++distractors % 100 === 0) log(`${distractors} distractors enrolled`);
       }
     }
     await services.deployments.requestAuthorisation(as('operator'), dep.id, 'Demo: please authorise');
