@@ -30,6 +30,12 @@ export const EngineConfigSchema = z.object({
   /** Detection pyramid: 1 = whole frame at the detector's 320x240 only; 2 or 3 = also 2x2 / 3x3 overlapping
    *  windows (finds smaller faces in large frames); auto = the largest grid that does not upscale. */
   detectorGrid: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(4)]).default('auto'),
+  /** Folder holding the Human engine's TF.js graph models (blazeface, facemesh, faceres);
+   *  empty = the `models/` folder of the installed @vladmandic/human package. */
+  humanModelsDir: z.string().default(''),
+  /** Minimum detector score for the Human engine. BlazeFace scores run lower than the ONNX detector's
+   *  (real faces in group photos score 0.2-0.9), so it has its own threshold; 0.2 is Human's default. */
+  humanMinDetectorScore: z.coerce.number().min(0).max(1).default(0.2),
   /** Minimum detector score for a face to be reported. */
   minDetectorScore: z.coerce.number().min(0).max(1).default(0.7),
   /** Largest decoded image accepted, in pixels (decompression-bomb guard). */
@@ -121,6 +127,8 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_ONNX_EMBEDDER: ['engine', 'onnxEmbedder'],
   OPENLFR_ONNX_FLIP: ['engine', 'onnxFlip'],
   OPENLFR_DETECTOR_GRID: ['engine', 'detectorGrid'],
+  OPENLFR_HUMAN_MODELS_DIR: ['engine', 'humanModelsDir'],
+  OPENLFR_HUMAN_MIN_DETECTOR_SCORE: ['engine', 'humanMinDetectorScore'],
   OPENLFR_MAX_IMAGE_PIXELS: ['engine', 'maxImagePixels'],
   OPENLFR_MATCH_IMPL: ['match', 'impl'],
   OPENLFR_MATCH_THREADS: ['match', 'threads'],

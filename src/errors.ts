@@ -20,6 +20,8 @@ export const ERRORS = {
   ENGINE_WORKER_FAILED: { status: 500, summary: 'An engine worker failed' },
   ENGINE_CLOSED: { status: 503, summary: 'The engine has been closed' },
   ENGINE_FACE_FOREIGN: { status: 400, summary: 'The face was detected by a different engine' },
+  ENGINE_INIT_FAILED: { status: 500, summary: 'The engine could not start (runtime or backend failed to initialise)' },
+  ENGINE_INFERENCE_FAILED: { status: 500, summary: 'The engine failed while analysing an image' },
   // template matching (src/match)
   MATCH_DIMENSION_MISMATCH: { status: 400, summary: 'A template has a different number of dimensions from the index' },
   MATCH_VECTOR_INVALID: { status: 400, summary: 'A template is not a finite, non-zero, L2-normalised vector' },

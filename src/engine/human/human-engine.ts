@@ -1,0 +1,352 @@
+/**
+ * The Human engine adapter: `@vladmandic/human` 3.3.x (BlazeFace detector, FaceMesh 468-point
+ * landmarks, HSE FaceRes 1024-d embedder) on TF.js with the wasm backend (SIMD, one thread).
+ *
+ * This is the single-threaded, in-process adapter; the engine pool hosts it in worker_threads to
+ * use several cores. Each `createLocalEngine` call builds its own Human instance (Human itself
+ * keeps loaded graph models per thread and shares them between instances; nothing here does).
+ *
+ * Pipeline (what the chip and the embedding are):
+ *   detect:  BlazeFace finds faces; its box is enlarged 1.4x and squared, and that crop is resized to
+ *            FaceMesh's input (192x192); FaceMesh refines 468 landmarks, from which come the box, the
+ *            five points, yaw/pitch/roll and the quality measures. The 192x192 crop is the chip
+ *            (8-bit RGB, CHIP_SIZE x CHIP_SIZE): it is exactly what Human hands to FaceRes.
+ *   embed:   chip -> bilinear resize to 224x224 (FaceRes input, 0..255 floats) -> FaceRes
+ *            `global_pooling/Mean` (1024 floats) -> L2-normalised.
+ * Human's own frame-skipping caches are switched off, so every call sees only its own image.
+ */
+import { join } from 'node:path';
+import type { Human, Config as HumanConfig, FaceResult, GraphModel, Tensor } from '@vladmandic/human';
+import type { EngineConfig } from '../../config.ts';
+import { OpenLfrError } from '../../errors.ts';
+import {
+  engineIdOf,
+  wipe,
+  type AnalysedFace,
+  type DetectOptions,
+  type EngineInfo,
+  type Face,
+  type FaceEngine,
+  type Point,
+  type RgbImage,
+} from '../port.ts';
+import { chipQuality, distance, mean, rollDegrees } from './quality.ts';
+import { defaultModelsDir, hashFile, hashGraphModel, loadHumanRuntime, registerFileLoader, type Tfjs } from './runtime.ts';
+
+/** Side of the chip: FaceMesh's input size, the crop Human passes to FaceRes. */
+export const CHIP_SIZE = 192;
+/** FaceRes input side. */
+const EMBED_INPUT = 224;
+/** FaceRes output holding the 1024-d descriptor (age and gender heads are not computed). */
+const EMBED_OUTPUT = 'global_pooling/Mean';
+export const EMBED_DIMS = 1024;
+/** Faces Human may report per image before our own maxFaces/minInterEyePx filtering. */
+const MAX_DETECTED = 64;
+/** Smallest image side accepted: BlazeFace works on 128x128 and cannot find a face in less. */
+const MIN_IMAGE_SIDE = 16;
+
+const MODEL_FILES = { detector: 'blazeface.json', landmarks: 'facemesh.json', embedder: 'faceres.json' } as const;
+
+/** FaceMesh (MediaPipe canonical mesh) indices used for the five points. The subject's right eye
+ *  and right mouth corner are on the image left in an ordinary (non-mirrored) photograph. */
+const MESH = {
+  imageLeftEye: [33, 133, 159, 145],
+  imageRightEye: [263, 362, 386, 374],
+  noseTip: 1,
+  imageLeftMouth: 61,
+  imageRightMouth: 291,
+} as const;
+
+const PROVENANCE =
+  '@vladmandic/human 3.3.x (MIT). Models shipped in the npm package: BlazeFace and FaceMesh (Google MediaPipe, Apache-2.0), ' +
+  'FaceRes (HSE-asavchenko HSE_FaceRec_tf, converted to TF.js by the Human author). Runs on @tensorflow/tfjs-backend-wasm.';
+
+function humanConfig(modelsDir: string, wasmDir: string, minScore: number): Partial<HumanConfig> {
+  const model = (file: string) => `file://${join(modelsDir, file)}`;
+  return {
+    backend: 'wasm',
+    wasmPath: wasmDir,
+    wasmPlatformFetch: false,
+    modelBasePath: `file://${modelsDir}/`,
+    cacheModels: false,
+    debug: false,
+    async: false,
+    warmup: 'none',
+    cacheSensitivity: 0,
+    skipAllowed: false,
+    filter: { enabled: false },
+    gesture: { enabled: false },
+    body: { enabled: false },
+    hand: { enabled: false },
+    object: { enabled: false },
+    segmentation: { enabled: false },
+    face: {
+      enabled: true,
+      detector: {
+        modelPath: model(MODEL_FILES.detector),
+        rotation: false,
+        maxDetected: MAX_DETECTED,
+        minConfidence: minScore,
+        skipFrames: 0,
+        skipTime: 0,
+        return: true,
+      },
+      mesh: { enabled: true, modelPath: model(MODEL_FILES.landmarks) },
+      // FaceRes is loaded by Human (enabled at load time) but run by this adapter in embed().
+      description: { enabled: true, modelPath: model(MODEL_FILES.embedder), skipFrames: 0, skipTime: 0 },
+      iris: { enabled: false },
+      attention: { enabled: false },
+      emotion: { enabled: false },
+      antispoof: { enabled: false },
+      liveness: { enabled: false },
+      gear: { enabled: false },
+    },
+  } as Partial<HumanConfig>;
+}
+
+function checkImage(image: RgbImage): void {
+  const { width, height, data } = image ?? ({} as RgbImage);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || !(data instanceof Uint8Array)) {
+    throw new OpenLfrError('BAD_REQUEST', 'The image must be 8-bit RGB with positive integer width and height');
+  }
+  if (data.length !== width * height * 3) {
+    throw new OpenLfrError('BAD_REQUEST', `The image data has ${data.length} bytes; ${width}x${height} RGB needs ${width * height * 3}`);
+  }
+  if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
+    throw new OpenLfrError('IMAGE_TOO_SMALL', `The image is ${width}x${height}; at least ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE} pixels are needed to find a face`, { width, height });
+  }
+}
+
+const degrees = (rad: number) => (rad * 180) / Math.PI;
+
+class HumanEngine implements FaceEngine {
+  readonly id: string;
+  readonly info: EngineInfo;
+  private readonly human: Human;
+  private readonly tf: Tfjs;
+  private readonly faceres: GraphModel;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(human: Human, faceres: GraphModel, info: EngineInfo) {
+    this.human = human;
+    this.tf = human.tf;
+    this.faceres = faceres;
+    this.info = info;
+    this.id = engineIdOf(info.name, info.models);
+  }
+
+  /** Runs one operation at a time: Human's instance state is not re-entrant. */
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new OpenLfrError('ENGINE_CLOSED'));
+    const run = this.queue.then(() => {
+      if (this.closed) throw new OpenLfrError('ENGINE_CLOSED');
+      return op();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  detect(image: RgbImage, options: DetectOptions = {}): Promise<Face[]> {
+    checkImage(image);
+    return this.serial(() => this.detectNow(image, options));
+  }
+
+  embed(face: Face): Promise<Float32Array> {
+    this.checkFace(face);
+    return this.serial(async () => (await this.embedNow([face]))[0]!);
+  }
+
+  analyse(image: RgbImage, options: DetectOptions = {}): Promise<AnalysedFace[]> {
+    checkImage(image);
+    return this.serial(async () => {
+      const faces = await this.detectNow(image, options);
+      if (faces.length === 0) return [];
+      const embeddings = await this.embedNow(faces);
+      return faces.map((face, i) => ({ face, embedding: embeddings[i]! }));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue;
+    // The graph models belong to Human's per-thread module state (shared with any other instance in
+    // this thread); they go when the thread ends. This instance only drops its references.
+    this.human.models.reset();
+  }
+
+  private checkFace(face: Face): void {
+    if (!face || face.engineId !== this.id) {
+      throw new OpenLfrError('ENGINE_FACE_FOREIGN', `The face was detected by engine ${String(face?.engineId)}, not ${this.id}`);
+    }
+    const c = face.chip;
+    if (!c || c.width !== CHIP_SIZE || c.height !== CHIP_SIZE || !(c.data instanceof Uint8Array) || c.data.length !== CHIP_SIZE * CHIP_SIZE * 3) {
+      throw new OpenLfrError('BAD_REQUEST', `The face chip must be ${CHIP_SIZE}x${CHIP_SIZE} RGB`);
+    }
+  }
+
+  private async detectNow(image: RgbImage, options: DetectOptions): Promise<Face[]> {
+    const tf = this.tf;
+    const input = tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');
+    let found: FaceResult[];
+    try {
+      const result = await this.human.detect(input);
+      if (result.error) throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `Human failed: ${result.error}`);
+      found = result.face;
+    } catch (err) {
+      if (err instanceof OpenLfrError) throw err;
+      throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `Human failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+    } finally {
+      input.dispose();
+    }
+    const faces: Face[] = [];
+    try {
+      for (const r of found) {
+        const face = await this.toFace(r, image);
+        if (face) faces.push(face);
+      }
+    } catch (err) {
+      for (const f of faces) wipe(f.chip.data);
+      throw err;
+    } finally {
+      for (const r of found) r.tensor?.dispose();
+    }
+    faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    const kept = faces.filter((f) => f.quality.interEyePx >= (options.minInterEyePx ?? 0)).slice(0, options.maxFaces ?? Infinity);
+    for (const f of faces) if (!kept.includes(f)) wipe(f.chip.data);
+    return kept;
+  }
+
+  private async toFace(r: FaceResult, image: RgbImage): Promise<Face | null> {
+    const t = r.tensor as Tensor | undefined;
+    if (!t || r.mesh.length < 468) return null; // Human keeps no mesh-less faces with keepInvalid off
+    if (t.shape[0] !== CHIP_SIZE || t.shape[1] !== CHIP_SIZE || t.shape[2] !== 3) {
+      throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `Human returned a ${t.shape.join('x')} face crop; expected ${CHIP_SIZE}x${CHIP_SIZE}x3`);
+    }
+    const px = (await t.data()) as Float32Array; // 0..1
+    const chipData = new Uint8Array(px.length);
+    for (let i = 0; i < px.length; i++) chipData[i] = Math.round(Math.min(1, Math.max(0, px[i]!)) * 255);
+    px.fill(0);
+    const chip: RgbImage = { width: CHIP_SIZE, height: CHIP_SIZE, data: chipData };
+
+    const p = (i: number): Point => [r.mesh[i]![0], r.mesh[i]![1]];
+    const leftEye = mean(MESH.imageLeftEye.map(p));
+    const rightEye = mean(MESH.imageRightEye.map(p));
+    const landmarks5: Face['landmarks5'] = [leftEye, rightEye, p(MESH.noseTip), p(MESH.imageLeftMouth), p(MESH.imageRightMouth)];
+    const angle = r.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
+    const [bx, by, bw, bh] = r.box;
+    const x = Math.max(0, bx);
+    const y = Math.max(0, by);
+    return {
+      engineId: this.id,
+      box: { x, y, width: Math.min(image.width, bx + bw) - x, height: Math.min(image.height, by + bh) - y },
+      landmarks5,
+      landmarks: r.mesh.map((m) => [m[0], m[1]] as Point),
+      score: r.boxScore,
+      quality: {
+        interEyePx: distance(leftEye, rightEye),
+        // Human's angles: yaw > 0 when the subject turns to their right, pitch > 0 when looking up;
+        // the port wants the opposite signs (see port.ts FaceQuality).
+        yawDeg: -degrees(angle.yaw),
+        pitchDeg: -degrees(angle.pitch),
+        rollDeg: rollDegrees(leftEye, rightEye),
+        ...chipQuality(chip),
+      },
+      chip,
+    };
+  }
+
+  private async embedNow(faces: Face[]): Promise<Float32Array[]> {
+    const tf = this.tf;
+    const n = faces.length;
+    const side = CHIP_SIZE * CHIP_SIZE * 3;
+    const batch = new Float32Array(n * side);
+    faces.forEach((f, i) => batch.set(f.chip.data, i * side));
+    let out: Tensor | undefined;
+    try {
+      const result: Tensor = tf.tidy(() => {
+        const chips = tf.tensor4d(batch, [n, CHIP_SIZE, CHIP_SIZE, 3], 'float32');
+        const resized = tf.image.resizeBilinear(chips, [EMBED_INPUT, EMBED_INPUT], false);
+        return this.faceres.execute(resized, EMBED_OUTPUT) as Tensor;
+      });
+      out = result;
+      if (result.shape[0] !== n || result.shape[1] !== EMBED_DIMS) {
+        throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `FaceRes returned shape ${result.shape.join('x')}; expected ${n}x${EMBED_DIMS}`);
+      }
+      const all = (await result.data()) as Float32Array;
+      return faces.map((_, i) => normalise(all.slice(i * EMBED_DIMS, (i + 1) * EMBED_DIMS)));
+    } catch (err) {
+      if (err instanceof OpenLfrError) throw err;
+      throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `FaceRes failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+    } finally {
+      batch.fill(0);
+      out?.dispose();
+    }
+  }
+}
+
+function normalise(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const norm = Math.sqrt(s);
+  if (!Number.isFinite(norm) || norm === 0) throw new OpenLfrError('ENGINE_INFERENCE_FAILED', 'FaceRes returned an empty or non-finite descriptor');
+  for (let i = 0; i < v.length; i++) v[i]! /= norm;
+  return v;
+}
+
+type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
+const PROCESS_EVENTS: ProcessEvent[] = ['uncaughtException', 'unhandledRejection'];
+
+const emitter: NodeJS.EventEmitter = process;
+
+function processHandlers(): Map<ProcessEvent, Set<unknown>> {
+  return new Map(PROCESS_EVENTS.map((e) => [e, new Set<unknown>(emitter.listeners(e))]));
+}
+
+/**
+ * The emscripten glue of tfjs-backend-wasm installs process-wide `uncaughtException` and
+ * `unhandledRejection` handlers that rethrow (and print the whole wasm glue source). Error policy
+ * belongs to the application, not to a library, so those handlers are removed once the backend is up.
+ */
+function removeHandlersAddedSince(before: Map<ProcessEvent, Set<unknown>>): void {
+  for (const e of PROCESS_EVENTS) {
+    for (const l of emitter.listeners(e)) if (!before.get(e)!.has(l)) emitter.removeListener(e, l as (...args: unknown[]) => void);
+  }
+}
+
+/** Builds a Human engine in this thread. Throws ENGINE_MODEL_MISSING / ENGINE_INIT_FAILED. */
+export async function createLocalEngine(config: EngineConfig): Promise<FaceEngine> {
+  const runtime = loadHumanRuntime();
+  const modelsDir = config.humanModelsDir || defaultModelsDir(runtime);
+  const models = [
+    hashGraphModel('detector', join(modelsDir, MODEL_FILES.detector)),
+    hashGraphModel('landmarks', join(modelsDir, MODEL_FILES.landmarks)),
+    hashGraphModel('embedder', join(modelsDir, MODEL_FILES.embedder)),
+    // Human's pre-processing (crop geometry, normalisation) shapes the embedding as much as weights do.
+    hashFile('pipeline', runtime.bundleFile),
+  ];
+  const human = new runtime.Human(humanConfig(modelsDir, runtime.wasmDir, config.humanMinDetectorScore));
+  registerFileLoader(human.tf);
+  const before = processHandlers();
+  try {
+    await human.load();
+  } catch (err) {
+    throw new OpenLfrError('ENGINE_INIT_FAILED', `Human could not load: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+  } finally {
+    removeHandlersAddedSince(before);
+  }
+  if (human.tf.getBackend() !== 'wasm') {
+    throw new OpenLfrError('ENGINE_INIT_FAILED', `The TF.js wasm backend did not start (backend is ${String(human.tf.getBackend())})`);
+  }
+  for (const name of ['blazeface', 'facemesh', 'faceres']) {
+    const m = human.models.models[name];
+    if (!m || !(m as unknown as { executor?: unknown }).executor) {
+      throw new OpenLfrError('ENGINE_MODEL_MISSING', `Human model ${name} did not load from ${modelsDir}`, { model: name, dir: modelsDir });
+    }
+  }
+  // FaceRes runs in embed(), not inside Human's detect().
+  human.config.face.description!.enabled = false;
+  const info: EngineInfo = { name: 'human', dims: EMBED_DIMS, models, provenance: `${PROVENANCE} Human ${runtime.version}.` };
+  return new HumanEngine(human, human.models.models.faceres!, info);
+}
