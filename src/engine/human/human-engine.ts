@@ -42,6 +42,8 @@ const EMBED_OUTPUT = 'global_pooling/Mean';
 export const EMBED_DIMS = 1024;
 /** Faces Human may report per image before our own maxFaces/minInterEyePx filtering. */
 const MAX_DETECTED = 64;
+/** Border added (as a share of the longer image side) when a first look finds no face. */
+const RETRY_BORDER = 0.25;
 /** Smallest image side accepted: BlazeFace works on 128x128 and cannot find a face in less. */
 const MIN_IMAGE_SIDE = 16;
 
@@ -147,17 +149,17 @@ class HumanEngine implements FaceEngine {
     return run;
   }
 
-  detect(image: RgbImage, options: DetectOptions = {}): Promise<Face[]> {
+  async detect(image: RgbImage, options: DetectOptions = {}): Promise<Face[]> {
     checkImage(image);
     return this.serial(() => this.detectNow(image, options));
   }
 
-  embed(face: Face): Promise<Float32Array> {
+  async embed(face: Face): Promise<Float32Array> {
     this.checkFace(face);
     return this.serial(async () => (await this.embedNow([face]))[0]!);
   }
 
-  analyse(image: RgbImage, options: DetectOptions = {}): Promise<AnalysedFace[]> {
+  async analyse(image: RgbImage, options: DetectOptions = {}): Promise<AnalysedFace[]> {
     checkImage(image);
     return this.serial(async () => {
       const faces = await this.detectNow(image, options);
@@ -187,9 +189,24 @@ class HumanEngine implements FaceEngine {
   }
 
   private async detectNow(image: RgbImage, options: DetectOptions): Promise<Face[]> {
+    let faces = await this.detectAt(image, 0);
+    // BlazeFace misses faces that fill the whole frame (tight crops, close-up portraits): when
+    // nothing is found, look once more with a black border around the image.
+    if (faces.length === 0) faces = await this.detectAt(image, Math.round(RETRY_BORDER * Math.max(image.width, image.height)));
+    faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
+    const kept = faces.filter((f) => f.quality.interEyePx >= (options.minInterEyePx ?? 0)).slice(0, options.maxFaces ?? Infinity);
+    for (const f of faces) if (!kept.includes(f)) wipe(f.chip.data);
+    return kept;
+  }
+
+  /** Runs Human on the image with `border` black pixels added on every side; results in source pixels. */
+  private async detectAt(image: RgbImage, border: number): Promise<Face[]> {
     const tf = this.tf;
-    const input = tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');
     let found: FaceResult[];
+    const input = tf.tidy(() => {
+      const t = tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');
+      return border > 0 ? tf.pad(t, [[0, 0], [border, border], [border, border], [0, 0]]) : t;
+    });
     try {
       const result = await this.human.detect(input);
       if (result.error) throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `Human failed: ${result.error}`);
@@ -203,7 +220,7 @@ class HumanEngine implements FaceEngine {
     const faces: Face[] = [];
     try {
       for (const r of found) {
-        const face = await this.toFace(r, image);
+        const face = await this.toFace(r, image, border);
         if (face) faces.push(face);
       }
     } catch (err) {
@@ -212,15 +229,18 @@ class HumanEngine implements FaceEngine {
     } finally {
       for (const r of found) r.tensor?.dispose();
     }
-    faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-    const kept = faces.filter((f) => f.quality.interEyePx >= (options.minInterEyePx ?? 0)).slice(0, options.maxFaces ?? Infinity);
-    for (const f of faces) if (!kept.includes(f)) wipe(f.chip.data);
-    return kept;
+    return faces;
   }
 
-  private async toFace(r: FaceResult, image: RgbImage): Promise<Face | null> {
+  private async toFace(r: FaceResult, image: RgbImage, border: number): Promise<Face | null> {
     const t = r.tensor as Tensor | undefined;
     if (!t || r.mesh.length < 468) return null; // Human keeps no mesh-less faces with keepInvalid off
+    const [bx0, by0, bw, bh] = r.box;
+    const x = Math.max(0, bx0 - border);
+    const y = Math.max(0, by0 - border);
+    const width = Math.min(image.width, bx0 - border + bw) - x;
+    const height = Math.min(image.height, by0 - border + bh) - y;
+    if (width <= 0 || height <= 0) return null; // found only in the added border
     if (t.shape[0] !== CHIP_SIZE || t.shape[1] !== CHIP_SIZE || t.shape[2] !== 3) {
       throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `Human returned a ${t.shape.join('x')} face crop; expected ${CHIP_SIZE}x${CHIP_SIZE}x3`);
     }
@@ -230,26 +250,23 @@ class HumanEngine implements FaceEngine {
     px.fill(0);
     const chip: RgbImage = { width: CHIP_SIZE, height: CHIP_SIZE, data: chipData };
 
-    const p = (i: number): Point => [r.mesh[i]![0], r.mesh[i]![1]];
+    const p = (i: number): Point => [r.mesh[i]![0] - border, r.mesh[i]![1] - border];
     const leftEye = mean(MESH.imageLeftEye.map(p));
     const rightEye = mean(MESH.imageRightEye.map(p));
-    const landmarks5: Face['landmarks5'] = [leftEye, rightEye, p(MESH.noseTip), p(MESH.imageLeftMouth), p(MESH.imageRightMouth)];
     const angle = r.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
-    const [bx, by, bw, bh] = r.box;
-    const x = Math.max(0, bx);
-    const y = Math.max(0, by);
     return {
       engineId: this.id,
-      box: { x, y, width: Math.min(image.width, bx + bw) - x, height: Math.min(image.height, by + bh) - y },
-      landmarks5,
-      landmarks: r.mesh.map((m) => [m[0], m[1]] as Point),
+      box: { x, y, width, height },
+      landmarks5: [leftEye, rightEye, p(MESH.noseTip), p(MESH.imageLeftMouth), p(MESH.imageRightMouth)],
+      landmarks: r.mesh.map((_, i) => p(i)),
       score: r.boxScore,
       quality: {
         interEyePx: distance(leftEye, rightEye),
-        // Human's angles: yaw > 0 when the subject turns to their right, pitch > 0 when looking up;
-        // the port wants the opposite signs (see port.ts FaceQuality).
+        // Human's yaw is > 0 when the subject turns to their right: the port wants the opposite sign.
+        // Its pitch is > 0 when looking down, as the port wants. (Checked on 80 LFW faces against the
+        // nose tip's position between the eyes and the mouth: correlation 0.98 for yaw, 0.88 for pitch.)
         yawDeg: -degrees(angle.yaw),
-        pitchDeg: -degrees(angle.pitch),
+        pitchDeg: degrees(angle.pitch),
         rollDeg: rollDegrees(leftEye, rightEye),
         ...chipQuality(chip),
       },
