@@ -1,8 +1,9 @@
 /**
  * LFW pairs verification benchmark, for any engine:
  *
- *   node --import tsx bench/pairs.ts --engine human [--limit 400] [--concurrency 2]
+ *   node --import tsx bench/pairs.ts --engine human [--workers 2] [--limit 400]
  *
+ * The engine runs in the shared worker pool (`createEngine`, one worker per core by default).
  * Reads `<datasets>/lfw-devtrain/pairsDevTrain.txt` (1,100 mated + 1,100 non-mated pairs), runs
  * `analyse` once per distinct image, takes the face nearest the image centre (LFW images are
  * centred on the subject), scores each pair by cosine similarity and prints one JSON object:
@@ -14,10 +15,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
-import { loadConfig, type EngineConfig } from '../src/config.ts';
+import { loadConfig } from '../src/config.ts';
 import { OpenLfrError, serialiseError } from '../src/errors.ts';
-import { similarity, type AnalysedFace, type FaceEngine, type RgbImage } from '../src/engine/port.ts';
+import { createEngine, similarity, type AnalysedFace, type RgbImage } from '../src/engine/index.ts';
+import { readImageFile } from '../src/ingest/image.ts';
 import { bestThreshold, tarAtFar, tenFoldAccuracy, type ScoredPair } from './verification.ts';
 
 interface Pair {
@@ -38,17 +39,6 @@ function parsePairs(text: string): Pair[] {
   });
 }
 
-async function openEngine(config: EngineConfig): Promise<FaceEngine> {
-  // Until the shared engine factory exists, adapters are opened directly, in this thread.
-  if (config.name === 'human') return (await import('../src/engine/human/human-engine.ts')).createLocalEngine(config);
-  throw new OpenLfrError('ENGINE_UNKNOWN', `No engine named ${config.name} is available to bench/pairs.ts yet`);
-}
-
-async function decode(file: string): Promise<RgbImage> {
-  const { data, info } = await sharp(file).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-}
-
 function nearestCentre(faces: AnalysedFace[], image: RgbImage): AnalysedFace | undefined {
   const d = (f: AnalysedFace) => Math.hypot(f.face.box.x + f.face.box.width / 2 - image.width / 2, f.face.box.y + f.face.box.height / 2 - image.height / 2);
   return [...faces].sort((x, y) => d(x) - d(y))[0];
@@ -56,9 +46,9 @@ function nearestCentre(faces: AnalysedFace[], image: RgbImage): AnalysedFace | u
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { engine: { type: 'string' }, limit: { type: 'string' }, concurrency: { type: 'string', default: '1' } },
+    options: { engine: { type: 'string' }, limit: { type: 'string' }, workers: { type: 'string' } },
   });
-  const config = loadConfig(values.engine ? { engine: { name: values.engine } } : {});
+  const config = loadConfig({ engine: { ...(values.engine ? { name: values.engine } : {}), ...(values.workers ? { workers: values.workers } : {}) } });
   const root = join(config.datasets, 'lfw-devtrain');
   let pairs = parsePairs(readFileSync(join(root, 'pairsDevTrain.txt'), 'utf8'));
   if (values.limit) {
@@ -66,7 +56,7 @@ async function main(): Promise<void> {
     pairs = [...pairs.filter((p) => p.mated).slice(0, half), ...pairs.filter((p) => !p.mated).slice(0, half)];
   }
   const images = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
-  const engine = await openEngine(config.engine);
+  const engine = await createEngine(config.engine);
   const embeddings = new Map<string, Float32Array | null>();
   const started = performance.now();
   try {
@@ -74,12 +64,13 @@ async function main(): Promise<void> {
     const worker = async () => {
       while (next < images.length) {
         const rel = images[next++]!;
-        const image = await decode(join(root, rel));
+        const image = await readImageFile(join(root, rel));
         const face = nearestCentre(await engine.analyse(image), image);
         embeddings.set(rel, face ? face.embedding : null);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Number(values.concurrency)) }, worker));
+    // Two requests in flight per worker keep every worker busy while the next image decodes.
+    await Promise.all(Array.from({ length: 2 * config.engine.workers }, worker));
   } finally {
     await engine.close();
   }
@@ -96,6 +87,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       engine: engine.id,
+      workers: config.engine.workers,
       pairs: pairs.length,
       accuracy: round(tenFold.accuracy),
       accuracyStd: round(tenFold.std),

@@ -2,55 +2,65 @@
  * The Human engine adapter: `@vladmandic/human` 3.3.x (BlazeFace detector, FaceMesh 468-point
  * landmarks, HSE FaceRes 1024-d embedder) on TF.js with the wasm backend (SIMD, one thread).
  *
- * This is the single-threaded, in-process adapter; the engine pool hosts it in worker_threads to
- * use several cores. Each `createLocalEngine` call builds its own Human instance (Human itself
- * keeps loaded graph models per thread and shares them between instances; nothing here does).
+ * This is the single-threaded, in-process adapter; the engine pool (../pool.ts) hosts one per
+ * worker thread. Each `createLocalEngine` call builds its own Human instance (Human itself keeps
+ * loaded graph models per thread and shares them between instances; nothing here does).
  *
  * Pipeline (what the chip and the embedding are):
- *   detect:  BlazeFace finds faces; its box is enlarged 1.4x and squared, and that crop is resized to
- *            FaceMesh's input (192x192); FaceMesh refines 468 landmarks, from which come the box, the
- *            five points, yaw/pitch/roll and the quality measures. The 192x192 crop is the chip
- *            (8-bit RGB, CHIP_SIZE x CHIP_SIZE): it is exactly what Human hands to FaceRes.
+ *   detect:  Human runs BlazeFace, then FaceMesh (468 landmarks) on each face; the box and the five
+ *            points come from the mesh. If nothing is found, the image is tried once more with a
+ *            black border (BlazeFace misses faces that fill the frame). The chip (8-bit RGB,
+ *            CHIP_SIZE x CHIP_SIZE = 192x192) is cut here, not by Human: the least-squares
+ *            similarity that maps the five points onto CHIP_TEMPLATE (where they sit on average in
+ *            Human's own crops), so the chip is upright whatever the head roll. Quality measures
+ *            are the shared ones (../quality.ts), taken on the chip scaled to 112x112 so that their
+ *            scale matches the other engines' 112x112 chips.
  *   embed:   chip -> bilinear resize to 224x224 (FaceRes input, 0..255 floats) -> FaceRes
- *            `global_pooling/Mean` (1024 floats) -> L2-normalised.
+ *            `global_pooling/Mean` (1024 floats) -> L2-normalised. analyse() embeds faces in a batch.
  * Human's own frame-skipping caches are switched off, so every call sees only its own image.
  */
 import { join } from 'node:path';
 import type { Human, Config as HumanConfig, FaceResult, GraphModel, Tensor } from '@vladmandic/human';
 import type { EngineConfig } from '../../config.ts';
 import { OpenLfrError } from '../../errors.ts';
-import {
-  engineIdOf,
-  wipe,
-  type AnalysedFace,
-  type DetectOptions,
-  type EngineInfo,
-  type Face,
-  type FaceEngine,
-  type Point,
-  type RgbImage,
-} from '../port.ts';
-import { chipQuality, distance, mean, rollDegrees } from './quality.ts';
-import { defaultModelsDir, hashFile, hashGraphModel, loadHumanRuntime, registerFileLoader, type Tfjs } from './runtime.ts';
+import { checkImage, selectFaces } from '../common.ts';
+import { l2normalise, resizeRgb, similarityTransform, warpAffine } from '../imgproc.ts';
+import { engineIdOf, wipe, type AnalysedFace, type DetectOptions, type EngineInfo, type Face, type FaceEngine, type Point, type RgbImage } from '../port.ts';
+import { faceQuality } from '../quality.ts';
+import { defaultModelsDir, hashGraphModel, hashPipeline, loadHumanRuntime, registerFileLoader, type Tfjs } from './runtime.ts';
 
-/** Side of the chip: FaceMesh's input size, the crop Human passes to FaceRes. */
+/** Side of the aligned chip: Human's own face crop size (FaceMesh input). */
 export const CHIP_SIZE = 192;
+/**
+ * Where the five points (image-left eye, image-right eye, nose tip, image-left and image-right mouth
+ * corners) fall, on average, in Human's own 192x192 face crops: measured on 200 LFW faces by running
+ * FaceMesh on Human's crops, then made left-right symmetric.
+ */
+export const CHIP_TEMPLATE: readonly Point[] = [
+  [67.6, 62.7],
+  [122.6, 62.7],
+  [95.1, 97.3],
+  [71.4, 121.0],
+  [118.8, 121.0],
+];
+/** Quality measures are taken on the chip at this size (the other engines' chip size). */
+const QUALITY_SIDE = 112;
 /** FaceRes input side. */
 const EMBED_INPUT = 224;
 /** FaceRes output holding the 1024-d descriptor (age and gender heads are not computed). */
 const EMBED_OUTPUT = 'global_pooling/Mean';
 export const EMBED_DIMS = 1024;
-/** Faces Human may report per image before our own maxFaces/minInterEyePx filtering. */
+/** Faces Human may report per image before the maxFaces/minInterEyePx selection. */
 const MAX_DETECTED = 64;
+/** Below this side BlazeFace (128x128 input) cannot find a face: such images give no faces. */
+const MIN_IMAGE_SIDE = 16;
 /** Border added (as a share of the longer image side) when a first look finds no face. */
 const RETRY_BORDER = 0.25;
-/** Smallest image side accepted: BlazeFace works on 128x128 and cannot find a face in less. */
-const MIN_IMAGE_SIDE = 16;
 
 const MODEL_FILES = { detector: 'blazeface.json', landmarks: 'facemesh.json', embedder: 'faceres.json' } as const;
 
-/** FaceMesh (MediaPipe canonical mesh) indices used for the five points. The subject's right eye
- *  and right mouth corner are on the image left in an ordinary (non-mirrored) photograph. */
+/** FaceMesh (MediaPipe canonical mesh) indices for the five points. Eye centre = mean of the two
+ *  corners and the two lid midpoints. Mesh "right" is the subject's right = image left. */
 const MESH = {
   imageLeftEye: [33, 133, 159, 145],
   imageRightEye: [263, 362, 386, 374],
@@ -86,12 +96,12 @@ function humanConfig(modelsDir: string, wasmDir: string, minScore: number): Part
       enabled: true,
       detector: {
         modelPath: model(MODEL_FILES.detector),
-        rotation: false,
+        rotation: false, // the chip is aligned here, from FaceMesh's landmarks
         maxDetected: MAX_DETECTED,
         minConfidence: minScore,
         skipFrames: 0,
         skipTime: 0,
-        return: true,
+        return: false, // the chip is cut here, see alignedChip()
       },
       mesh: { enabled: true, modelPath: model(MODEL_FILES.landmarks) },
       // FaceRes is loaded by Human (enabled at load time) but run by this adapter in embed().
@@ -106,20 +116,10 @@ function humanConfig(modelsDir: string, wasmDir: string, minScore: number): Part
   } as Partial<HumanConfig>;
 }
 
-function checkImage(image: RgbImage): void {
-  const { width, height, data } = image ?? ({} as RgbImage);
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || !(data instanceof Uint8Array)) {
-    throw new OpenLfrError('BAD_REQUEST', 'The image must be 8-bit RGB with positive integer width and height');
-  }
-  if (data.length !== width * height * 3) {
-    throw new OpenLfrError('BAD_REQUEST', `The image data has ${data.length} bytes; ${width}x${height} RGB needs ${width * height * 3}`);
-  }
-  if (width < MIN_IMAGE_SIDE || height < MIN_IMAGE_SIDE) {
-    throw new OpenLfrError('IMAGE_TOO_SMALL', `The image is ${width}x${height}; at least ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE} pixels are needed to find a face`, { width, height });
-  }
+/** The chip: the five points mapped onto CHIP_TEMPLATE by a least-squares similarity, bilinear, black outside. */
+export function alignedChip(image: RgbImage, landmarks5: readonly Point[]): RgbImage {
+  return warpAffine(image, similarityTransform(landmarks5, CHIP_TEMPLATE), CHIP_SIZE, CHIP_SIZE);
 }
-
-const degrees = (rad: number) => (rad * 180) / Math.PI;
 
 class HumanEngine implements FaceEngine {
   readonly id: string;
@@ -138,7 +138,7 @@ class HumanEngine implements FaceEngine {
     this.id = engineIdOf(info.name, info.models);
   }
 
-  /** Runs one operation at a time: Human's instance state is not re-entrant. */
+  /** Runs one operation at a time: a Human instance is not re-entrant. */
   private serial<T>(op: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new OpenLfrError('ENGINE_CLOSED'));
     const run = this.queue.then(() => {
@@ -189,12 +189,12 @@ class HumanEngine implements FaceEngine {
   }
 
   private async detectNow(image: RgbImage, options: DetectOptions): Promise<Face[]> {
+    if (image.width < MIN_IMAGE_SIDE || image.height < MIN_IMAGE_SIDE) return [];
     let faces = await this.detectAt(image, 0);
     // BlazeFace misses faces that fill the whole frame (tight crops, close-up portraits): when
     // nothing is found, look once more with a black border around the image.
     if (faces.length === 0) faces = await this.detectAt(image, Math.round(RETRY_BORDER * Math.max(image.width, image.height)));
-    faces.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);
-    const kept = faces.filter((f) => f.quality.interEyePx >= (options.minInterEyePx ?? 0)).slice(0, options.maxFaces ?? Infinity);
+    const kept = selectFaces(faces, options);
     for (const f of faces) if (!kept.includes(f)) wipe(f.chip.data);
     return kept;
   }
@@ -202,11 +202,11 @@ class HumanEngine implements FaceEngine {
   /** Runs Human on the image with `border` black pixels added on every side; results in source pixels. */
   private async detectAt(image: RgbImage, border: number): Promise<Face[]> {
     const tf = this.tf;
-    let found: FaceResult[];
     const input = tf.tidy(() => {
       const t = tf.tensor4d(image.data, [1, image.height, image.width, 3], 'int32');
       return border > 0 ? tf.pad(t, [[0, 0], [border, border], [border, border], [0, 0]]) : t;
     });
+    let found: FaceResult[];
     try {
       const result = await this.human.detect(input);
       if (result.error) throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `Human failed: ${result.error}`);
@@ -217,59 +217,39 @@ class HumanEngine implements FaceEngine {
     } finally {
       input.dispose();
     }
-    const faces: Face[] = [];
-    try {
-      for (const r of found) {
-        const face = await this.toFace(r, image, border);
-        if (face) faces.push(face);
-      }
-    } catch (err) {
-      for (const f of faces) wipe(f.chip.data);
-      throw err;
-    } finally {
-      for (const r of found) r.tensor?.dispose();
-    }
-    return faces;
+    for (const r of found) r.tensor?.dispose();
+    return found.flatMap((r) => {
+      const face = this.toFace(r, image, border);
+      return face ? [face] : [];
+    });
   }
 
-  private async toFace(r: FaceResult, image: RgbImage, border: number): Promise<Face | null> {
-    const t = r.tensor as Tensor | undefined;
-    if (!t || r.mesh.length < 468) return null; // Human keeps no mesh-less faces with keepInvalid off
-    const [bx0, by0, bw, bh] = r.box;
-    const x = Math.max(0, bx0 - border);
-    const y = Math.max(0, by0 - border);
-    const width = Math.min(image.width, bx0 - border + bw) - x;
-    const height = Math.min(image.height, by0 - border + bh) - y;
+  /** Builds the port's Face from one Human result found in an image with `border` pixels added. */
+  private toFace(r: FaceResult, image: RgbImage, border: number): Face | null {
+    if (r.mesh.length < 468) return null; // with keepInvalid off Human reports no mesh-less faces
+    const [bx, by, bw, bh] = r.box;
+    const x = Math.max(0, bx - border);
+    const y = Math.max(0, by - border);
+    const width = Math.min(image.width, bx - border + bw) - x;
+    const height = Math.min(image.height, by - border + bh) - y;
     if (width <= 0 || height <= 0) return null; // found only in the added border
-    if (t.shape[0] !== CHIP_SIZE || t.shape[1] !== CHIP_SIZE || t.shape[2] !== 3) {
-      throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `Human returned a ${t.shape.join('x')} face crop; expected ${CHIP_SIZE}x${CHIP_SIZE}x3`);
-    }
-    const px = (await t.data()) as Float32Array; // 0..1
-    const chipData = new Uint8Array(px.length);
-    for (let i = 0; i < px.length; i++) chipData[i] = Math.round(Math.min(1, Math.max(0, px[i]!)) * 255);
-    px.fill(0);
-    const chip: RgbImage = { width: CHIP_SIZE, height: CHIP_SIZE, data: chipData };
-
     const p = (i: number): Point => [r.mesh[i]![0] - border, r.mesh[i]![1] - border];
-    const leftEye = mean(MESH.imageLeftEye.map(p));
-    const rightEye = mean(MESH.imageRightEye.map(p));
-    const angle = r.rotation?.angle ?? { yaw: 0, pitch: 0, roll: 0 };
+    const eye = (idx: readonly number[]): Point => {
+      const pts = idx.map(p);
+      return [pts.reduce((s, q) => s + q[0], 0) / pts.length, pts.reduce((s, q) => s + q[1], 0) / pts.length];
+    };
+    const landmarks5: Face['landmarks5'] = [eye(MESH.imageLeftEye), eye(MESH.imageRightEye), p(MESH.noseTip), p(MESH.imageLeftMouth), p(MESH.imageRightMouth)];
+    const chip = alignedChip(image, landmarks5);
+    const small = resizeRgb(chip, QUALITY_SIDE, QUALITY_SIDE);
+    const quality = faceQuality(landmarks5, small);
+    wipe(small.data);
     return {
       engineId: this.id,
       box: { x, y, width, height },
-      landmarks5: [leftEye, rightEye, p(MESH.noseTip), p(MESH.imageLeftMouth), p(MESH.imageRightMouth)],
+      landmarks5,
       landmarks: r.mesh.map((_, i) => p(i)),
       score: r.boxScore,
-      quality: {
-        interEyePx: distance(leftEye, rightEye),
-        // Human's yaw is > 0 when the subject turns to their right: the port wants the opposite sign.
-        // Its pitch is > 0 when looking down, as the port wants. (Checked on 80 LFW faces against the
-        // nose tip's position between the eyes and the mouth: correlation 0.98 for yaw, 0.88 for pitch.)
-        yawDeg: -degrees(angle.yaw),
-        pitchDeg: degrees(angle.pitch),
-        rollDeg: rollDegrees(leftEye, rightEye),
-        ...chipQuality(chip),
-      },
+      quality,
       chip,
     };
   }
@@ -292,7 +272,13 @@ class HumanEngine implements FaceEngine {
         throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `FaceRes returned shape ${result.shape.join('x')}; expected ${n}x${EMBED_DIMS}`);
       }
       const all = (await result.data()) as Float32Array;
-      return faces.map((_, i) => normalise(all.slice(i * EMBED_DIMS, (i + 1) * EMBED_DIMS)));
+      const vectors = faces.map((_, i) => all.slice(i * EMBED_DIMS, (i + 1) * EMBED_DIMS));
+      all.fill(0);
+      for (const v of vectors) {
+        if (!v.every(Number.isFinite) || !v.some((x) => x !== 0)) throw new OpenLfrError('ENGINE_INFERENCE_FAILED', 'FaceRes returned an empty or non-finite descriptor');
+        l2normalise(v);
+      }
+      return vectors;
     } catch (err) {
       if (err instanceof OpenLfrError) throw err;
       throw new OpenLfrError('ENGINE_INFERENCE_FAILED', `FaceRes failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
@@ -303,18 +289,8 @@ class HumanEngine implements FaceEngine {
   }
 }
 
-function normalise(v: Float32Array): Float32Array {
-  let s = 0;
-  for (const x of v) s += x * x;
-  const norm = Math.sqrt(s);
-  if (!Number.isFinite(norm) || norm === 0) throw new OpenLfrError('ENGINE_INFERENCE_FAILED', 'FaceRes returned an empty or non-finite descriptor');
-  for (let i = 0; i < v.length; i++) v[i]! /= norm;
-  return v;
-}
-
 type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
 const PROCESS_EVENTS: ProcessEvent[] = ['uncaughtException', 'unhandledRejection'];
-
 const emitter: NodeJS.EventEmitter = process;
 
 function processHandlers(): Map<ProcessEvent, Set<unknown>> {
@@ -340,8 +316,8 @@ export async function createLocalEngine(config: EngineConfig): Promise<FaceEngin
     hashGraphModel('detector', join(modelsDir, MODEL_FILES.detector)),
     hashGraphModel('landmarks', join(modelsDir, MODEL_FILES.landmarks)),
     hashGraphModel('embedder', join(modelsDir, MODEL_FILES.embedder)),
-    // Human's pre-processing (crop geometry, normalisation) shapes the embedding as much as weights do.
-    hashFile('pipeline', runtime.bundleFile),
+    // Pre-processing (Human's code, the chip geometry) shapes the embedding as much as weights do.
+    hashPipeline(runtime.bundleFile, JSON.stringify({ CHIP_SIZE, CHIP_TEMPLATE, EMBED_INPUT, EMBED_OUTPUT })),
   ];
   const human = new runtime.Human(humanConfig(modelsDir, runtime.wasmDir, config.humanMinDetectorScore));
   registerFileLoader(human.tf);

@@ -113,9 +113,10 @@ export function hashGraphModel(role: string, jsonPath: string): ModelFile {
   return { role, file: jsonPath, sha256: h.digest('hex') };
 }
 
-export function hashFile(role: string, file: string): ModelFile {
-  if (!existsSync(file)) throw new OpenLfrError('ENGINE_MODEL_MISSING', `File not found: ${file}`, { file });
-  return { role, file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') };
+/** sha256 over Human's JS bundle and the adapter's own pre-processing parameters (role `pipeline`). */
+export function hashPipeline(bundleFile: string, parameters: string): ModelFile {
+  if (!existsSync(bundleFile)) throw new OpenLfrError('ENGINE_MODEL_MISSING', `File not found: ${bundleFile}`, { file: bundleFile });
+  return { role: 'pipeline', file: bundleFile, sha256: createHash('sha256').update(readFileSync(bundleFile)).update(parameters).digest('hex') };
 }
 
 const registered = new WeakSet<object>();
