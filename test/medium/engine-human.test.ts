@@ -27,7 +27,7 @@ describe('Human engine adapter', () => {
   });
 
   it('names its three models and its pre-processing in the id', () => {
-    assert.match(engine.id, /^human:detector=[0-9a-f]{12},landmarks=[0-9a-f]{12},embedder=[0-9a-f]{12},pipeline=[0-9a-f]{12}$/);
+    assert.match(engine.id, /^human@1:detector=[0-9a-f]{12},landmarks=[0-9a-f]{12},embedder=[0-9a-f]{12},pipeline=[0-9a-f]{12}$/);
     assert.equal(engine.info.dims, EMBED_DIMS);
   });
 

@@ -29,6 +29,8 @@ import { engineIdOf, wipe, type AnalysedFace, type DetectOptions, type EngineInf
 import { faceQuality } from '../quality.ts';
 import { defaultModelsDir, hashGraphModel, hashPipeline, loadHumanRuntime, registerFileLoader, type Tfjs } from './runtime.ts';
 
+/** Pipeline version in the engine id (see engineIdOf): 1 = FaceMesh 5-point similarity chip. */
+export const HUMAN_PIPELINE_VERSION = 1;
 /** Side of the aligned chip: Human's own face crop size (FaceMesh input). */
 export const CHIP_SIZE = 192;
 /**
@@ -135,7 +137,7 @@ class HumanEngine implements FaceEngine {
     this.tf = human.tf;
     this.faceres = faceres;
     this.info = info;
-    this.id = engineIdOf(info.name, info.models);
+    this.id = engineIdOf(info.name, info.models, HUMAN_PIPELINE_VERSION);
   }
 
   /** Runs one operation at a time: a Human instance is not re-entrant. */
