@@ -15,10 +15,8 @@ export async function createLocalEngine(config: EngineConfig): Promise<FaceEngin
       return OnnxEngine.create(config, { flip: config.onnxFlip });
     }
     case 'human': {
-      const path = './human/human-engine.ts'; // resolved at run time: the adapter is optional in a build
-      const mod = (await import(path).catch(() => null)) as { createLocalEngine?: (c: EngineConfig) => Promise<FaceEngine> } | null;
-      if (!mod?.createLocalEngine) throw new OpenLfrError('ENGINE_UNKNOWN', 'the human engine adapter is not installed in this build');
-      return mod.createLocalEngine(config);
+      const { createLocalEngine: createHuman } = await import('./human/human-engine.ts');
+      return createHuman(config);
     }
     default:
       throw new OpenLfrError('ENGINE_UNKNOWN', `no engine named ${String(config.name)}`);
