@@ -56,7 +56,7 @@ export const MatchConfigSchema = z.object({
   /** HNSW candidate list while building (efConstruction). */
   hnswExpansionAdd: int(1, 4096).default(128),
   /** HNSW candidate list while searching (ef). */
-  hnswExpansionSearch: int(1, 4096).default(64),
+  hnswExpansionSearch: int(1, 4096).default(256),
   /** Precision of the vectors inside the HNSW graph (results are re-scored from float32). */
   hnswQuantization: z.enum(['f32', 'f16', 'i8']).default('f16'),
 });

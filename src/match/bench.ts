@@ -14,7 +14,7 @@ import { createMatcher } from './factory.ts';
 import { exactTopK } from './exact.ts';
 import type { MatcherImpl } from './port.ts';
 import { VectorStore } from './store.ts';
-import { CHUNK_ROWS, galleryChunk, galleryRowsOf, syntheticId, syntheticProbes, type SyntheticDistribution } from './synthetic.ts';
+import { CHUNK_ROWS, galleryChunkInto, galleryRowsOf, syntheticId, syntheticProbes, type SyntheticDistribution } from './synthetic.ts';
 
 export interface SearchBenchOptions {
   size: number;
@@ -69,14 +69,20 @@ export async function runSearchBench(o: SearchBenchOptions): Promise<SearchBench
   if (!Number.isInteger(o.probes) || o.probes < 2) throw new OpenLfrError('MATCH_BAD_ARGUMENT', `--probes must be an integer of at least 2, got ${o.probes}`);
   const log = o.log ?? (() => {});
   const loadBefore = loadavg()[0]!;
+  // probes first: mated ones are noisy copies of gallery rows, regenerated from their chunks, and the
+  // chunks are garbage long before the memory is measured
+  const { probes, matedRow } = syntheticProbes(o.seed, o.probes, o.dims, o.size, galleryRowsOf(o.seed, o.size, o.dims, o.distribution), o.distribution);
+  const probe = (p: number) => probes.subarray(p * o.dims, (p + 1) * o.dims);
   const matcher = createMatcher(o.dims, { ...o.match, impl: o.impl }, { initialCapacity: o.size });
   const chunks = Math.ceil(o.size / CHUNK_ROWS);
   let generateMs = 0;
   let buildMs = 0;
+  // one reused chunk buffer, so the process holds the matcher's copy and little else
+  const chunkBuf = new Float32Array(CHUNK_ROWS * o.dims);
   try {
     for (let c = 0; c < chunks; c++) {
       let t = performance.now();
-      const rows = galleryChunk(o.seed, c, o.size, o.dims, o.distribution);
+      const rows = galleryChunkInto(chunkBuf, o.seed, c, o.size, o.dims, o.distribution);
       const n = rows.length / o.dims;
       const ids = Array.from({ length: n }, (_, i) => syntheticId(c * CHUNK_ROWS + i));
       generateMs += performance.now() - t;
@@ -85,10 +91,6 @@ export async function runSearchBench(o: SearchBenchOptions): Promise<SearchBench
       buildMs += performance.now() - t;
       if (c % 8 === 7 || c === chunks - 1) log(`built ${matcher.size}/${o.size} templates (${(buildMs / 1000).toFixed(1)} s in the index)`);
     }
-
-    // probes: mated ones are noisy copies of gallery rows, regenerated from their chunks
-    const { probes, matedRow } = syntheticProbes(o.seed, o.probes, o.dims, o.size, galleryRowsOf(o.seed, o.size, o.dims, o.distribution), o.distribution);
-    const probe = (p: number) => probes.subarray(p * o.dims, (p + 1) * o.dims);
 
     for (let w = 0; w < Math.min(5, o.probes); w++) await matcher.search(probe(w), o.k); // warm-up (JIT, caches)
     const times: number[] = [];
@@ -150,16 +152,18 @@ export async function runSearchBench(o: SearchBenchOptions): Promise<SearchBench
 async function groundTruthRecall(o: SearchBenchOptions, probes: Float32Array, results: string[][], log: (m: string) => void): Promise<number> {
   const chunks = Math.ceil(o.size / CHUNK_ROWS);
   let best: { id: string; score: number }[][] = Array.from({ length: o.probes }, () => []);
+  const chunkBuf = new Float32Array(CHUNK_ROWS * o.dims);
+  const store = new VectorStore(o.dims, CHUNK_ROWS);
   for (let c = 0; c < chunks; c++) {
-    const rows = galleryChunk(o.seed, c, o.size, o.dims, o.distribution);
+    const rows = galleryChunkInto(chunkBuf, o.seed, c, o.size, o.dims, o.distribution);
     const n = rows.length / o.dims;
-    const store = new VectorStore(o.dims, n);
+    store.clear();
     store.add(Array.from({ length: n }, (_, i) => syntheticId(c * CHUNK_ROWS + i)), rows);
     const part = exactTopK(store, probes, o.probes, o.k, undefined);
     best = best.map((b, p) => [...b, ...part[p]!].sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : 1)).slice(0, o.k));
-    store.close();
     if (c % 8 === 7 || c === chunks - 1) log(`ground truth: ${Math.min(o.size, (c + 1) * CHUNK_ROWS)}/${o.size} scanned`);
   }
+  store.close();
   let found = 0;
   let wanted = 0;
   best.forEach((truth, p) => {

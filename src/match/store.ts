@@ -96,6 +96,14 @@ export class VectorStore {
     return removed;
   }
 
+  /** Remove every template (rows zeroed), keeping the capacity. */
+  clear(): void {
+    this.assertOpen();
+    this.buf.fill(0, 0, this.rowIds.length * this.dims);
+    this.rowIds = [];
+    this.slotOf.clear();
+  }
+
   close(): void {
     if (this.closed) return;
     this.buf.fill(0);

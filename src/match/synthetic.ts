@@ -66,7 +66,13 @@ export const CHUNK_ROWS = 16_384;
 /** Chunk c of a synthetic gallery (CHUNK_ROWS rows, fewer for the last chunk of `size`). */
 export function galleryChunk(seed: number, c: number, size: number, dims: number, distribution: SyntheticDistribution = 'face-like'): Float32Array {
   const rows = Math.max(0, Math.min(CHUNK_ROWS, size - c * CHUNK_ROWS));
-  const out = new Float32Array(rows * dims);
+  return galleryChunkInto(new Float32Array(rows * dims), seed, c, size, dims, distribution);
+}
+
+/** galleryChunk written into `buf` (at least CHUNK_ROWS * dims long); returns the filled view. */
+export function galleryChunkInto(buf: Float32Array, seed: number, c: number, size: number, dims: number, distribution: SyntheticDistribution = 'face-like'): Float32Array {
+  const rows = Math.max(0, Math.min(CHUNK_ROWS, size - c * CHUNK_ROWS));
+  const out = buf.subarray(0, rows * dims);
   fillTemplates(out, dims, prng((seed * 1_000_003 + c) >>> 0), distribution);
   return out;
 }

@@ -200,7 +200,7 @@ export class UsearchHnswMatcher extends UsearchBase {
       quantization: (options.quantization ?? 'f16') as never,
       connectivity: options.connectivity ?? 16,
       expansion_add: options.expansionAdd ?? 128,
-      expansion_search: options.expansionSearch ?? 64,
+      expansion_search: options.expansionSearch ?? 256,
       multi: false,
     });
   }

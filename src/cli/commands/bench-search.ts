@@ -27,7 +27,7 @@ export function registerBenchSearch(bench: Command): void {
     .option('--seed <n>', 'seed of the synthetic gallery', positiveInt, 42)
     .addOption(new Option('--distribution <d>', 'synthetic template distribution').choices(['face-like', 'isotropic']).default('face-like'))
     .option('--threads <n>', 'threads for usearch kernels (default: OPENLFR_MATCH_THREADS or cores)', positiveInt)
-    .option('--ef <n>', 'HNSW search breadth (default: OPENLFR_HNSW_EXPANSION_SEARCH or 64)', positiveInt)
+    .option('--ef <n>', 'HNSW search breadth (default: OPENLFR_HNSW_EXPANSION_SEARCH or 256)', positiveInt)
     .option('--json', 'print only the JSON result')
     .action(async (opts: { size: number; dims: number; impl?: MatcherImpl; probes: number; k: number; seed: number; distribution: SyntheticDistribution; threads?: number; ef?: number; json?: boolean }) => {
       const config = loadConfig({
