@@ -7,8 +7,9 @@
  * accumulators (see dotRows); batches are scanned in blocks of rows that stay in cache while every
  * probe of the batch is scored against them.
  */
-import { checkK, checkProbe, flattenChecked, probeCount, type Matcher, type Probes, type SearchHit, type SearchOptions } from './port.ts';
-import { VectorStore } from './store.ts';
+import type { SearchHit } from './port.ts';
+import type { VectorStore } from './store.ts';
+import { StoreMatcher } from './store-matcher.ts';
 import { TopK } from './topk.ts';
 
 /** Rows per cache block in batch search: 128 rows of 512 floats = 256 KiB, about one L2 cache. */
@@ -104,51 +105,15 @@ export function exactTopK(store: VectorStore, flat: Float32Array, count: number,
   return heaps.map((h) => h.result());
 }
 
-export class ExactMatcher implements Matcher {
+export class ExactMatcher extends StoreMatcher {
   readonly impl = 'exact' as const;
   readonly approximate = false;
-  private readonly store: VectorStore;
 
   constructor(dims: number, options: { initialCapacity?: number } = {}) {
-    this.store = new VectorStore(dims, options.initialCapacity);
+    super(dims, options.initialCapacity);
   }
 
-  get dims(): number {
-    return this.store.dims;
-  }
-
-  get size(): number {
-    return this.store.size;
-  }
-
-  has(id: string): boolean {
-    return this.store.has(id);
-  }
-
-  async add(ids: readonly string[], vectors: Probes): Promise<void> {
-    this.store.add(ids, vectors);
-  }
-
-  async remove(ids: readonly string[]): Promise<number> {
-    return this.store.remove(ids);
-  }
-
-  async search(query: Float32Array, k: number, options?: SearchOptions): Promise<SearchHit[]> {
-    this.store.assertOpen();
-    checkK(k);
-    checkProbe(query, this.dims);
-    return exactTopK(this.store, query, 1, k, options?.minScore)[0]!;
-  }
-
-  async searchBatch(queries: Probes, k: number, options?: SearchOptions): Promise<SearchHit[][]> {
-    this.store.assertOpen();
-    checkK(k);
-    const count = probeCount(queries, this.dims);
-    const flat = flattenChecked(queries, count, this.dims, 'probe');
-    return exactTopK(this.store, flat, count, k, options?.minScore);
-  }
-
-  async close(): Promise<void> {
-    this.store.close();
+  protected topK(flat: Float32Array, count: number, k: number, minScore: number | undefined): SearchHit[][] {
+    return exactTopK(this.store, flat, count, k, minScore);
   }
 }

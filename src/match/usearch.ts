@@ -15,8 +15,9 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { OpenLfrError } from '../errors.ts';
 import { dotRows } from './exact.ts';
-import { checkK, checkProbe, compareHits, flattenChecked, probeCount, type Matcher, type MatcherImpl, type Probes, type SearchHit, type SearchOptions } from './port.ts';
-import { VectorStore } from './store.ts';
+import { compareHits, type Probes, type SearchHit } from './port.ts';
+import type { VectorStore } from './store.ts';
+import { StoreMatcher } from './store-matcher.ts';
 
 type UsearchModule = typeof import('usearch');
 
@@ -73,62 +74,16 @@ function rescore(store: VectorStore, q: Float32Array, qOff: number, rows: readon
   return hits.sort(compareHits);
 }
 
-function finish(hits: SearchHit[], k: number, minScore: number | undefined): SearchHit[] {
-  const cut = hits.slice(0, k);
-  return minScore === undefined ? cut : cut.filter((h) => h.score >= minScore);
-}
-
-/** Shared skeleton of the two usearch matchers: the float32 matrix, validation, closing. */
-abstract class UsearchBase implements Matcher {
-  abstract readonly impl: MatcherImpl;
-  abstract readonly approximate: boolean;
-  protected readonly store: VectorStore;
+/** Shared part of the two usearch matchers: the native module and the thread count. */
+abstract class UsearchBase extends StoreMatcher {
   protected readonly usearch: UsearchModule;
   protected readonly threads: number;
 
   constructor(dims: number, options: UsearchOptions) {
+    super(dims, options.initialCapacity);
     this.usearch = loadUsearch();
-    this.store = new VectorStore(dims, options.initialCapacity);
     this.threads = options.threads ?? Math.max(1, availableParallelism());
     if (!Number.isInteger(this.threads) || this.threads < 1) throw new OpenLfrError('MATCH_BAD_ARGUMENT', `threads must be a positive integer, got ${this.threads}`);
-  }
-
-  get dims(): number {
-    return this.store.dims;
-  }
-
-  get size(): number {
-    return this.store.size;
-  }
-
-  has(id: string): boolean {
-    return this.store.has(id);
-  }
-
-  abstract add(ids: readonly string[], vectors: Probes): Promise<void>;
-  abstract remove(ids: readonly string[]): Promise<number>;
-  /** Ranked hits (at least min(k, size) unless the index cannot find them) for probes in `flat`. */
-  protected abstract topK(flat: Float32Array, count: number, k: number): SearchHit[][];
-
-  async search(query: Float32Array, k: number, options?: SearchOptions): Promise<SearchHit[]> {
-    this.store.assertOpen();
-    checkK(k);
-    checkProbe(query, this.dims);
-    if (this.size === 0) return [];
-    return finish(this.topK(query, 1, k)[0]!, k, options?.minScore);
-  }
-
-  async searchBatch(queries: Probes, k: number, options?: SearchOptions): Promise<SearchHit[][]> {
-    this.store.assertOpen();
-    checkK(k);
-    const count = probeCount(queries, this.dims);
-    const flat = flattenChecked(queries, count, this.dims, 'probe');
-    if (this.size === 0) return Array.from({ length: count }, () => []);
-    return this.topK(flat, count, k).map((hits) => finish(hits, k, options?.minScore));
-  }
-
-  async close(): Promise<void> {
-    this.store.close();
   }
 }
 
@@ -144,14 +99,6 @@ export class UsearchExactMatcher extends UsearchBase {
 
   constructor(dims: number, options: UsearchOptions = {}) {
     super(dims, options);
-  }
-
-  async add(ids: readonly string[], vectors: Probes): Promise<void> {
-    this.store.add(ids, vectors);
-  }
-
-  async remove(ids: readonly string[]): Promise<number> {
-    return this.store.remove(ids);
   }
 
   protected topK(flat: Float32Array, count: number, k: number): SearchHit[][] {
@@ -205,7 +152,7 @@ export class UsearchHnswMatcher extends UsearchBase {
     });
   }
 
-  async add(ids: readonly string[], vectors: Probes): Promise<void> {
+  override async add(ids: readonly string[], vectors: Probes): Promise<void> {
     const first = this.store.add(ids, vectors);
     const keys = new BigUint64Array(ids.length);
     ids.forEach((id, i) => {
@@ -225,7 +172,7 @@ export class UsearchHnswMatcher extends UsearchBase {
     }
   }
 
-  async remove(ids: readonly string[]): Promise<number> {
+  override async remove(ids: readonly string[]): Promise<number> {
     const known = ids.filter((id) => this.keyOfId.has(id));
     if (known.length > 0) this.index.remove(BigUint64Array.from(known, (id) => this.keyOfId.get(id)!));
     for (const id of known) this.forget(id);
