@@ -46,9 +46,11 @@ export const EngineConfigSchema = z.object({
 export type EngineConfig = z.infer<typeof EngineConfigSchema>;
 
 export const MatchConfigSchema = z.object({
-  /** Matcher for galleries and watchlists: `exact` (TypeScript brute force, the default), `usearch-exact`
-   *  (native multi-threaded brute force, same results) or `usearch-hnsw` (approximate graph index). */
-  impl: z.enum(['exact', 'usearch-exact', 'usearch-hnsw']).default('exact'),
+  /** Matcher for galleries: `usearch-exact` (native multi-threaded brute force, the default: exact, and
+   *  meets the 100k/1M latency targets), `exact` (the same results in plain TypeScript, ~4x slower) or
+   *  `usearch-hnsw` (approximate graph index; lost 5% of mated probes at 100k, see docs/search-scale-out.md).
+   *  Live watchlists (a few thousand templates) always use the TypeScript exact matcher. */
+  impl: z.enum(['exact', 'usearch-exact', 'usearch-hnsw']).default('usearch-exact'),
   /** Threads for the usearch kernels; one per core by default. */
   threads: int(1, 64).default(Math.max(1, availableParallelism())),
   /** HNSW graph degree (M). */
