@@ -90,6 +90,27 @@ export const GovernanceConfigSchema = z.object({
 });
 export type GovernanceConfig = z.infer<typeof GovernanceConfigSchema>;
 
+/**
+ * Retention rules (docs/retention-and-transparency.md). Enforced by the retention job that `openlfr serve`
+ * runs at start and every governance.sweepIntervalSec; `openlfr retention run` runs it once. The defaults are
+ * the safe end: nothing biometric is kept longer than the rule needs. Other parts (retrospective search)
+ * add their own keys to this section.
+ */
+export const RetentionConfigSchema = z.object({
+  /** Hours a crop is kept after a negative decision (DISMISSED, or NOT_THE_PERSON / NO_FURTHER_ACTION).
+   *  0 = deleted by the next run. Together with the run interval it must stay inside 24 hours. */
+  negativeAlertHours: z.coerce.number().min(0).max(23).default(0),
+  /** Days a crop is kept after an engagement that confirmed the identity or led to an arrest, or after an
+   *  engagement with no recorded outcome, unless it was exported to a case. */
+  positiveAlertDays: z.coerce.number().min(0).max(366).default(31),
+  /** Days an alert nobody decided is kept after its deployment ended; then its crop is deleted and it is
+   *  counted as unjudged. */
+  pendingAlertDays: z.coerce.number().min(0).max(31).default(7),
+  /** How often the retention job re-verifies the whole audit chain, in seconds (also at every start). */
+  auditVerifyIntervalSec: z.coerce.number().min(1).max(86_400).default(600),
+});
+export type RetentionConfig = z.infer<typeof RetentionConfigSchema>;
+
 export const ConfigSchema = z.object({
   /** The one data directory: database, encrypted blobs, demo keys. Nothing is written elsewhere. */
   home: z.string().default(join(homedir(), '.openlfr')),
@@ -108,12 +129,18 @@ export const ConfigSchema = z.object({
   /** Demo mode: a throwaway data key is generated under `<home>/keys/`. Never for real data. */
   demo: bool.default(false),
   governance: GovernanceConfigSchema.default(GovernanceConfigSchema.parse({})),
+  retention: RetentionConfigSchema.default(RetentionConfigSchema.parse({})),
   server: z
     .object({
       host: z.string().default('127.0.0.1'),
       port: int(0, 65535).default(8080),
     })
     .default({ host: '127.0.0.1', port: 8080 }),
+}).superRefine((c, ctx) => {
+  // a negative decision's crop must be gone within 24 hours: the hold plus one run interval must fit
+  if (c.retention.negativeAlertHours * 3600 + c.governance.sweepIntervalSec > 24 * 3600) {
+    ctx.addIssue({ code: 'custom', path: ['retention', 'negativeAlertHours'], message: 'with the sweep interval this exceeds the 24-hour limit for deleting negative alerts' });
+  }
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -152,6 +179,10 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_ENROL_MIN_SHARPNESS: ['governance', 'minSharpness'],
   OPENLFR_SESSION_HOURS: ['governance', 'sessionHours'],
   OPENLFR_SWEEP_INTERVAL_SEC: ['governance', 'sweepIntervalSec'],
+  OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: ['retention', 'negativeAlertHours'],
+  OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: ['retention', 'positiveAlertDays'],
+  OPENLFR_RETENTION_PENDING_ALERT_DAYS: ['retention', 'pendingAlertDays'],
+  OPENLFR_AUDIT_VERIFY_INTERVAL_SEC: ['retention', 'auditVerifyIntervalSec'],
   OPENLFR_HOST: ['server', 'host'],
   OPENLFR_PORT: ['server', 'port'],
 };

@@ -13,6 +13,7 @@ import { OpenLfrError, isOpenLfrError, serialiseError } from '../errors.ts';
 import type { Principal } from '../governance/model.ts';
 import type { Services } from '../governance/services.ts';
 import * as S from './schemas.ts';
+import { registerOversightRoutes } from './oversight-routes.ts';
 
 export type AppEnv = { Variables: { principal: Principal; token: string } };
 export type App = OpenAPIHono<AppEnv>;
@@ -161,6 +162,8 @@ export function createApp(services: Services): App {
   app.openapi(r({ method: 'get', path: '/api/v1/audit/verify', summary: 'Verify the hash chain (ADMIN, AUDITOR)', responses: { 200: json(S.VerifySchema, 'The verdict') } }), async (c) => {
     return ok(c, await services.audit.verify(me(c)));
   });
+
+  registerOversightRoutes(app, services);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'OpenLFR API', version: '1' } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

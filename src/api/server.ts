@@ -1,4 +1,4 @@
-/** Runs the API on a port, with the retention sweep at start and on a timer. */
+/** Runs the API on a port, with the retention job (sweep, alert crops, audit check) at start and on a timer. */
 import { serve } from '@hono/node-server';
 import type { Config } from '../config.ts';
 import type { FaceEngine } from '../engine/port.ts';
@@ -7,6 +7,7 @@ import { openServices, type Services } from '../governance/services.ts';
 import { createApp, type App } from './app.ts';
 import { isOpenLfrError } from '../errors.ts';
 import { SYSTEM_LIVE } from '../governance/model.ts';
+import type { AuditAlarm } from '../governance/retention.ts';
 
 export interface RunningServer {
   url: string;
@@ -30,12 +31,17 @@ export async function startServerOn(services: Services, config: Config): Promise
     if (e.state === 'LIVE') void startLive(e.id);
   });
   for (const d of await services.deployments.list(SYSTEM_LIVE, 'LIVE')) void startLive(d.id);
+  // a broken audit chain is shouted: the console shows GET /api/v1/oversight/status, and the log says it
+  services.events.on('audit-alarm', (a: AuditAlarm) => console.error(`openlfr AUDIT ALARM: ${a.message} (checked ${a.at.toISOString()})`));
   const sweep = async () => {
     try {
-      const r = await services.deployments.sweep();
-      if (r.closed.length || r.cancelled.length || r.destroyed.length) console.log(JSON.stringify({ sweep: r }));
+      const r = await services.retention.run();
+      const deleted = Object.values(r.cropsDeleted).flat().length;
+      if (r.sweep.closed.length || r.sweep.cancelled.length || r.sweep.destroyed.length || deleted || r.interruptedDeletesFinished) {
+        console.log(JSON.stringify({ retention: { ...r.sweep, cropsDeleted: r.cropsDeleted, interruptedDeletesFinished: r.interruptedDeletesFinished } }));
+      }
     } catch (e) {
-      console.error(`openlfr sweep failed: ${(e as Error).message}`);
+      console.error(`openlfr retention run failed: ${(e as Error).message}`);
     }
   };
   await sweep(); // a machine that was off catches up at start

@@ -13,6 +13,9 @@ import { registerDeployment } from './commands/deployment.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerUser } from './commands/user.ts';
 import { registerWatchlist } from './commands/watchlist.ts';
+import { registerReport } from './commands/report.ts';
+import { registerRetention } from './commands/retention.ts';
+import { registerSubject } from './commands/subject.ts';
 
 export function buildProgram(): Command {
   const program = new Command('openlfr')
@@ -27,6 +30,9 @@ export function buildProgram(): Command {
   registerDeployment(program);
   registerWatchlist(program);
   registerAudit(program);
+  registerRetention(program);
+  registerReport(program);
+  registerSubject(program);
   registerServe(program);
   return program;
 }

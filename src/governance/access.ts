@@ -37,17 +37,27 @@ const PERMISSIONS = {
   'alert.raise': [],
   /** Start or stop the live pipeline of a live deployment. */
   'live.operate': ['ADMIN', 'OPERATOR'],
+  /** Export a confirmed alert's crop to a case (it leaves the retention clock), or release it. */
+  'alert.export': ['ENGAGEMENT_OFFICER'],
+  /** Transparency records: aggregate figures, nothing personal. */
+  'report.read': ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR'],
+  /** Subject access: was this person on a watchlist, did an alert concern them (audited). */
+  'subject.access': ['ADMIN', 'AUDITOR'],
+  /** The retention job's status and the audit alarm (shown in the console to everyone). */
+  'oversight.status': ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 /** What named system principals may do (they act on rules, never on a person's say-so). */
 const SYSTEM_PERMISSIONS: Record<string, readonly Permission[]> = {
-  'retention-sweep': ['deployment.read', 'watchlist.read'],
+  'retention-sweep': ['deployment.read', 'watchlist.read', 'oversight.status'],
   'live-pipeline': ['deployment.read', 'watchlist.read', 'watchlist.frozen', 'alert.raise', 'live.operate'],
   evaluation: ['calibration.write'],
   /** `openlfr audit verify` on the machine holding the store (the chain reveals no personal data). */
   'audit-verifier': ['audit.verify'],
+  /** `openlfr report` on the machine holding the store (aggregate figures only). */
+  transparency: ['report.read'],
 };
 
 export function can(p: Principal, perm: Permission): boolean {

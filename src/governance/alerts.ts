@@ -137,6 +137,7 @@ export class AlertService {
       const cur = await r.alerts.byId(id, true);
       if (!cur) throw new OpenLfrError('NOT_FOUND', `No alert ${id}`);
       if (cur.status !== 'PENDING') throw new OpenLfrError('CONFLICT', `Alert ${id} was already decided (${cur.status})`);
+      if (cur.biometricsDeletedAt) throw new OpenLfrError('CONFLICT', `Alert ${id} expired undecided: its captured face was deleted under the retention rules, so it cannot be judged; it is counted as unjudged`);
       await r.alerts.update(id, patch);
       await this.d.audit.append(tx, {
         actor: actorOf(p),

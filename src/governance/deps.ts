@@ -19,7 +19,7 @@ export interface GovernanceDeps {
   /** The face engine in use, created on first need (loading models is slow). */
   engine: () => Promise<FaceEngine>;
   floor: ThresholdFloor;
-  config: Pick<Config, 'governance' | 'engine'>;
+  config: Pick<Config, 'governance' | 'engine' | 'retention'>;
   /** `deployment` events ({ id, state }) for live views (the console's push channel subscribes). */
   events: EventEmitter;
 }

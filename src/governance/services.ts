@@ -21,6 +21,10 @@ import { UserService } from './users.ts';
 import { WatchlistService } from './watchlists.ts';
 import { AlertService } from './alerts.ts';
 import { LiveService } from './live.ts';
+import { RetentionService } from './retention.ts';
+import { TransparencyService } from './transparency.ts';
+import { OversightService } from './oversight.ts';
+import type { RemoveFile } from '../store/biometric-store.ts';
 
 export class AuditService {
   constructor(private readonly d: Pick<GovernanceDeps, 'store' | 'audit'>) {}
@@ -59,7 +63,7 @@ export class CalibrationService {
 }
 
 export interface Services {
-  config: Pick<Config, 'governance' | 'engine' | 'home'>;
+  config: Pick<Config, 'governance' | 'engine' | 'home' | 'retention'>;
   store: Store;
   clock: Clock;
   key: DataKey;
@@ -71,6 +75,12 @@ export interface Services {
   calibrations: CalibrationService;
   alerts: AlertService;
   live: LiveService;
+  /** The retention job (rules, interrupted deletions, audit check), case exports, the job's status. */
+  retention: RetentionService;
+  /** Transparency records per deployment and across deployments. */
+  transparency: TransparencyService;
+  /** Subject access. */
+  oversight: OversightService;
   /** The shared engine pool, started on first use. */
   engine: () => Promise<FaceEngine>;
   /** Close the store (and the engine if one was started). */
@@ -78,13 +88,15 @@ export interface Services {
 }
 
 export interface ServiceOptions {
-  config: Pick<Config, 'governance' | 'engine' | 'home'>;
+  config: Pick<Config, 'governance' | 'engine' | 'home' | 'retention'>;
   store: Store;
   key: DataKey;
   engine: () => Promise<FaceEngine>;
   clock?: Clock;
   hasher?: PasswordHasher;
   floor?: ThresholdFloor;
+  /** How sealed files are removed (tests make a deletion fail half-way). */
+  removeFile?: RemoveFile;
 }
 
 export function createServices(o: ServiceOptions): Services {
@@ -98,7 +110,7 @@ export function createServices(o: ServiceOptions): Services {
     audit,
     clock,
     key: o.key,
-    biometrics: new BiometricStore({ key: o.key, home: o.config.home, clock, audit }),
+    biometrics: new BiometricStore({ key: o.key, home: o.config.home, clock, audit, ...(o.removeFile ? { removeFile: o.removeFile } : {}) }),
     engine,
     floor: o.floor ?? calibratedFloor(o.store, o.config.governance.thresholdFloorDefault),
     config: o.config,
@@ -107,6 +119,7 @@ export function createServices(o: ServiceOptions): Services {
   const deployments = new DeploymentService(d);
   const alerts = new AlertService(d);
   const live = new LiveService(d, deployments, alerts);
+  const retention = new RetentionService(d, deployments);
   return {
     config: o.config,
     store: o.store,
@@ -120,6 +133,9 @@ export function createServices(o: ServiceOptions): Services {
     calibrations: new CalibrationService(d),
     alerts,
     live,
+    retention,
+    transparency: new TransparencyService(d),
+    oversight: new OversightService(d),
     engine,
     async close() {
       await live.stopAll();

@@ -5,8 +5,9 @@
  * delete appends an audit entry in the same transaction. Nothing biometric is logged or put in errors.
  *
  * Files are written atomically (temporary file, fsync, rename, fsync of the folder) before their row
- * commits; destruction deletes rows first, then files. A crash between the two leaves only an orphan
- * file with no row, which `reconcile()` removes (run at start and by the sweep).
+ * commits; destruction deletes rows first (and records a tombstone per file in the same transaction),
+ * then files. A crash between the two leaves the tombstone, and `finishDeletes()` (run by every retention
+ * job) removes the file; a file with neither row nor tombstone (a crashed write) is removed by `reconcile()`.
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { OpenLfrError } from '../errors.ts';
 import type { AuditTrail } from '../governance/audit-trail.ts';
 import type { Clock } from '../governance/model.ts';
 import type { DataKey } from './crypto.ts';
-import type { Db, Queryable } from './db.ts';
+import type { Db, Queryable, Tx } from './db.ts';
 import { biometricsRepo, type BlobKind, type TemplateKind } from './repositories/biometrics.ts';
 
 export type { BlobKind, TemplateKind };
@@ -41,13 +42,19 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** Removes a sealed file (a port, so a test can make a deletion fail half-way). */
+export type RemoveFile = (path: string) => void;
+const removeFile: RemoveFile = (path) => rmSync(path, { force: true });
+
 export class BiometricStore {
   readonly dir: string;
+  private readonly remove: RemoveFile;
 
   constructor(
-    private readonly o: { key: DataKey; home: string; clock: Clock; audit: AuditTrail },
+    private readonly o: { key: DataKey; home: string; clock: Clock; audit: AuditTrail; removeFile?: RemoveFile },
   ) {
     this.dir = join(o.home, 'blobs');
+    this.remove = o.removeFile ?? removeFile;
   }
 
   private pathOf(id: string): string {
@@ -123,20 +130,37 @@ export class BiometricStore {
   }
 
   /**
-   * Destroy every image and template of these owners: rows deleted and audited in one transaction,
-   * then the files removed. Idempotent, so an interrupted destruction is finished by running it again.
+   * Destroy every image and template of these owners: rows deleted, a tombstone per file recorded and the
+   * deletion audited in one transaction (with `within`, the caller's own changes join that transaction),
+   * then the files removed and their tombstones cleared. Idempotent: an interrupted destruction is finished
+   * by `finishDeletes()` or by running it again.
    */
-  async destroy(db: Db, ownerIds: readonly string[], who: Who): Promise<{ images: number; templates: number }> {
-    const blobIds = await db.transaction(async (tx) => {
+  async destroy(db: Db, ownerIds: readonly string[], who: Who, within?: (tx: Tx) => Promise<void>): Promise<{ images: number; templates: number }> {
+    const done = await db.transaction(async (tx) => {
       const repo = biometricsRepo(tx);
       const blobs = await repo.blobsOf(ownerIds);
-      const images = await repo.deleteBlobs(blobs.map((b) => b.id));
+      const ids = blobs.map((b) => b.id);
+      const images = await repo.deleteBlobs(ids);
+      await repo.insertTombstones(ids, this.o.clock.now());
       const templates = await repo.deleteTemplates(ownerIds);
       await this.o.audit.append(tx, { ...who, action: 'biometric.destroy', target: `owners:${ownerIds.length}`, details: { ownerIds, images, templates } });
-      return { ids: blobs.map((b) => b.id), images, templates };
+      if (within) await within(tx);
+      return { ids, images, templates };
     });
-    for (const id of blobIds.ids) rmSync(this.pathOf(id), { force: true });
-    return { images: blobIds.images, templates: blobIds.templates };
+    await this.removeFiles(db, done.ids);
+    return { images: done.images, templates: done.templates };
+  }
+
+  private async removeFiles(db: Db, ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.remove(this.pathOf(id));
+    await biometricsRepo(db).clearTombstones(ids);
+  }
+
+  /** Remove the files of deletions that committed but did not finish (a crash after the rows went). */
+  async finishDeletes(db: Db): Promise<number> {
+    const ids = await biometricsRepo(db).tombstones();
+    await this.removeFiles(db, ids);
+    return ids.length;
   }
 
   /**

@@ -45,6 +45,17 @@ export function biometricsRepo(q: Queryable) {
       if (ids.length === 0) return 0;
       return (await q.query('delete from biometric_blobs where id = any($1::text[]) returning id', [ids])).length;
     },
+    async insertTombstones(ids: readonly string[], at: Date): Promise<void> {
+      if (ids.length === 0) return;
+      await q.query('insert into biometric_tombstones (blob_id, deleted_at) select unnest($1::text[]), $2 on conflict do nothing', [ids, at]);
+    },
+    async tombstones(): Promise<string[]> {
+      return (await q.query<{ blob_id: string }>('select blob_id from biometric_tombstones order by deleted_at, blob_id')).map((r) => r.blob_id);
+    },
+    async clearTombstones(ids: readonly string[]): Promise<void> {
+      if (ids.length === 0) return;
+      await q.query('delete from biometric_tombstones where blob_id = any($1::text[])', [ids]);
+    },
     async insertTemplate(t: TemplateRow): Promise<void> {
       const { sql, params } = insertSql('templates', { ...t });
       await q.query(sql, params);

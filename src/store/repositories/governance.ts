@@ -7,6 +7,7 @@ import type { Queryable } from '../db.ts';
 import type { Calibration, Deployment, DeploymentState, User, WatchlistEntry } from '../../governance/model.ts';
 import { fromRow, insertSql, updateSql } from './rows.ts';
 import { alertsRepo, countersRepo } from './alerts.ts';
+import { retentionRepo } from './retention.ts';
 
 export interface NewUser extends Omit<User, 'disabled'> {
   passwordHash: string;
@@ -163,8 +164,9 @@ export interface Repos {
   calibrations: ReturnType<typeof calibrationsRepo>;
   alerts: ReturnType<typeof alertsRepo>;
   counters: ReturnType<typeof countersRepo>;
+  retention: ReturnType<typeof retentionRepo>;
 }
 
 export function makeRepos(q: Queryable): Repos {
-  return { users: usersRepo(q), sessions: sessionsRepo(q), deployments: deploymentsRepo(q), watchlist: watchlistRepo(q), calibrations: calibrationsRepo(q), alerts: alertsRepo(q), counters: countersRepo(q) };
+  return { users: usersRepo(q), sessions: sessionsRepo(q), deployments: deploymentsRepo(q), watchlist: watchlistRepo(q), calibrations: calibrationsRepo(q), alerts: alertsRepo(q), counters: countersRepo(q), retention: retentionRepo(q) };
 }
