@@ -16,6 +16,7 @@ import { storeOn } from '../../src/store/open-store.ts';
 import { openPglite } from '../../src/store/pglite-db.ts';
 import { openPostgres } from '../../src/store/pg-db.ts';
 import { FakeEngine } from './scripted-engine.ts';
+import type { RemoveFile } from '../../src/store/biometric-store.ts';
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
@@ -66,13 +67,13 @@ export interface TestRig {
   close(): Promise<void>;
 }
 
-export async function makeRig(o: { db?: Db; engine?: FaceEngine; hasher?: PasswordHasher; floor?: number } = {}): Promise<TestRig> {
+export async function makeRig(o: { db?: Db; engine?: FaceEngine; hasher?: PasswordHasher; floor?: number; retention?: Record<string, number>; removeFile?: RemoveFile } = {}): Promise<TestRig> {
   const home = mkdtempSync(join(tmpdir(), 'openlfr-test-'));
   const db = o.db ?? (await openPglite(undefined));
   await migrate(db);
   const clock = new ManualClock();
   const engine = new FakeEngine();
-  const config = loadConfig({ home, governance: o.floor !== undefined ? { thresholdFloorDefault: o.floor } : {} }, {});
+  const config = loadConfig({ home, governance: o.floor !== undefined ? { thresholdFloorDefault: o.floor } : {}, retention: o.retention ?? {} }, {});
   const services = createServices({
     config,
     store: storeOn(db),
@@ -80,6 +81,7 @@ export async function makeRig(o: { db?: Db; engine?: FaceEngine; hasher?: Passwo
     engine: async () => o.engine ?? engine,
     clock,
     hasher: o.hasher ?? plainHasher,
+    ...(o.removeFile ? { removeFile: o.removeFile } : {}),
   });
   return {
     services,
