@@ -8,7 +8,7 @@ import type { DeploymentRecord, SummaryRecord } from './transparency.ts';
 
 type Cell = string | number | null;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const rate = (x: number | null) => (x === null ? null : Number(x.toPrecision(6)));
+const rate = (x: number | null | undefined) => (x == null ? null : Number(x.toPrecision(6)));
 
 /** The published columns, in order: header, then the value. */
 export const COLUMNS: readonly [string, (r: DeploymentRecord) => Cell][] = [
