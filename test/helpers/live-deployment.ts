@@ -59,7 +59,7 @@ export async function liveDeployment(s: Services, p: People, clock: Clockish, da
   for (const [i, sub] of SUBJECTS.entries()) {
     const e = await s.watchlists.enrol(p.wm1, d.id, {
       sourceRecordId: sub.sourceRecordId, category: sub.category, reason: 'Failed to appear: warrant issued', legalBasis: 'Warrant of the Crown Court',
-      imageSource: 'custody imaging', captureDate: '2026-01-05', under18: false, image: await pngBytes(i + 1),
+      imageSource: 'custody imaging', captureDate: new Date(Date.parse(day) - 150 * 86_400_000).toISOString().slice(0, 10), under18: false, image: await pngBytes(i + 1),
     });
     await s.watchlists.review(p.wm2, e.id, 'Checked on PNC today');
     refs.push(e.subjectRef);
