@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenLfrError } from '../../src/errors.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startServerOn } from '../../src/api/server.ts';
 import type { Alert } from '../../src/governance/model.ts';
 import type { AuditAlarm } from '../../src/governance/retention.ts';
 import { AuditTrail } from '../../src/governance/audit-trail.ts';
@@ -141,7 +143,11 @@ describe('retention on the embedded store', () => {
     });
     p = await people(rig.services);
   });
-  after(() => rig.close());
+  let closedByServer = false;
+  after(async () => {
+    if (closedByServer) rmSync(rig.home, { recursive: true, force: true });
+    else await rig.close();
+  });
 
   it('every rule, driven by the clock, with the default configuration', () => everyRule(rig, p));
 
@@ -208,6 +214,18 @@ describe('retention on the embedded store', () => {
     const st = s.retention.status(p.op);
     assert.equal(st.auditAlarm, true);
     assert.equal(st.audit?.firstBad?.seq, 3);
+  });
+
+  it('the server runs the job at start and logs the alarm', async (t) => {
+    const logged: string[] = [];
+    t.mock.method(console, 'error', (m: string) => logged.push(m));
+    rig.clock.advance(600_000);
+    const server = await startServerOn(rig.services, loadConfig({ home: rig.home, server: { port: 0 } }, {}));
+    closedByServer = true;
+    await server.close();
+    const alarms = logged.filter((l) => l.includes('AUDIT ALARM'));
+    assert.equal(alarms.length, 1, logged.join('\n'));
+    assert.match(alarms[0]!, /^openlfr AUDIT ALARM: audit trail BROKEN at entry 3/);
   });
 });
 
