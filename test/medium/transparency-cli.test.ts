@@ -22,7 +22,7 @@ import { judge, liveDeployment, people, raise, SUBJECTS } from '../helpers/live-
 test('report, subject and retention run through the CLI on the on-disk store', async () => {
   const home = mkdtempSync(join(tmpdir(), 'openlfr-transparency-'));
   const keyB64 = randomBytes(32).toString('base64');
-  const env = { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: keyB64, OPENLFR_DEMO: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: keyB64, OPENLFR_DEMO: '0' };
   delete env.DATABASE_URL;
   const cli = (...args: string[]) => spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/openlfr.mjs'), ...args], { env, encoding: 'utf8', cwd: home });
   try {
