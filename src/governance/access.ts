@@ -51,7 +51,7 @@ export type Permission = keyof typeof PERMISSIONS;
 
 /** What named system principals may do (they act on rules, never on a person's say-so). */
 const SYSTEM_PERMISSIONS: Record<string, readonly Permission[]> = {
-  'retention-sweep': ['deployment.read', 'watchlist.read', 'oversight.status'],
+  'retention-sweep': ['deployment.read', 'watchlist.read'],
   'live-pipeline': ['deployment.read', 'watchlist.read', 'watchlist.frozen', 'alert.raise', 'live.operate'],
   evaluation: ['calibration.write'],
   /** `openlfr audit verify` on the machine holding the store (the chain reveals no personal data). */
