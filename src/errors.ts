@@ -19,6 +19,7 @@ export const ERRORS = {
   ENGINE_UNKNOWN: { status: 400, summary: 'No engine with that name is available' },
   ENGINE_WORKER_FAILED: { status: 500, summary: 'An engine worker failed' },
   ENGINE_CLOSED: { status: 503, summary: 'The engine has been closed' },
+  ENGINE_PROJECTION_INVALID: { status: 500, summary: 'The embedding projection file is missing, unreadable or does not fit the engine' },
   ENGINE_FACE_FOREIGN: { status: 400, summary: 'The face was detected by a different engine' },
   ENGINE_INIT_FAILED: { status: 500, summary: 'The engine could not start (runtime or backend failed to initialise)' },
   ENGINE_INFERENCE_FAILED: { status: 500, summary: 'The engine failed while analysing an image' },

@@ -39,7 +39,15 @@ export type DecodeImage = (bytes: Uint8Array) => Promise<RgbImage>;
 /** An optional change applied to each decoded image before analysis (for example a degradation); its id goes into the cache key. */
 export interface ImageTransform {
   readonly id: string;
-  apply(image: RgbImage): RgbImage | Promise<RgbImage>;
+  /** Leave watchlist entries as they are and change searches only (they are acquired without the transform). */
+  readonly searchesOnly?: boolean;
+  apply(image: RgbImage, context: TransformContext): RgbImage | Promise<RgbImage>;
+}
+
+/** What a transform may know about the image it changes. */
+export interface TransformContext {
+  /** SHA-256 of the image file. */
+  sha256: string;
 }
 
 export interface AcquiredImage {
@@ -103,11 +111,15 @@ export async function acquireAll(images: readonly DatasetImage[], options: Acqui
   let analysed = 0;
   let sinceFlush = 0;
 
-  const analyse = async (bytes: Uint8Array): Promise<Template> => {
+  const analyse = async (bytes: Uint8Array, sha256: string): Promise<Template> => {
     let decoded: RgbImage;
     try {
       decoded = await options.decode(bytes);
-      if (options.transform) decoded = await options.transform.apply(decoded);
+      if (options.transform) {
+        const original = decoded;
+        decoded = await options.transform.apply(original, { sha256 });
+        if (decoded !== original) wipe(original.data);
+      }
     } catch (e) {
       if (isOpenLfrError(e)) return { status: 'unreadable', faces: 0, embedding: null, box: null, detectorScore: null, interEyePx: null };
       throw e;
@@ -135,7 +147,7 @@ export async function acquireAll(images: readonly DatasetImage[], options: Acqui
       else {
         let p = pending.get(sha);
         if (!p) {
-          p = analyse(bytes);
+          p = analyse(bytes, sha);
           pending.set(sha, p);
         }
         template = await p;

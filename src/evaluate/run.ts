@@ -26,6 +26,7 @@ import {
 } from './metrics.ts';
 import { DEFAULT_EQUITY, equityAt, findEquitableThreshold, type ColumnEquity, type EquityOptions, type LabelledSearch } from './equity.ts';
 import { scoreAll } from './score.ts';
+import { cohortStats, snorm } from './cohort.ts';
 import type { Interval } from './stats.ts';
 
 export interface EvaluationOptions {
@@ -115,6 +116,8 @@ export interface EvaluationResult {
   /** Full per-group detail at the groups threshold (for the report). */
   groupDetail: ColumnEquity[];
   topNonMated: { probe: string; candidate: string; score: number }[];
+  /** Score normalisation used (thresholds are then in cohort standard deviations), or null for raw cosine similarity. */
+  scoreNorm: { method: 's-norm'; topK: number; cohortSize: number } | null;
   /** Every search: probe image, identity, mated, FTA, rank-1 candidate and score, own-entry score (null where none). */
   searches: SearchRecord[];
   options: EvaluationOptions;
@@ -136,6 +139,8 @@ export interface EvaluationInput {
   labels: Labels | null;
   pairs: PairSpec[] | null;
   engine: { id: string; info: Pick<EngineInfo, 'name' | 'dims' | 'models' | 'provenance'> };
+  /** Score normalisation against a cohort of faces of people on no watchlist (rows x dims), top-k S-norm. */
+  cohort?: { embeddings: Float32Array; topK: number };
 }
 
 const finite = (t: number): number | null => (Number.isFinite(t) ? t : null);
@@ -179,7 +184,8 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
       if (t.status === 'unreadable') unreadable++;
     }
   });
-  const scored = scoreAll({ dims, watchlist: W, watchlistIdentity: wid, probes: P, probeIdentity: pid, probeFailed: failed, collectImpostor: true });
+  const norm = input.cohort ? { probe: cohortStats(P, input.cohort.embeddings, dims, input.cohort.topK), entry: cohortStats(W, input.cohort.embeddings, dims, input.cohort.topK) } : undefined;
+  const scored = scoreAll({ dims, watchlist: W, watchlistIdentity: wid, probes: P, probeIdentity: pid, probeFailed: failed, collectImpostor: true, norm });
 
   const labelled: LabelledSearch[] = searches.map((s, i) => ({
     mated: s.mated,
@@ -270,6 +276,12 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
   if (input.pairs) {
     if (protocol.mode !== 'dataset') throw new OpenLfrError('BAD_REQUEST', '--pairs needs --dataset mode (pair paths are relative to the dataset root)');
     const byRel = new Map([...input.acquired.values()].map((a) => [a.image.rel, a]));
+    // cohort statistics of each pair image: it is a search or a watchlist entry
+    const statsOf = new Map<string, [number, number]>();
+    if (norm) {
+      searches.forEach((s, i) => statsOf.set(s.image.rel, [norm.probe.mu[i]!, norm.probe.sigma[i]!]));
+      enrolled.forEach((w, j) => statsOf.set(w.image.rel, [norm.entry.mu[j]!, norm.entry.sigma[j]!]));
+    }
     const scoredPairs = input.pairs.map((p) => {
       const a = byRel.get(p.a);
       const b = byRel.get(p.b);
@@ -280,6 +292,9 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
       if (ea && eb) {
         score = 0;
         for (let x = 0; x < dims; x++) score += ea[x]! * eb[x]!;
+        const na = statsOf.get(p.a);
+        const nb = statsOf.get(p.b);
+        if (norm && na && nb) score = snorm(score, na[0], na[1], nb[0], nb[1]);
       }
       return { same: p.same, score };
     });
@@ -336,6 +351,7 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     equitable: eq ? { fpirTarget: eq.fpirTarget, fpirTargetSupported: eq.fpirTargetSupported, point: eq.point, columns: eq.columns.map(brief) } : null,
     groupDetail,
     topNonMated,
+    scoreNorm: input.cohort ? { method: 's-norm', topK: input.cohort.topK, cohortSize: input.cohort.embeddings.length / dims } : null,
     searches: searchRecords,
     options,
   };

@@ -18,6 +18,8 @@ export interface ScoringInput {
   probeFailed: Uint8Array;
   /** Keep every non-mate comparison score (for FMR / DET). */
   collectImpostor: boolean;
+  /** Cohort statistics of every probe and watchlist entry: scores are S-normalised (see cohort.ts). */
+  norm?: { probe: CohortStats; entry: CohortStats };
 }
 
 export interface ScoringOutput {
@@ -32,10 +34,12 @@ export interface ScoringOutput {
   impostor: Float32Array;
 }
 
+import { snorm, type CohortStats } from './cohort.ts';
+
 const BLOCK = 4;
 
 export function scoreAll(input: ScoringInput): ScoringOutput {
-  const { dims: d, watchlist: W, probes: P } = input;
+  const { dims: d, watchlist: W, probes: P, norm } = input;
   const n = input.watchlistIdentity.length;
   const m = input.probeIdentity.length;
   if (W.length !== n * d || P.length !== m * d) throw new RangeError('scoreAll: embedding arrays do not match the counts');
@@ -76,7 +80,7 @@ export function scoreAll(input: ScoringInput): ScoringOutput {
       const wid = input.watchlistIdentity[j]!;
       for (let r = 0; r < k; r++) {
         const p = rows[r]!;
-        const s = scores[r]!;
+        const s = norm ? snorm(scores[r]!, norm.probe.mu[p]!, norm.probe.sigma[p]!, norm.entry.mu[j]!, norm.entry.sigma[j]!) : scores[r]!;
         if (s > top1Score[p]!) {
           top1Score[p] = s;
           top1[p] = j;

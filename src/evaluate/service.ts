@@ -8,11 +8,12 @@ import { basename, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { FaceEngine } from '../engine/port.ts';
 import { OpenLfrError } from '../errors.ts';
-import { acquireAll, datasetFingerprint, type DecodeImage, type ImageTransform } from './acquire.ts';
+import { acquireAll, datasetFingerprint, type AcquiredImage, type DecodeImage, type ImageTransform } from './acquire.ts';
 import type { TemplateCache } from './cache.ts';
 import { calibrationRecord, type CalibrationRecord, type CalibrationSink } from './calibration.ts';
-import { datasetProtocol, enrolProbeProtocol, parseLabels, parsePairs, scanIdentityTree, type DatasetImage, type Labels, type PairSpec } from './dataset.ts';
+import { datasetProtocol, enrolProbeProtocol, parseLabels, parsePairs, scanIdentityTree, type DatasetImage, type Labels, type PairSpec, type Protocol } from './dataset.ts';
 import type { ProgressFn } from './progress.ts';
+import type { Projection } from '../engine/projection.ts';
 import { DEFAULT_OPTIONS, evaluateRun, type EvaluationOptions, type EvaluationResult } from './run.ts';
 
 export interface EvaluateRequest {
@@ -26,8 +27,14 @@ export interface EvaluateRequest {
   distractors?: number;
   /** Keep only these identities (a split by identity: tune on one part, report on another). */
   includeIdentity?: (identity: string) => boolean;
+  /** Keep only these images (by key); internal, for acquiring a cohort. */
+  onlyKeys?: ReadonlySet<string>;
   options?: Partial<EvaluationOptions>;
   transform?: ImageTransform;
+  /** S-norm scores against a cohort: one image of each identity kept by `cohortIdentity` (the other part of a split; never an identity of the run). */
+  scoreNorm?: { topK: number; cohortIdentity: (identity: string) => boolean };
+  /** A learned linear projection applied to every template after acquisition (the cache keeps the raw ones). */
+  projection?: Projection;
 }
 
 export interface EvaluateDeps {
@@ -59,8 +66,21 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): Promise<EvaluateOutcome> {
-  const t0 = performance.now();
+export interface AcquiredDataset {
+  images: DatasetImage[];
+  roots: string[];
+  protocol: Protocol;
+  acquired: Map<string, AcquiredImage>;
+  labels: Labels | null;
+  labelsText: string | null;
+  pairs: PairSpec[] | null;
+  fromCache: number;
+  analysed: number;
+  options: EvaluationOptions;
+}
+
+/** Reads the dataset and acquires every image (engine or cache); templates come out projected when a projection is given. */
+export async function acquireDataset(req: EvaluateRequest, deps: EvaluateDeps): Promise<AcquiredDataset> {
   const datasetMode = req.dataset !== undefined;
   if (datasetMode === (req.enrol !== undefined || req.probe !== undefined) || (!datasetMode && (!req.enrol || !req.probe)))
     throw new OpenLfrError('BAD_REQUEST', 'Give either --dataset <dir>, or both --enrol <dir> and --probe <dir>');
@@ -71,12 +91,16 @@ export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): P
 
   const labelsText = req.labels ? await readText(req.labels, 'labels') : null;
   const labels: Labels | null = labelsText === null ? null : parseLabels(labelsText);
-  const pairs: PairSpec[] | null = req.pairs ? parsePairs(await readText(req.pairs, 'pairs')) : null;
+  let pairs: PairSpec[] | null = req.pairs ? parsePairs(await readText(req.pairs, 'pairs')) : null;
+  // a split by identity keeps the pairs whose two images are both in the kept part
+  const inPart = (rel: string) => req.includeIdentity!(rel.split('/')[0]!);
+  if (pairs && req.includeIdentity) pairs = pairs.filter((p) => inPart(p.a) && inPart(p.b));
 
-  const keep = (list: DatasetImage[]) => (req.includeIdentity ? list.filter((im) => req.includeIdentity!(im.identity)) : list);
+  const keep = (list: DatasetImage[]) =>
+    list.filter((im) => (!req.includeIdentity || req.includeIdentity(im.identity)) && (!req.onlyKeys || req.onlyKeys.has(im.key)));
   let images: DatasetImage[];
   let roots: string[];
-  let protocol;
+  let protocol: Protocol;
   if (datasetMode) {
     roots = [resolve(req.dataset!)];
     images = keep(await scanIdentityTree(roots[0]!));
@@ -95,14 +119,57 @@ export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): P
   }
 
   const engine = deps.engine;
-  const cache = await deps.openCache(engine.id, engine.info.dims, req.transform?.id ?? '', roots);
-  const acquired = await acquireAll(images, { engine, decode: deps.decode, cache, concurrency: deps.concurrency, transform: req.transform, onProgress: deps.progress });
-  await cache.flush();
-  const t1 = performance.now();
+  // a searches-only transform: watchlist entries come from the untransformed cache, searches from the transform's
+  const plain = req.transform?.searchesOnly ? new Set(protocol.watchlist.map((w) => w.image.key)) : new Set<string>();
+  const acquired = { images: new Map<string, AcquiredImage>(), fromCache: 0, analysed: 0 };
+  const groups: [DatasetImage[], ImageTransform | undefined][] = [
+    [images.filter((im) => plain.has(im.key)), undefined],
+    [images.filter((im) => !plain.has(im.key)), req.transform],
+  ];
+  for (const [list, transform] of groups) {
+    if (list.length === 0) continue;
+    const cache = await deps.openCache(engine.id, engine.info.dims, transform?.id ?? '', roots);
+    const part = await acquireAll(list, { engine, decode: deps.decode, cache, concurrency: deps.concurrency, transform, onProgress: deps.progress });
+    await cache.flush();
+    for (const [k, v] of part.images) acquired.images.set(k, v);
+    acquired.fromCache += part.fromCache;
+    acquired.analysed += part.analysed;
+  }
+  if (req.projection) {
+    const p = req.projection;
+    for (const [k, a] of acquired.images)
+      if (a.template.embedding) acquired.images.set(k, { ...a, template: { ...a.template, embedding: p.apply(a.template.embedding) } });
+  }
+  return { images, roots, protocol, acquired: acquired.images, labels, labelsText, pairs, fromCache: acquired.fromCache, analysed: acquired.analysed, options };
+}
 
-  const result = evaluateRun({ protocol, acquired: acquired.images, labels, pairs, engine: { id: engine.id, info: engine.info } }, options);
+export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): Promise<EvaluateOutcome> {
+  const t0 = performance.now();
+  const { images, roots, protocol, acquired, labels, labelsText, pairs, fromCache, analysed, options } = await acquireDataset(req, deps);
+  const t1 = performance.now();
+  const engine = deps.engine;
+  const engineRef = req.projection
+    ? { id: req.projection.engineId(engine.id), info: { ...engine.info, name: `${engine.info.name}+proj`, dims: req.projection.outDims } }
+    : { id: engine.id, info: engine.info };
+  let cohort: { embeddings: Float32Array; topK: number } | undefined;
+  if (req.scoreNorm) {
+    if (!req.dataset) throw new OpenLfrError('BAD_REQUEST', 'score normalisation needs a cohort of people on no watchlist: use --dataset with --split, and the other part of the split is the cohort');
+    const inCohort = req.scoreNorm.cohortIdentity;
+    const runIdentities = new Set(images.map((im) => im.identity));
+    const all = await scanIdentityTree(resolve(req.dataset));
+    const seen = new Set<string>();
+    const firstOfEach = new Set(all.filter((im) => inCohort(im.identity) && !runIdentities.has(im.identity) && !seen.has(im.identity) && seen.add(im.identity)).map((im) => im.key));
+    if (firstOfEach.size < req.scoreNorm.topK) throw new OpenLfrError('BAD_REQUEST', `the cohort has ${firstOfEach.size} people, fewer than --score-norm ${req.scoreNorm.topK}`);
+    const c = await acquireDataset({ dataset: req.dataset, includeIdentity: () => true, projection: req.projection, onlyKeys: firstOfEach }, deps);
+    const rows = [...c.acquired.values()].map((a) => a.template.embedding).filter((e): e is Float32Array => e !== null);
+    const dims = engineRef.info.dims;
+    const embeddings = new Float32Array(rows.length * dims);
+    rows.forEach((r, i) => embeddings.set(r, i * dims));
+    cohort = { embeddings, topK: req.scoreNorm.topK };
+  }
+  const result = evaluateRun({ protocol, acquired, labels, pairs, engine: engineRef, cohort }, options);
   const calibration = calibrationRecord(result, {
-    datasetFingerprint: datasetFingerprint(acquired.images.values()),
+    datasetFingerprint: datasetFingerprint(acquired.values()),
     labelsSha256: labelsText === null ? null : createHash('sha256').update(labelsText).digest('hex'),
     datasetName: roots.map((r) => basename(r)).join(' + '),
     images: images.length,
@@ -114,8 +181,8 @@ export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): P
     result,
     calibration,
     images: images.length,
-    fromCache: acquired.fromCache,
-    analysed: acquired.analysed,
+    fromCache,
+    analysed,
     seconds: { acquire: (t1 - t0) / 1000, evaluate: (t2 - t1) / 1000, total: (t2 - t0) / 1000 },
   };
 }

@@ -6,16 +6,23 @@
 import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadConfig } from '../../config.ts';
+import { loadConfig, type Config } from '../../config.ts';
 import { OpenLfrError } from '../../errors.ts';
-import { createEngine } from '../../engine/index.ts';
+import { createEngine, type EnginePool } from '../../engine/index.ts';
+import { Projection } from '../../engine/projection.ts';
+import { datasetFingerprint, selectSubjectFace, type ImageTransform } from '../../evaluate/acquire.ts';
+import { degradeTransform, validateDegradation, type Degradation } from '../../evaluate/degrade.ts';
+import { wipe } from '../../engine/port.ts';
+import type { Sealer } from '../../evaluate/cache.ts';
+import { identitySplit, siblingPart } from '../../evaluate/split.ts';
+import { trainProjection } from '../../evaluate/train-projection.ts';
 import { decodeImage } from '../../ingest/image.ts';
 import { FileTemplateCache, MemoryTemplateCache, templateCachePath } from '../../evaluate/cache.ts';
 import { JsonFileCalibrationSink, MemoryCalibrationSink } from '../../evaluate/calibration.ts';
 import { openEvaluationSealer } from '../../evaluate/interim-sealer.ts';
 import { terminalProgress } from '../../evaluate/progress.ts';
 import { renderReport } from '../../evaluate/report.ts';
-import { runEvaluation, type EvaluateOutcome } from '../../evaluate/service.ts';
+import { acquireDataset, runEvaluation, type EvaluateDeps, type EvaluateOutcome } from '../../evaluate/service.ts';
 import type { EvaluationResult } from '../../evaluate/run.ts';
 
 interface EvaluateFlags {
@@ -29,6 +36,25 @@ interface EvaluateFlags {
   fpirTarget?: string;
   json?: boolean;
   out?: string;
+  cache: boolean;
+  split?: string;
+  splitSeed?: string;
+  splitTestFraction?: string;
+  projection?: string;
+  scoreNorm?: string;
+  degradeEye?: string;
+  degradeBlur?: string;
+  degradeJpeg?: string;
+}
+
+interface TrainProjectionFlags {
+  dataset: string;
+  output: string;
+  dims?: string;
+  regularisation?: string;
+  split?: string;
+  splitSeed?: string;
+  splitTestFraction?: string;
   cache: boolean;
 }
 
@@ -71,9 +97,91 @@ function summary(o: EvaluateOutcome): string {
   return lines.join('\n');
 }
 
+function splitOf(flags: { split?: string; splitSeed?: string; splitTestFraction?: string }): ((identity: string) => boolean) | undefined {
+  if (flags.split === undefined) {
+    if (flags.splitSeed !== undefined || flags.splitTestFraction !== undefined) throw new OpenLfrError('BAD_REQUEST', '--split-seed and --split-test-fraction need --split train|test');
+    return undefined;
+  }
+  return identitySplit({ part: flags.split, seed: flags.splitSeed ?? '1', testFraction: number('split-test-fraction', flags.splitTestFraction) ?? 0.5 });
+}
+
+/** --degrade-*: the original inter-eye distance comes from the undegraded template cache, or a detection when it is not there. */
+async function degradationOf(flags: EvaluateFlags, config: Config, engine: EnginePool, sealer: Sealer | null, root: string | undefined): Promise<ImageTransform | undefined> {
+  if (flags.degradeEye === undefined && flags.degradeBlur === undefined && flags.degradeJpeg === undefined) return undefined;
+  if (flags.enrol !== undefined) throw new OpenLfrError('BAD_REQUEST', '--degrade-* works in --dataset mode');
+  const d: Degradation = { interEyePx: number('degrade-eye', flags.degradeEye), blurSigma: number('degrade-blur', flags.degradeBlur), jpegQuality: number('degrade-jpeg', flags.degradeJpeg) };
+  validateDegradation(d);
+  const plain = sealer && root ? await FileTemplateCache.open(templateCachePath(config.home, engine.id, '', [resolve(root)]), engine.id, engine.info.dims, sealer) : new MemoryTemplateCache();
+  return degradeTransform(d, async ({ sha256 }, image) => {
+    const t = plain.get(sha256);
+    if (t) return t.interEyePx;
+    const faces = await engine.detect(image);
+    const i = selectSubjectFace(faces.map((f) => f.box), image.width, image.height);
+    const eye = faces[i]?.quality.interEyePx ?? null;
+    for (const f of faces) wipe(f.chip.data);
+    return eye;
+  });
+}
+
+/** --score-norm: the cohort is the other part of the split at its deepest level (never the run's own identities). */
+function scoreNormOf(flags: EvaluateFlags): { topK: number; cohortIdentity: (identity: string) => boolean } | undefined {
+  if (flags.scoreNorm === undefined) return undefined;
+  if (flags.split === undefined) throw new OpenLfrError('BAD_REQUEST', '--score-norm needs --split: the other part of the split is the cohort of people on no watchlist');
+  return { topK: number('score-norm', flags.scoreNorm)!, cohortIdentity: splitOf({ ...flags, split: siblingPart(flags.split) })! };
+}
+
+function evaluateDeps(config: Config, engine: EnginePool, sealer: Sealer | null, out: string | null): EvaluateDeps {
+  return {
+    engine,
+    decode: (bytes) => decodeImage(bytes, { maxPixels: config.engine.maxImagePixels, maxBytes: config.engine.maxImageBytes }),
+    openCache: async (engineId, dims, variant, roots) =>
+      sealer ? FileTemplateCache.open(templateCachePath(config.home, engineId, variant, roots), engineId, dims, sealer) : new MemoryTemplateCache(),
+    calibrationSink: out ? new JsonFileCalibrationSink(out) : new MemoryCalibrationSink(),
+    clock: () => new Date(),
+    concurrency: config.engine.workers * 2,
+    progress: terminalProgress(),
+  };
+}
+
 export function registerEvaluate(program: Command): void {
-  program
-    .command('evaluate')
+  // options of `evaluate` are parsed before a subcommand name only, so `evaluate train-projection --dataset` reaches the subcommand
+  const evaluate = program.enablePositionalOptions().command('evaluate').enablePositionalOptions();
+  evaluate
+    .command('train-projection')
+    .description('train the linear projection (WCCN, or WCCN+LDA with --dims < 512) on the templates of a dataset (use --split train) and write it as JSON')
+    .requiredOption('--dataset <dir>', 'one folder per identity; identities with 2+ images are used')
+    .requiredOption('--output <file>', 'where to write the projection JSON')
+    .option('--dims <k>', 'output dimensions (default: the embedding dimension, i.e. WCCN only)')
+    .option('--regularisation <r>', 'ridge added to the within-class covariance, as a share of its mean eigenvalue (default 0.1)')
+    .option('--split <part>', 'train or test: keep only that part of a deterministic split by identity')
+    .option('--split-seed <s>', 'seed of the split (default 1)')
+    .option('--split-test-fraction <x>', 'share of identities in the test part (default 0.5)')
+    .option('--no-cache', 'do not read or write the encrypted template cache')
+    .action(async (flags: TrainProjectionFlags) => {
+      const config = loadConfig();
+      const engine = await createEngine(config.engine);
+      try {
+        const sealer = flags.cache ? await openEvaluationSealer(config.home) : null;
+        const ds = await acquireDataset({ dataset: flags.dataset, includeIdentity: splitOf(flags) }, evaluateDeps(config, engine, sealer, null));
+        const templates = [...ds.acquired.values()].filter((a) => a.template.embedding).map((a) => ({ identity: a.image.identity, embedding: a.template.embedding! }));
+        const trained = trainProjection(templates, {
+          dims: number('dims', flags.dims) ?? engine.info.dims,
+          regularisation: number('regularisation', flags.regularisation) ?? 0.1,
+          provenance: {
+            engine: engine.id,
+            dataset: resolve(flags.dataset),
+            datasetFingerprint: datasetFingerprint(ds.acquired.values()),
+            split: flags.split ? { part: flags.split, seed: flags.splitSeed ?? '1', testFraction: number('split-test-fraction', flags.splitTestFraction) ?? 0.5 } : null,
+            note: 'covariance-derived: a mean vector and a matrix; no template of any individual, no image',
+          },
+        });
+        await writeFile(resolve(flags.output), trained.json);
+        console.log(JSON.stringify({ output: resolve(flags.output), projection: trained.projection.id, method: trained.projection.method, engineId: trained.projection.engineId(engine.id), identities: trained.identities, templates: trained.templates, bytes: Buffer.byteLength(trained.json) }));
+      } finally {
+        await engine.close();
+      }
+    });
+  evaluate
     .description('measure accuracy (TPIR/FPIR, FMR/FNMR, LFW pairs) and demographic equity of the engine on a dataset')
     .option('--dataset <dir>', 'one folder per identity: first image of each identity with 2+ images enrolled, the rest mated searches, single-image identities non-mated')
     .option('--enrol <dir>', 'watchlist tree (one folder per identity), with --probe')
@@ -86,10 +194,20 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print one JSON object')
     .option('--out <dir>', 'write report.html, evaluation.json and calibration.json there')
     .option('--no-cache', 'do not read or write the encrypted template cache')
+    .option('--split <part>', 'train or test: keep only that part of a deterministic split by identity (tune on train, report on test); train/train and train/test split the train part again, for tuning')
+    .option('--split-seed <s>', 'seed of the split (default 1)')
+    .option('--split-test-fraction <x>', 'share of identities in the test part (default 0.5)')
+    .option('--score-norm <k>', 'S-normalise scores against a cohort (one image of each identity of the other part of --split), from each face\'s k highest cohort scores')
+    .option('--degrade-eye <px>', 'degrade searches: downscale each so the subject\'s inter-eye distance is this many pixels')
+    .option('--degrade-blur <sigma>', 'degrade searches: Gaussian blur of this sigma (pixels, after downscaling)')
+    .option('--degrade-jpeg <quality>', 'degrade searches: JPEG round trip at this quality (1-100)')
+    .option('--projection <file>', 'apply a learned linear projection (from `evaluate train-projection`) to every template before matching')
     .action(async (flags: EvaluateFlags) => {
       const config = loadConfig();
       const distractors = number('distractors', flags.distractors);
       const fpirTarget = number('fpir-target', flags.fpirTarget) ?? config.evaluate.fpirTarget;
+      const includeIdentity = splitOf(flags);
+      const projection = flags.projection ? await Projection.load(resolve(flags.projection)) : undefined;
       const engine = await createEngine(config.engine);
       try {
         const sealer = flags.cache ? await openEvaluationSealer(config.home) : null;
@@ -102,22 +220,17 @@ export function registerEvaluate(program: Command): void {
             labels: flags.labels,
             pairs: flags.pairs,
             distractors,
+            includeIdentity,
+            projection,
+            scoreNorm: scoreNormOf(flags),
+            transform: await degradationOf(flags, config, engine, sealer, flags.dataset ?? flags.probe),
             options: {
               fpirTarget,
               equity: { alpha: config.evaluate.alpha, ratio: config.evaluate.equityRatio, metrics: ['fpir', 'fnir'] },
               matedAsNonMated: flags.matedAsNonmated === true,
             },
           },
-          {
-            engine,
-            decode: (bytes) => decodeImage(bytes, { maxPixels: config.engine.maxImagePixels, maxBytes: config.engine.maxImageBytes }),
-            openCache: async (engineId, dims, variant, roots) =>
-              sealer ? FileTemplateCache.open(templateCachePath(config.home, engineId, variant, roots), engineId, dims, sealer) : new MemoryTemplateCache(),
-            calibrationSink: out ? new JsonFileCalibrationSink(out) : new MemoryCalibrationSink(),
-            clock: () => new Date(),
-            concurrency: config.engine.workers * 2,
-            progress: terminalProgress(),
-          },
+          evaluateDeps(config, engine, sealer, out),
         );
         if (out) {
           await mkdir(out, { recursive: true });

@@ -1,0 +1,67 @@
+/**
+ * Probe degradation for `evaluate --degrade-*`: makes good photographs look like surveillance-camera crops, so
+ * the effect of small, blurred, compressed faces can be measured on a dataset of good photographs.
+ *
+ *   1. downscale the whole image so the subject's inter-eye distance becomes `interEyePx` (never upscales);
+ *      the original inter-eye distance comes from the undegraded analysis of the same image
+ *   2. Gaussian blur of `blurSigma` pixels (at the degraded scale)
+ *   3. JPEG round trip at `jpegQuality`
+ *
+ * The degraded image is analysed at its small size, as a camera crop would be. Only searches are degraded;
+ * watchlist entries stay as they are (custody-style reference photos).
+ */
+import sharp from 'sharp';
+import { OpenLfrError } from '../errors.ts';
+import type { RgbImage } from '../engine/port.ts';
+import type { ImageTransform, TransformContext } from './acquire.ts';
+
+export interface Degradation {
+  interEyePx?: number;
+  blurSigma?: number;
+  jpegQuality?: number;
+}
+
+/** The subject's inter-eye distance in the undegraded image, or null when no face was found there. */
+export type InterEyeOf = (context: TransformContext, image: RgbImage) => Promise<number | null>;
+
+export function degradationId(d: Degradation): string {
+  const parts = [d.interEyePx !== undefined ? `eye${d.interEyePx}` : '', d.blurSigma ? `blur${d.blurSigma}` : '', d.jpegQuality !== undefined ? `jpeg${d.jpegQuality}` : ''].filter(Boolean);
+  return `degrade:${parts.join(',')}`;
+}
+
+export function validateDegradation(d: Degradation): void {
+  if (d.interEyePx !== undefined && !(d.interEyePx >= 4 && d.interEyePx <= 1000)) throw new OpenLfrError('BAD_REQUEST', `--degrade-eye must be 4..1000 px (got ${d.interEyePx})`);
+  if (d.blurSigma !== undefined && !(d.blurSigma >= 0 && d.blurSigma <= 50)) throw new OpenLfrError('BAD_REQUEST', `--degrade-blur must be 0..50 px (got ${d.blurSigma})`);
+  if (d.jpegQuality !== undefined && !(Number.isInteger(d.jpegQuality) && d.jpegQuality >= 1 && d.jpegQuality <= 100))
+    throw new OpenLfrError('BAD_REQUEST', `--degrade-jpeg must be an integer 1..100 (got ${d.jpegQuality})`);
+  if (d.interEyePx === undefined && !d.blurSigma && d.jpegQuality === undefined) throw new OpenLfrError('BAD_REQUEST', 'a degradation needs at least one of --degrade-eye, --degrade-blur, --degrade-jpeg');
+}
+
+/** Applies the degradation to one image (pure apart from libvips). `sourceInterEye` null: the image is left at its size. */
+export async function degradeImage(image: RgbImage, d: Degradation, sourceInterEye: number | null): Promise<RgbImage> {
+  let pipeline = sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } });
+  if (d.interEyePx !== undefined && sourceInterEye !== null && sourceInterEye > d.interEyePx) {
+    const f = d.interEyePx / sourceInterEye;
+    const width = Math.max(16, Math.round(image.width * f));
+    const height = Math.max(16, Math.round(image.height * f));
+    // resize to a new raw buffer first, so blur and JPEG act at the degraded scale
+    const small = await pipeline.resize(width, height, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    pipeline = sharp(small.data, { raw: { width: small.info.width, height: small.info.height, channels: 3 } });
+  }
+  if (d.blurSigma && d.blurSigma >= 0.3) pipeline = pipeline.blur(d.blurSigma);
+  if (d.jpegQuality !== undefined) {
+    const jpeg = await pipeline.jpeg({ quality: d.jpegQuality, chromaSubsampling: '4:2:0' }).toBuffer();
+    pipeline = sharp(jpeg);
+  }
+  const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+export function degradeTransform(d: Degradation, interEyeOf: InterEyeOf): ImageTransform {
+  validateDegradation(d);
+  return {
+    id: degradationId(d),
+    searchesOnly: true,
+    apply: async (image, context) => degradeImage(image, d, d.interEyePx === undefined ? null : await interEyeOf(context, image)),
+  };
+}
