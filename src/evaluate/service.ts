@@ -13,6 +13,7 @@ import type { TemplateCache } from './cache.ts';
 import { calibrationRecord, type CalibrationRecord, type CalibrationSink } from './calibration.ts';
 import { datasetProtocol, enrolProbeProtocol, parseLabels, parsePairs, scanIdentityTree, type DatasetImage, type Labels, type PairSpec, type Protocol } from './dataset.ts';
 import type { ProgressFn } from './progress.ts';
+import { walkPast, type WalkPastResult } from './walk-past.ts';
 import type { Projection } from '../engine/projection.ts';
 import { DEFAULT_OPTIONS, evaluateRun, type EvaluationOptions, type EvaluationResult } from './run.ts';
 
@@ -33,6 +34,8 @@ export interface EvaluateRequest {
   transform?: ImageTransform;
   /** S-norm scores against a cohort: one image of each identity kept by `cohortIdentity` (the other part of a split; never an identity of the run). */
   scoreNorm?: { topK: number; cohortIdentity: (identity: string) => boolean };
+  /** Also run the synthetic walk-past with this many shots per passer-by (dataset mode). */
+  walkPast?: number;
   /** A learned linear projection applied to every template after acquisition (the cache keeps the raw ones). */
   projection?: Projection;
 }
@@ -51,6 +54,7 @@ export interface EvaluateDeps {
 
 export interface EvaluateOutcome {
   result: EvaluationResult;
+  walkPast: WalkPastResult | null;
   calibration: CalibrationRecord;
   images: number;
   fromCache: number;
@@ -168,6 +172,8 @@ export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): P
     cohort = { embeddings, topK: req.scoreNorm.topK };
   }
   const result = evaluateRun({ protocol, acquired, labels, pairs, engine: engineRef, cohort }, options);
+  if (req.walkPast !== undefined && !req.dataset) throw new OpenLfrError('BAD_REQUEST', '--walk-past needs --dataset mode');
+  const walk = req.walkPast === undefined ? null : walkPast(images, acquired, req.walkPast, engineRef.info.dims, options.fpirPoints);
   const calibration = calibrationRecord(result, {
     datasetFingerprint: datasetFingerprint(acquired.values()),
     labelsSha256: labelsText === null ? null : createHash('sha256').update(labelsText).digest('hex'),
@@ -179,6 +185,7 @@ export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): P
   const t2 = performance.now();
   return {
     result,
+    walkPast: walk,
     calibration,
     images: images.length,
     fromCache,

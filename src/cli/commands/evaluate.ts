@@ -45,6 +45,7 @@ interface EvaluateFlags {
   degradeEye?: string;
   degradeBlur?: string;
   degradeJpeg?: string;
+  walkPast?: string;
 }
 
 interface TrainProjectionFlags {
@@ -70,6 +71,7 @@ export function jsonOutput(o: EvaluateOutcome, withSearches = false): Record<str
   const { groupDetail: _detail, searches, ...r }: EvaluationResult = o.result;
   return {
     ...r,
+    ...(o.walkPast ? { walkPast: o.walkPast } : {}),
     images: o.images,
     fromCache: o.fromCache,
     analysed: o.analysed,
@@ -201,6 +203,7 @@ export function registerEvaluate(program: Command): void {
     .option('--degrade-eye <px>', 'degrade searches: downscale each so the subject\'s inter-eye distance is this many pixels')
     .option('--degrade-blur <sigma>', 'degrade searches: Gaussian blur of this sigma (pixels, after downscaling)')
     .option('--degrade-jpeg <quality>', 'degrade searches: JPEG round trip at this quality (1-100)')
+    .option('--walk-past <frames>', 'also measure multi-frame fusion on a synthetic walk-past of this many photos per passer-by (single shot, max score, averaged template)')
     .option('--projection <file>', 'apply a learned linear projection (from `evaluate train-projection`) to every template before matching')
     .action(async (flags: EvaluateFlags) => {
       const config = loadConfig();
@@ -223,6 +226,7 @@ export function registerEvaluate(program: Command): void {
             includeIdentity,
             projection,
             scoreNorm: scoreNormOf(flags),
+            walkPast: number('walk-past', flags.walkPast),
             transform: await degradationOf(flags, config, engine, sealer, flags.dataset ?? flags.probe),
             options: {
               fpirTarget,
