@@ -43,6 +43,8 @@ export interface WalkPastResult {
   /** Non-mated searches when mated tracks also search without their own entry. */
   nonMatedWithMated: number;
   rules: { rule: FusionRule; fta: number; points: WalkPastPoint[]; pointsMatedAsNonMated: WalkPastPoint[] }[];
+  /** The highest-scoring non-mated tracks under the averaging rule (label errors of the dataset show up here). */
+  topNonMated: { identity: string; candidate: string; score: number }[];
 }
 
 interface Track {
@@ -122,6 +124,12 @@ export function walkPast(images: readonly DatasetImage[], acquired: ReadonlyMap<
     return { rule, fta: o.length ? o.filter((s) => s.fta).length / o.length : 0, points: pointsOf(o), pointsMatedAsNonMated: pointsOf([...o, ...asNonMated]) };
   });
   const matedTracks = tracks.filter((t) => t.mated).length;
+  const topNonMated = tracks
+    .map((t, i) => ({ t, i }))
+    .filter(({ t, i }) => !t.mated && fused[i] !== null)
+    .sort((a, b) => perFused.nonMateScore[b.i]! - perFused.nonMateScore[a.i]!)
+    .slice(0, 10)
+    .map(({ t, i }) => ({ identity: t.identity, candidate: watchIds[perFused.top1[i]!] ?? '', score: perFused.nonMateScore[i]! }));
   return {
     framesPerTrack: frames,
     watchlistSize: watchRows.length,
@@ -131,5 +139,6 @@ export function walkPast(images: readonly DatasetImage[], acquired: ReadonlyMap<
     nonMatedTracks: tracks.length - matedTracks,
     nonMatedWithMated: tracks.length,
     rules,
+    topNonMated,
   };
 }

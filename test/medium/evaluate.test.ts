@@ -17,6 +17,8 @@ import { aesGcmSealer } from '../../src/evaluate/interim-sealer.ts';
 import { runEvaluation, type EvaluateDeps } from '../../src/evaluate/service.ts';
 import { randomBytes } from 'node:crypto';
 import { ds } from '../helpers/datasets.ts';
+import { identitySplit } from '../../src/evaluate/split.ts';
+import { degradeTransform } from '../../src/evaluate/degrade.ts';
 
 const config = loadConfig();
 const lfw = ds('lfw-devtrain');
@@ -92,4 +94,30 @@ test('evaluate enrol/probe on real faces: an unreadable probe is a failure to ac
   const point = r.thresholds.find((t) => t.threshold === 0.3)!;
   assert.equal(point.hits, 3, 'the three real probes find their person; the broken one cannot');
   await rm(root, { recursive: true, force: true });
+});
+
+test('issue 9 levers on the LFW slice (warm from the first test): split, cohort S-norm, degraded searches, walk-past', async () => {
+  const inB = (id: string) => id.startsWith('B');
+  const testPart = identitySplit({ part: 'test', seed: '1', testFraction: 0.5 });
+  const trainPart = identitySplit({ part: 'train', seed: '1', testFraction: 0.5 });
+  const base = { dataset: lfw, includeIdentity: (id: string) => inB(id) && testPart(id) };
+  const plain = await runEvaluation({ ...base, walkPast: 3 }, deps());
+  assert.equal(plain.analysed, 0, 'the split reuses the cache of the whole slice');
+  assert.ok(plain.images > 100 && plain.images < 330, `${plain.images} images in the test part`);
+  const wp = plain.walkPast!;
+  assert.ok(wp.matedTracks > 0 && wp.nonMatedTracks > 0 && wp.watchlistSize > 50, JSON.stringify({ ...wp, rules: undefined }));
+  assert.deepEqual(wp.rules.map((r) => r.rule), ['single', 'max', 'average']);
+
+  const normed = await runEvaluation({ ...base, scoreNorm: { topK: 10, cohortIdentity: (id) => inB(id) && trainPart(id) } }, deps());
+  assert.equal(normed.result.scoreNorm?.method, 's-norm');
+  assert.ok(normed.result.scoreNorm!.cohortSize > 50);
+  assert.ok(normed.result.operatingPoints[0]!.threshold! > 1, 'S-normalised thresholds are in cohort standard deviations');
+
+  // searches degraded to 20 px between the eyes; watchlist entries untouched (served from the plain cache)
+  const cache = await FileTemplateCache.open(templateCachePath(home, engine.id, '', [lfw]), engine.id, engine.info.dims, sealer);
+  const degraded = await runEvaluation({ ...base, transform: degradeTransform({ interEyePx: 20 }, async ({ sha256 }) => cache.get(sha256)?.interEyePx ?? null) }, deps());
+  assert.equal(degraded.fromCache, degraded.result.watchlistSize, 'only the watchlist came from the plain cache');
+  assert.ok(degraded.result.fta < 0.1, `FTA at 20 px ${degraded.result.fta}`);
+  const tpir = (o: typeof plain) => o.result.thresholds.find((t) => t.threshold === 0.4)!.tpir!;
+  assert.ok(tpir(degraded) <= tpir(plain) + 0.02 && tpir(degraded) > 0.6, `TPIR at 0.4: ${tpir(plain)} -> ${tpir(degraded)}`);
 });

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readImageFile } from '../../../src/ingest/image.ts';
+import { degradeImage, degradeTransform, degradationId } from '../../../src/evaluate/degrade.ts';
+import { isOpenLfrError } from '../../../src/errors.ts';
+import { ds } from '../../helpers/datasets.ts';
+
+const face = join(ds('lfw-devtrain'), 'Aaron_Eckhart', 'Aaron_Eckhart_0001.jpg');
+
+test('degrade: downscales to the asked inter-eye distance, never upscales, blur and JPEG change pixels', async () => {
+  const im = await readImageFile(face);
+  const half = await degradeImage(im, { interEyePx: 20 }, 40);
+  assert.equal(half.width, Math.round(im.width / 2));
+  assert.equal(half.height, Math.round(im.height / 2));
+  assert.equal(half.data.length, half.width * half.height * 3);
+  const same = await degradeImage(im, { interEyePx: 50 }, 40);
+  assert.equal(same.width, im.width, 'a face already smaller than the target is left at its size');
+  const blurred = await degradeImage(im, { blurSigma: 2, jpegQuality: 20 }, null);
+  assert.equal(blurred.width, im.width);
+  let diff = 0;
+  for (let i = 0; i < im.data.length; i++) diff += Math.abs(im.data[i]! - blurred.data[i]!);
+  assert.ok(diff / im.data.length > 2, `mean absolute change ${diff / im.data.length}`);
+  assert.equal(degradationId({ interEyePx: 20, blurSigma: 1, jpegQuality: 40 }), 'degrade:eye20,blur1,jpeg40');
+});
+
+test('degrade: a transform for searches only, asking the undegraded inter-eye distance; bad settings refused', async () => {
+  const im = await readImageFile(face);
+  const asked: string[] = [];
+  const t = degradeTransform({ interEyePx: 10 }, async ({ sha256 }) => {
+    asked.push(sha256);
+    return 40;
+  });
+  assert.equal(t.searchesOnly, true);
+  const out = await t.apply(im, { sha256: 'abc' });
+  assert.equal(out.width, Math.round(im.width / 4));
+  assert.deepEqual(asked, ['abc']);
+  for (const bad of [{}, { interEyePx: 2 }, { jpegQuality: 0 }, { jpegQuality: 50.5 }, { blurSigma: -1 }])
+    assert.throws(() => degradeTransform(bad, async () => 1), (e) => isOpenLfrError(e) && e.code === 'BAD_REQUEST');
+});
