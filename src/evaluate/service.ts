@@ -173,7 +173,7 @@ export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): P
   }
   const result = evaluateRun({ protocol, acquired, labels, pairs, engine: engineRef, cohort }, options);
   if (req.walkPast !== undefined && !req.dataset) throw new OpenLfrError('BAD_REQUEST', '--walk-past needs --dataset mode');
-  const walk = req.walkPast === undefined ? null : walkPast(images, acquired, req.walkPast, engineRef.info.dims, options.fpirPoints);
+  const walk = req.walkPast === undefined ? null : walkPast(images, acquired, req.walkPast, engineRef.info.dims, options.fpirPoints, result.operatingPoints.flatMap((p) => (p.threshold === null ? [] : [p.threshold])));
   const calibration = calibrationRecord(result, {
     datasetFingerprint: datasetFingerprint(acquired.values()),
     labelsSha256: labelsText === null ? null : createHash('sha256').update(labelsText).digest('hex'),

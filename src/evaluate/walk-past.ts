@@ -18,7 +18,7 @@
 import { fuse } from '../live/6-match.ts';
 import type { AcquiredImage } from './acquire.ts';
 import { hashOrder, type DatasetImage } from './dataset.ts';
-import { operatingPointByFpir, prepareIdentification, type SearchOutcome } from './metrics.ts';
+import { identificationAt, operatingPointByFpir, prepareIdentification, type SearchOutcome } from './metrics.ts';
 import { scoreAll } from './score.ts';
 import { OpenLfrError } from '../errors.ts';
 
@@ -42,7 +42,14 @@ export interface WalkPastResult {
   nonMatedTracks: number;
   /** Non-mated searches when mated tracks also search without their own entry. */
   nonMatedWithMated: number;
-  rules: { rule: FusionRule; fta: number; points: WalkPastPoint[]; pointsMatedAsNonMated: WalkPastPoint[] }[];
+  rules: {
+    rule: FusionRule;
+    fta: number;
+    points: WalkPastPoint[];
+    pointsMatedAsNonMated: WalkPastPoint[];
+    /** At fixed thresholds (the single-image evaluation's operating points), with mated tracks also searching as non-mated. */
+    atThresholds: { threshold: number; tpir: number | null; fpir: number | null; falseAlarms: number; nonMated: number }[];
+  }[];
   /** The highest-scoring non-mated tracks under the averaging rule (label errors of the dataset show up here). */
   topNonMated: { identity: string; candidate: string; score: number }[];
 }
@@ -53,7 +60,14 @@ interface Track {
   frames: (Float32Array | null)[];
 }
 
-export function walkPast(images: readonly DatasetImage[], acquired: ReadonlyMap<string, AcquiredImage>, frames: number, dims: number, fpirPoints: readonly number[]): WalkPastResult {
+export function walkPast(
+  images: readonly DatasetImage[],
+  acquired: ReadonlyMap<string, AcquiredImage>,
+  frames: number,
+  dims: number,
+  fpirPoints: readonly number[],
+  thresholds: readonly number[] = [],
+): WalkPastResult {
   if (!(Number.isInteger(frames) && frames >= 2 && frames <= 20)) throw new OpenLfrError('BAD_REQUEST', `--walk-past takes 2..20 frames per track (got ${frames})`);
   const byId = new Map<string, DatasetImage[]>();
   for (const im of images) byId.set(im.identity, [...(byId.get(im.identity) ?? []), im]);
@@ -121,7 +135,12 @@ export function walkPast(images: readonly DatasetImage[], acquired: ReadonlyMap<
   const rules = FUSION_RULES.map((rule) => {
     const o = outcomes(rule);
     const asNonMated = o.filter((s) => s.mated).map((s) => ({ ...s, mated: false, mateScore: -Infinity }));
-    return { rule, fta: o.length ? o.filter((s) => s.fta).length / o.length : 0, points: pointsOf(o), pointsMatedAsNonMated: pointsOf([...o, ...asNonMated]) };
+    const both = prepareIdentification([...o, ...asNonMated]);
+    const atThresholds = thresholds.map((t) => {
+      const p = identificationAt(both, t);
+      return { threshold: t, tpir: p.tpir, fpir: p.fpir, falseAlarms: p.falseAlarms, nonMated: p.nonMatedSearches };
+    });
+    return { rule, fta: o.length ? o.filter((s) => s.fta).length / o.length : 0, points: pointsOf(o), pointsMatedAsNonMated: pointsOf([...o, ...asNonMated]), atThresholds };
   });
   const matedTracks = tracks.filter((t) => t.mated).length;
   const topNonMated = tracks
