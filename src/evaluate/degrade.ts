@@ -6,6 +6,8 @@
  *      the original inter-eye distance comes from the undegraded analysis of the same image
  *   2. Gaussian blur of `blurSigma` pixels (at the degraded scale)
  *   3. JPEG round trip at `jpegQuality`
+ *   4. optionally, the result placed in the centre of a larger grey frame (`canvas`, for example 1280x720):
+ *      without it the detector sees the small image whole and the face still fills much of its input
  *
  * The degraded image is analysed at its small size, as a camera crop would be. Only searches are degraded;
  * watchlist entries stay as they are (custody-style reference photos).
@@ -19,13 +21,16 @@ export interface Degradation {
   interEyePx?: number;
   blurSigma?: number;
   jpegQuality?: number;
+  /** Place the degraded image in the centre of a mid-grey frame of this size (width, height), as a small face in a
+   *  camera frame: measures detection of small faces in large frames, not only recognition of small faces. */
+  canvas?: [number, number];
 }
 
 /** The subject's inter-eye distance in the undegraded image, or null when no face was found there. */
 export type InterEyeOf = (context: TransformContext, image: RgbImage) => Promise<number | null>;
 
 export function degradationId(d: Degradation): string {
-  const parts = [d.interEyePx !== undefined ? `eye${d.interEyePx}` : '', d.blurSigma ? `blur${d.blurSigma}` : '', d.jpegQuality !== undefined ? `jpeg${d.jpegQuality}` : ''].filter(Boolean);
+  const parts = [d.interEyePx !== undefined ? `eye${d.interEyePx}` : '', d.blurSigma ? `blur${d.blurSigma}` : '', d.jpegQuality !== undefined ? `jpeg${d.jpegQuality}` : '', d.canvas ? `canvas${d.canvas[0]}x${d.canvas[1]}` : ''].filter(Boolean);
   return `degrade:${parts.join(',')}`;
 }
 
@@ -34,6 +39,7 @@ export function validateDegradation(d: Degradation): void {
   if (d.blurSigma !== undefined && !(d.blurSigma >= 0 && d.blurSigma <= 50)) throw new OpenLfrError('BAD_REQUEST', `--degrade-blur must be 0..50 px (got ${d.blurSigma})`);
   if (d.jpegQuality !== undefined && !(Number.isInteger(d.jpegQuality) && d.jpegQuality >= 1 && d.jpegQuality <= 100))
     throw new OpenLfrError('BAD_REQUEST', `--degrade-jpeg must be an integer 1..100 (got ${d.jpegQuality})`);
+  if (d.canvas && !d.canvas.every((v) => Number.isInteger(v) && v >= 16 && v <= 8192)) throw new OpenLfrError('BAD_REQUEST', `--degrade-canvas must be WIDTHxHEIGHT, 16..8192 each (got ${d.canvas.join('x')})`);
   if (d.interEyePx === undefined && !d.blurSigma && d.jpegQuality === undefined) throw new OpenLfrError('BAD_REQUEST', 'a degradation needs at least one of --degrade-eye, --degrade-blur, --degrade-jpeg');
 }
 
@@ -52,6 +58,19 @@ export async function degradeImage(image: RgbImage, d: Degradation, sourceInterE
   if (d.jpegQuality !== undefined) {
     const jpeg = await pipeline.jpeg({ quality: d.jpegQuality, chromaSubsampling: '4:2:0' }).toBuffer();
     pipeline = sharp(jpeg);
+  }
+  if (d.canvas) {
+    const cur = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const [W, H] = d.canvas;
+    const left = Math.max(0, Math.floor((W - cur.info.width) / 2));
+    const top = Math.max(0, Math.floor((H - cur.info.height) / 2));
+    pipeline = sharp(cur.data, { raw: { width: cur.info.width, height: cur.info.height, channels: 3 } }).extend({
+      left,
+      top,
+      right: Math.max(0, W - cur.info.width - left),
+      bottom: Math.max(0, H - cur.info.height - top),
+      background: { r: 128, g: 128, b: 128 },
+    });
   }
   const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };

@@ -45,6 +45,7 @@ interface EvaluateFlags {
   degradeEye?: string;
   degradeBlur?: string;
   degradeJpeg?: string;
+  degradeCanvas?: string;
   walkPast?: string;
 }
 
@@ -109,9 +110,16 @@ function splitOf(flags: { split?: string; splitSeed?: string; splitTestFraction?
 
 /** --degrade-*: the original inter-eye distance comes from the undegraded template cache, or a detection when it is not there. */
 async function degradationOf(flags: EvaluateFlags, config: Config, engine: EnginePool, sealer: Sealer | null, root: string | undefined): Promise<ImageTransform | undefined> {
-  if (flags.degradeEye === undefined && flags.degradeBlur === undefined && flags.degradeJpeg === undefined) return undefined;
+  if (flags.degradeEye === undefined && flags.degradeBlur === undefined && flags.degradeJpeg === undefined && flags.degradeCanvas === undefined) return undefined;
   if (flags.enrol !== undefined) throw new OpenLfrError('BAD_REQUEST', '--degrade-* works in --dataset mode');
-  const d: Degradation = { interEyePx: number('degrade-eye', flags.degradeEye), blurSigma: number('degrade-blur', flags.degradeBlur), jpegQuality: number('degrade-jpeg', flags.degradeJpeg) };
+  const canvas = flags.degradeCanvas?.split('x').map(Number);
+  if (canvas && (canvas.length !== 2 || !canvas.every(Number.isFinite))) throw new OpenLfrError('BAD_REQUEST', `--degrade-canvas must be WIDTHxHEIGHT (got "${flags.degradeCanvas}")`);
+  const d: Degradation = {
+    interEyePx: number('degrade-eye', flags.degradeEye),
+    blurSigma: number('degrade-blur', flags.degradeBlur),
+    jpegQuality: number('degrade-jpeg', flags.degradeJpeg),
+    canvas: canvas as [number, number] | undefined,
+  };
   validateDegradation(d);
   const plain = sealer && root ? await FileTemplateCache.open(templateCachePath(config.home, engine.id, '', [resolve(root)]), engine.id, engine.info.dims, sealer) : new MemoryTemplateCache();
   return degradeTransform(d, async ({ sha256 }, image) => {
@@ -203,6 +211,7 @@ export function registerEvaluate(program: Command): void {
     .option('--degrade-eye <px>', 'degrade searches: downscale each so the subject\'s inter-eye distance is this many pixels')
     .option('--degrade-blur <sigma>', 'degrade searches: Gaussian blur of this sigma (pixels, after downscaling)')
     .option('--degrade-jpeg <quality>', 'degrade searches: JPEG round trip at this quality (1-100)')
+    .option('--degrade-canvas <WxH>', 'degrade searches: place the degraded image in the centre of a grey frame this size (a small face in a camera frame)')
     .option('--walk-past <frames>', 'also measure multi-frame fusion on a synthetic walk-past of this many photos per passer-by (single shot, max score, averaged template)')
     .option('--projection <file>', 'apply a learned linear projection (from `evaluate train-projection`) to every template before matching')
     .action(async (flags: EvaluateFlags) => {

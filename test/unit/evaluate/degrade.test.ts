@@ -38,3 +38,12 @@ test('degrade: a transform for searches only, asking the undegraded inter-eye di
   for (const bad of [{}, { interEyePx: 2 }, { jpegQuality: 0 }, { jpegQuality: 50.5 }, { blurSigma: -1 }])
     assert.throws(() => degradeTransform(bad, async () => 1), (e) => isOpenLfrError(e) && e.code === 'BAD_REQUEST');
 });
+
+test('degrade: a canvas puts the small image in the centre of a grey camera-sized frame', async () => {
+  const im = await readImageFile(face);
+  const out = await degradeImage(im, { interEyePx: 20, canvas: [640, 360] }, 40);
+  assert.equal(out.width, 640);
+  assert.equal(out.height, 360);
+  assert.deepEqual([...out.data.subarray(0, 3)], [128, 128, 128], 'the corner is background');
+  assert.throws(() => degradeTransform({ interEyePx: 20, canvas: [8, 8] }, async () => 1), (e) => isOpenLfrError(e) && e.code === 'BAD_REQUEST');
+});
