@@ -100,6 +100,14 @@ function summary(o: EvaluateOutcome): string {
   return lines.join('\n');
 }
 
+/** --split, --split-seed, --split-test-fraction (evaluate and train-projection). */
+function withSplitOptions(cmd: Command): Command {
+  return cmd
+    .option('--split <part>', 'train or test: keep only that part of a deterministic split by identity (tune on train, report on test); train/train and train/test split the train part again, for tuning')
+    .option('--split-seed <s>', 'seed of the split (default 1)')
+    .option('--split-test-fraction <x>', 'share of identities in the test part (default 0.5)');
+}
+
 function splitOf(flags: { split?: string; splitSeed?: string; splitTestFraction?: string }): ((identity: string) => boolean) | undefined {
   if (flags.split === undefined) {
     if (flags.splitSeed !== undefined || flags.splitTestFraction !== undefined) throw new OpenLfrError('BAD_REQUEST', '--split-seed and --split-test-fraction need --split train|test');
@@ -156,18 +164,15 @@ function evaluateDeps(config: Config, engine: EnginePool, sealer: Sealer | null,
 export function registerEvaluate(program: Command): void {
   // options of `evaluate` are parsed before a subcommand name only, so `evaluate train-projection --dataset` reaches the subcommand
   const evaluate = program.enablePositionalOptions().command('evaluate').enablePositionalOptions();
-  evaluate
+  const train = evaluate
     .command('train-projection')
     .description('train the linear projection (WCCN, or WCCN+LDA with --dims < 512) on the templates of a dataset (use --split train) and write it as JSON')
     .requiredOption('--dataset <dir>', 'one folder per identity; identities with 2+ images are used')
     .requiredOption('--output <file>', 'where to write the projection JSON')
     .option('--dims <k>', 'output dimensions (default: the embedding dimension, i.e. WCCN only)')
     .option('--regularisation <r>', 'ridge added to the within-class covariance, as a share of its mean eigenvalue (default 0.1)')
-    .option('--split <part>', 'train or test: keep only that part of a deterministic split by identity')
-    .option('--split-seed <s>', 'seed of the split (default 1)')
-    .option('--split-test-fraction <x>', 'share of identities in the test part (default 0.5)')
-    .option('--no-cache', 'do not read or write the encrypted template cache')
-    .action(async (flags: TrainProjectionFlags) => {
+    .option('--no-cache', 'do not read or write the encrypted template cache');
+  withSplitOptions(train).action(async (flags: TrainProjectionFlags) => {
       const config = loadConfig();
       const engine = await createEngine(config.engine);
       try {
@@ -191,7 +196,7 @@ export function registerEvaluate(program: Command): void {
         await engine.close();
       }
     });
-  evaluate
+  withSplitOptions(evaluate)
     .description('measure accuracy (TPIR/FPIR, FMR/FNMR, LFW pairs) and demographic equity of the engine on a dataset')
     .option('--dataset <dir>', 'one folder per identity: first image of each identity with 2+ images enrolled, the rest mated searches, single-image identities non-mated')
     .option('--enrol <dir>', 'watchlist tree (one folder per identity), with --probe')
@@ -204,9 +209,6 @@ export function registerEvaluate(program: Command): void {
     .option('--json', 'print one JSON object')
     .option('--out <dir>', 'write report.html, evaluation.json and calibration.json there')
     .option('--no-cache', 'do not read or write the encrypted template cache')
-    .option('--split <part>', 'train or test: keep only that part of a deterministic split by identity (tune on train, report on test); train/train and train/test split the train part again, for tuning')
-    .option('--split-seed <s>', 'seed of the split (default 1)')
-    .option('--split-test-fraction <x>', 'share of identities in the test part (default 0.5)')
     .option('--score-norm <k>', 'S-normalise scores against a cohort (one image of each identity of the other part of --split), from each face\'s k highest cohort scores')
     .option('--degrade-eye <px>', 'degrade searches: downscale each so the subject\'s inter-eye distance is this many pixels')
     .option('--degrade-blur <sigma>', 'degrade searches: Gaussian blur of this sigma (pixels, after downscaling)')
