@@ -11,6 +11,7 @@ import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
+import type { DataKey } from '../store/crypto.ts';
 
 export type Acquisition = 'face' | 'no-face' | 'unreadable';
 
@@ -53,6 +54,11 @@ export class MemoryTemplateCache implements TemplateCache {
 export interface Sealer {
   seal(plain: Uint8Array): Promise<Uint8Array> | Uint8Array;
   open(sealed: Uint8Array): Promise<Uint8Array> | Uint8Array;
+}
+
+/** The cache's sealer on the store's data key (AES-256-GCM, bound to this purpose). */
+export function dataKeySealer(key: DataKey): Sealer {
+  return { seal: (p) => key.seal(p, 'evaluation-template-cache'), open: (s) => key.open(s, 'evaluation-template-cache') };
 }
 
 /** Notified of every read and write of the cache file (no biometric content): the audit hook. */

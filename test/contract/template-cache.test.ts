@@ -4,11 +4,11 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { FileTemplateCache, MemoryTemplateCache, templateCachePath } from '../../src/evaluate/cache.ts';
-import { aesGcmSealer } from '../../src/evaluate/interim-sealer.ts';
+import { FileTemplateCache, MemoryTemplateCache, dataKeySealer, templateCachePath } from '../../src/evaluate/cache.ts';
+import { createDataKey } from '../../src/store/crypto.ts';
 import { templateCacheContract, FACE } from './template-cache.contract.ts';
 
-const testSealer = () => aesGcmSealer(randomBytes(32));
+const testSealer = () => dataKeySealer(createDataKey(randomBytes(32), 'test'));
 
 const memory = new MemoryTemplateCache();
 templateCacheContract('MemoryTemplateCache', async () => memory, false);

@@ -2,21 +2,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../src/config.ts';
+import { randomBytes } from 'node:crypto';
+import { PROJECT_ROOT, loadConfig } from '../../src/config.ts';
+import { defaultEngine } from '../../src/governance/engine-provider.ts';
+import { openServices } from '../../src/governance/services.ts';
 import { ds } from '../helpers/datasets.ts';
 
 const bin = join(PROJECT_ROOT, 'bin', 'openlfr.mjs');
 const bbt = ds('bbt', 'identities');
+const KEY = randomBytes(32).toString('base64');
 
 test('openlfr evaluate --json --out: one JSON object, report.html, evaluation.json, calibration.json; the cache is sealed', async () => {
   const home = await mkdtemp(join(tmpdir(), 'openlfr-cli-home-'));
   const out = join(home, 'report');
   const r = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', bbt, '--mated-as-nonmated', '--json', '--out', out], {
     encoding: 'utf8',
-    env: { ...process.env, OPENLFR_HOME: home },
+    env: { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: KEY },
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr.includes('['), false, 'no progress bar when stderr is not a terminal');
@@ -36,7 +40,7 @@ test('openlfr evaluate --json --out: one JSON object, report.html, evaluation.js
   assert.equal(cacheFiles.length, 1);
   const sealed = await readFile(join(home, 'cache', cacheFiles[0]!));
   assert.equal(sealed.indexOf(Buffer.from('OLFR-TC1')), -1, 'the template cache is encrypted');
-  const warm = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', bbt, '--json'], { encoding: 'utf8', env: { ...process.env, OPENLFR_HOME: home } });
+  const warm = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', bbt, '--json'], { encoding: 'utf8', env: { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: KEY } });
   assert.equal(JSON.parse(warm.stdout).analysed, 0);
   await rm(home, { recursive: true, force: true });
 });
@@ -52,4 +56,44 @@ test('openlfr evaluate refuses bad input with a clear message and exit code 2', 
   const nan = run('--dataset', bbt, '--fpir-target', 'lots', '--no-cache');
   assert.equal(nan.status, 2);
   assert.match(nan.stderr, /--fpir-target must be a number/);
+});
+
+test('openlfr evaluate --record stores the calibration: the floor of the engine is now the measured one, naming the calibration', async () => {
+  // a labelled slice of lfw-devtrain (120 identities, linked, with their labels): equity needs groups
+  const home = await mkdtemp(join(tmpdir(), 'openlfr-cli-record-'));
+  const lfw = ds('lfw-devtrain');
+  const slice = join(home, 'slice');
+  await mkdir(slice);
+  const names = (await readdir(lfw, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).slice(0, 120);
+  for (const n of names) await symlink(join(lfw, n), join(slice, n));
+  const labels = (await readFile(join(lfw, 'labels.csv'), 'utf8')).split('\n');
+  const keep = new Set(names);
+  await writeFile(join(home, 'labels.csv'), [labels[0], ...labels.slice(1).filter((l) => keep.has(l.split(',')[0]!))].join('\n'));
+  const r = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', slice, '--labels', join(home, 'labels.csv'), '--mated-as-nonmated', '--fpir-target', '0.05', '--record', '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: KEY },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const json = JSON.parse(r.stdout);
+  assert.ok(json.recordedCalibration, r.stderr);
+  assert.match(r.stderr, /calibration cal_[0-9a-f-]+ recorded: floor/);
+  const services = await openServices(loadConfig({ home, key: KEY }), defaultEngine);
+  try {
+    const floor = await services.calibrations.floorFor(json.engine);
+    assert.equal(floor.floor, json.recordedCalibration.threshold);
+    assert.equal(floor.calibrationId, json.recordedCalibration.id);
+    assert.match(floor.source, new RegExp(json.recordedCalibration.id));
+  } finally {
+    await services.close();
+  }
+  await rm(home, { recursive: true, force: true });
+});
+
+test('openlfr evaluate --record refuses when no labels allow an equity check (nothing to set a floor from)', () => {
+  const r = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', bbt, '--no-cache', '--record', '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, OPENLFR_HOME: join(tmpdir(), `openlfr-norecord-${process.pid}`), OPENLFR_KEY: KEY },
+  });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /RULE_VIOLATION: No floor to record: .*needs --labels/);
 });

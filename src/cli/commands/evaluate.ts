@@ -17,9 +17,12 @@ import type { Sealer } from '../../evaluate/cache.ts';
 import { identitySplit, siblingPart } from '../../evaluate/split.ts';
 import { trainProjection } from '../../evaluate/train-projection.ts';
 import { decodeImage } from '../../ingest/image.ts';
-import { FileTemplateCache, MemoryTemplateCache, templateCachePath } from '../../evaluate/cache.ts';
+import { FileTemplateCache, MemoryTemplateCache, dataKeySealer, templateCachePath } from '../../evaluate/cache.ts';
 import { JsonFileCalibrationSink, MemoryCalibrationSink } from '../../evaluate/calibration.ts';
-import { openEvaluationSealer } from '../../evaluate/interim-sealer.ts';
+import { isOpenLfrError } from '../../errors.ts';
+import { defaultEngine } from '../../governance/engine-provider.ts';
+import { openServices } from '../../governance/services.ts';
+import { loadDataKey } from '../../store/crypto.ts';
 import { terminalProgress } from '../../evaluate/progress.ts';
 import { renderReport } from '../../evaluate/report.ts';
 import { acquireDataset, runEvaluation, type EvaluateDeps, type EvaluateOutcome } from '../../evaluate/service.ts';
@@ -47,6 +50,7 @@ interface EvaluateFlags {
   degradeJpeg?: string;
   degradeCanvas?: string;
   walkPast?: string;
+  record?: boolean;
 }
 
 interface TrainProjectionFlags {
@@ -148,6 +152,51 @@ function scoreNormOf(flags: EvaluateFlags): { topK: number; cohortIdentity: (ide
   return { topK: number('score-norm', flags.scoreNorm)!, cohortIdentity: splitOf({ ...flags, split: siblingPart(flags.split) })! };
 }
 
+/**
+ * The template cache holds biometric templates, so it is sealed with the store's data key
+ * (OPENLFR_KEY / OPENLFR_KEY_FILE, or the demo key). Without a key the run keeps templates in memory only.
+ */
+function evaluationSealer(config: Config, wanted: boolean): Sealer | null {
+  if (!wanted) return null;
+  try {
+    return dataKeySealer(loadDataKey({ key: config.key, keyFile: config.keyFile, demo: config.demo, home: config.home }));
+  } catch (e) {
+    if (!(isOpenLfrError(e) && e.code === 'KEY_MISSING')) throw e;
+    process.stderr.write('openlfr evaluate: no data key (OPENLFR_KEY or OPENLFR_KEY_FILE): templates are kept in memory only, not cached\n');
+    return null;
+  }
+}
+
+/**
+ * --record: store the calibration in the governance store, where it sets the threshold floor for this
+ * engine. The floor is the lowest threshold meeting the FPIR target with no significant differential in
+ * false alerts between groups (the harm NPL found below 0.60); a differential in misses (FNIR) is reported
+ * in the figures and the report, but does not set the floor (see docs/evaluation.md).
+ */
+async function recordCalibration(config: Config, engine: EnginePool, outcome: EvaluateOutcome): Promise<{ id: string; threshold: number }> {
+  const threshold = outcome.result.equitableThresholdFpirOnly;
+  if (threshold === null)
+    throw new OpenLfrError(
+      'RULE_VIOLATION',
+      'No floor to record: no threshold met the FPIR target with no false-alert differential between groups (an equity check needs --labels with group columns, and enough non-mated searches for the target)',
+    );
+  const services = await openServices(config, defaultEngine);
+  try {
+    const rec = await services.calibrations.record(
+      { kind: 'system', name: 'evaluation' },
+      {
+        engineId: engine.id,
+        datasetFingerprint: outcome.calibration.datasetFingerprint,
+        threshold,
+        figures: { ...outcome.calibration, floorRule: 'equitableThresholdFpirOnly', equitableThresholdFpirOnly: threshold, equitableThresholdFpirAndFnir: outcome.result.equitableThreshold },
+      },
+    );
+    return { id: rec.id, threshold };
+  } finally {
+    await services.close();
+  }
+}
+
 function evaluateDeps(config: Config, engine: EnginePool, sealer: Sealer | null, out: string | null): EvaluateDeps {
   return {
     engine,
@@ -176,7 +225,7 @@ export function registerEvaluate(program: Command): void {
       const config = loadConfig();
       const engine = await createEngine(config.engine);
       try {
-        const sealer = flags.cache ? await openEvaluationSealer(config.home) : null;
+        const sealer = evaluationSealer(config, flags.cache);
         const ds = await acquireDataset({ dataset: flags.dataset, includeIdentity: splitOf(flags) }, evaluateDeps(config, engine, sealer, null));
         const templates = [...ds.acquired.values()].filter((a) => a.template.embedding).map((a) => ({ identity: a.image.identity, embedding: a.template.embedding! }));
         const trained = trainProjection(templates, {
@@ -216,6 +265,7 @@ export function registerEvaluate(program: Command): void {
     .option('--degrade-canvas <WxH>', 'degrade searches: place the degraded image in the centre of a grey frame this size (a small face in a camera frame)')
     .option('--walk-past <frames>', 'also measure multi-frame fusion on a synthetic walk-past of this many photos per passer-by (single shot, max score, averaged template)')
     .option('--projection <file>', 'apply a learned linear projection (from `evaluate train-projection`) to every template before matching')
+    .option('--record', 'store the calibration in the governance store: it sets the threshold floor for this engine (needs the data key)')
     .action(async (flags: EvaluateFlags) => {
       const config = loadConfig();
       const distractors = number('distractors', flags.distractors);
@@ -224,7 +274,7 @@ export function registerEvaluate(program: Command): void {
       const projection = flags.projection ? await Projection.load(resolve(flags.projection)) : undefined;
       const engine = await createEngine(config.engine);
       try {
-        const sealer = flags.cache ? await openEvaluationSealer(config.home) : null;
+        const sealer = evaluationSealer(config, flags.cache);
         const out = flags.out ? resolve(flags.out) : null;
         const outcome = await runEvaluation(
           {
@@ -253,7 +303,9 @@ export function registerEvaluate(program: Command): void {
           const title = `OpenLFR evaluation: ${outcome.calibration.dataset.name}`;
           await writeFile(join(out, 'report.html'), renderReport(outcome.result, outcome.calibration, { title, generatedAt: outcome.calibration.createdAt, wallSeconds: outcome.seconds.total }));
         }
-        console.log(flags.json ? JSON.stringify(jsonOutput(outcome)) : summary(outcome));
+        const recorded = flags.record ? await recordCalibration(config, engine, outcome) : null;
+        if (recorded) process.stderr.write(`openlfr evaluate: calibration ${recorded.id} recorded: floor ${recorded.threshold} for ${engine.id}\n`);
+        console.log(flags.json ? JSON.stringify({ ...jsonOutput(outcome), ...(recorded ? { recordedCalibration: recorded } : {}) }) : summary(outcome));
       } finally {
         await engine.close();
       }
