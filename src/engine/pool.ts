@@ -81,8 +81,21 @@ export class EnginePool implements FaceEngine {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.queue.splice(0)) t.reject(new OpenLfrError('ENGINE_CLOSED'));
+    // Ask every worker to finish the inference in hand and exit by itself: terminating a thread in the
+    // middle of a native onnxruntime call aborts the whole process. terminate() is only the fallback.
+    const exits = [...this.workers].map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          const t = setTimeout(() => void w.terminate().then(() => resolve()), 10_000);
+          w.once('exit', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          w.postMessage({ op: 'shutdown' });
+        }),
+    );
+    await Promise.all(exits);
     for (const s of this.slots.splice(0)) s.task?.reject(new OpenLfrError('ENGINE_CLOSED'));
-    await Promise.all([...this.workers].map((w) => w.terminate()));
     this.workers.clear();
   }
 
@@ -167,8 +180,8 @@ export class EnginePool implements FaceEngine {
     });
   }
 
-  /** Test hook: terminate one worker as if it had crashed. */
-  async crashOneWorkerForTest(): Promise<void> {
-    await this.slots[0]?.worker.terminate();
+  /** Test hook: make one worker die as a bug would (after the inference in hand). */
+  crashOneWorkerForTest(): void {
+    this.slots[0]?.worker.postMessage({ op: 'crash' });
   }
 }

@@ -9,6 +9,8 @@ import { createLocalEngine } from './adapters.ts';
 import type { Face, FaceEngine, RgbImage, DetectOptions } from './port.ts';
 
 export type WorkerJob = { op: 'detect' | 'analyse'; image: RgbImage; options?: DetectOptions } | { op: 'embed'; face: Face };
+/** Control messages: end after the work in hand (close), or die as a bug would (tests of the pool's recovery). */
+export type WorkerControl = { op: 'shutdown' } | { op: 'crash' };
 export type WorkerRequest = WorkerJob & { id: number };
 
 export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ReturnType<typeof serialiseError> };
@@ -38,7 +40,35 @@ function transferables(result: unknown): ArrayBuffer[] {
   return out;
 }
 
-port.on('message', async (msg: WorkerRequest) => {
+/** The work in hand: a native inference must never be interrupted (terminating a thread inside
+ *  onnxruntime aborts the whole process), so shutdown and crash wait for it. */
+let busy: Promise<unknown> = Promise.resolve();
+/** Set by shutdown or crash: no new inference starts after it. */
+let ending = false;
+
+port.on('message', (msg: WorkerRequest | WorkerControl) => {
+  if (msg.op === 'shutdown') {
+    ending = true;
+    void busy.finally(async () => {
+      await engine.close().catch(() => undefined);
+      process.exit(0);
+    });
+    return;
+  }
+  if (msg.op === 'crash') {
+    ending = true;
+    void busy.finally(() =>
+      setImmediate(() => {
+        throw new Error('simulated engine worker crash');
+      }),
+    );
+    return;
+  }
+  if (ending) return; // the pool fails this request when the thread exits
+  busy = handle(msg);
+});
+
+async function handle(msg: WorkerRequest): Promise<void> {
   try {
     let result: unknown;
     if (msg.op === 'detect') result = await engine.detect(msg.image, msg.options);
@@ -48,4 +78,4 @@ port.on('message', async (msg: WorkerRequest) => {
   } catch (err) {
     port.postMessage({ id: msg.id, ok: false, error: serialiseError(err) } satisfies WorkerResponse);
   }
-});
+}
