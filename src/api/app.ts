@@ -5,38 +5,27 @@
  *
  * `createApp(services)` returns the Hono app so later parts (console pages, the push channel) add routes.
  */
-import { OpenAPIHono, createRoute, z, type RouteConfig } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { OpenLfrError, isOpenLfrError, serialiseError } from '../errors.ts';
+import { OpenLfrError } from '../errors.ts';
 import type { Principal } from '../governance/model.ts';
 import type { Services } from '../governance/services.ts';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../config.ts';
 import * as S from './schemas.ts';
 import { registerOversightRoutes } from './oversight-routes.ts';
+import { registerConsoleRoutes, type ConsoleServices } from './console-routes.ts';
+import { registerConsoleStatic } from './console-static.ts';
+import { registerEventsRoute } from './events-route.ts';
+import { errorResponse, json, me, ok, r, type App, type AppEnv } from './route-kit.ts';
 
-export type AppEnv = { Variables: { principal: Principal; token: string } };
-export type App = OpenAPIHono<AppEnv>;
+export { toJson, type App, type AppEnv } from './route-kit.ts';
 
-/** Dates to ISO strings, recursively (responses are plain JSON). */
-export function toJson(v: unknown): unknown {
-  if (v instanceof Date) return v.toISOString();
-  if (Array.isArray(v)) return v.map(toJson);
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
-  return v;
-}
+/** Where `npm run build:console` puts the web console. */
+export const CONSOLE_DIST = join(PROJECT_ROOT, 'console', 'dist');
 
-function errorResponse(c: Context, e: unknown): Response {
-  const body = serialiseError(e);
-  const status = isOpenLfrError(e) ? e.status : 500;
-  if (!isOpenLfrError(e)) console.error(`openlfr api: internal error: ${e instanceof Error ? e.message : String(e)}`);
-  return c.json(isOpenLfrError(e) ? body : { code: 'INTERNAL', message: 'Internal error' }, status as 500);
-}
-
-const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
-const errors = { default: json(S.ErrorSchema, 'An error from the catalogue') };
-
-export function createApp(services: Services): App {
+export function createApp(services: Services & ConsoleServices, opts: { consoleDir?: string } = {}): App {
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
@@ -71,9 +60,6 @@ export function createApp(services: Services): App {
     return next();
   });
 
-  const r = <R extends RouteConfig>(cfg: R) => createRoute({ ...cfg, responses: { ...cfg.responses, ...errors } });
-  const me = (c: Context<AppEnv>) => c.get('principal');
-  const ok = (c: Context, v: unknown, status: 200 | 201 = 200) => c.json(toJson(v) as never, status);
 
   app.get('/health', (c) => c.json({ ok: true }));
 
@@ -164,8 +150,13 @@ export function createApp(services: Services): App {
   });
 
   registerOversightRoutes(app, services);
+  // --- the console: alerts, decisions, the live pipeline, the push channel ---
+  registerConsoleRoutes(app, services);
+  registerEventsRoute(app, services);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'OpenLFR API', version: '1' } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  // Last: the API reference page and the single-page console (everything not under /api).
+  registerConsoleStatic(app, opts.consoleDir ?? CONSOLE_DIST);
   return app;
 }
