@@ -13,4 +13,5 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  { files: ['console/src/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } } },
 );

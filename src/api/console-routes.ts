@@ -5,6 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { OpenLfrError } from '../errors.ts';
+import { permissionsOf } from '../governance/access.ts';
 import type { Services } from '../governance/services.ts';
 import type { AlertsPort, LivePort } from './console-ports.ts';
 import { json, me, ok, r, type App } from './route-kit.ts';
@@ -28,6 +29,9 @@ export function registerConsoleRoutes(app: App, services: ConsoleServices): void
     new Response(bytes as never, { status: 200, headers: { 'content-type': 'image/jpeg', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } });
   const image = { 200: { description: 'JPEG bytes', content: { 'image/jpeg': { schema: z.string().openapi({ format: 'binary' }) } } } };
 
+  app.openapi(r({ method: 'get', path: '/api/v1/me/permissions', summary: 'What the logged-in user may do (from the one permission table)', responses: { 200: json(z.object({ permissions: z.array(z.string()) }), 'Permission names') } }), (c) =>
+    ok(c, { permissions: permissionsOf(me(c)) }),
+  );
   app.openapi(
     r({ method: 'get', path: '/api/v1/deployments/{id}/alerts', summary: 'Alerts of a deployment, newest first', request: { params: IdParam, query: z.object({ status: z.enum(S.ALERT_STATUSES).optional() }) }, responses: { 200: json(z.array(S.AlertSchema), 'Alerts') } }),
     async (c) => {

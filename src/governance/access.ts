@@ -67,6 +67,11 @@ export function can(p: Principal, perm: Permission): boolean {
   return p.user.roles.some((r) => allowed.includes(r));
 }
 
+/** Everything a principal may do (the console shows only what the user may do; the services still check). */
+export function permissionsOf(p: Principal): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).filter((perm) => can(p, perm));
+}
+
 export function requirePermission(p: Principal, perm: Permission): void {
   if (!can(p, perm)) {
     const who = p.kind === 'user' ? `${p.user.username} (${p.user.roles.join(', ')})` : `system:${p.name}`;

@@ -1,0 +1,92 @@
+/** Small shared pieces: loading data, showing errors, the hash route. */
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { ApiError } from './api.ts';
+
+export function useRoute(): string[] {
+  const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
+  const [parts, setParts] = useState(read);
+  useEffect(() => {
+    const on = () => setParts(read());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return parts;
+}
+
+export const go = (path: string) => {
+  window.location.hash = `#${path}`;
+};
+
+/** Load something; `reload()` fetches again. */
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T | undefined; error: unknown; reload: () => void } {
+  const [data, setData] = useState<T>();
+  const [error, setError] = useState<unknown>(null);
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    let live = true;
+    load().then(
+      (d) => {
+        if (!live) return;
+        setData(d);
+        setError(null);
+      },
+      (e: unknown) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, n]);
+  const reload = useCallback(() => setN((x) => x + 1), []);
+  return { data, error, reload };
+}
+
+export function ErrorBox({ error }: { error: unknown }): ReactNode {
+  if (!error) return null;
+  const e = error instanceof ApiError ? error : null;
+  const failures = (e?.details?.failures as Array<{ check?: string; message?: string } | string> | undefined) ?? [];
+  return (
+    <div className="error" role="alert">
+      <strong>{e ? `Refused (${e.code})` : 'Error'}: </strong>
+      {error instanceof Error ? error.message : String(error)}
+      {failures.length > 0 && (
+        <ul>
+          {failures.map((f, i) => (
+            <li key={i}>{typeof f === 'string' ? f : (f.message ?? JSON.stringify(f))}</li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** A button that runs an async action, disables itself meanwhile and shows the result. */
+export function ActionButton({ label, run, className, onDone }: { label: string; run: () => Promise<unknown>; className?: string; onDone?: () => void }): ReactNode {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <span className="action">
+      <button
+        type="button"
+        className={className}
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          setError(null);
+          run().then(
+            () => {
+              setBusy(false);
+              onDone?.();
+            },
+            (e: unknown) => {
+              setBusy(false);
+              setError(e);
+            },
+          );
+        }}
+      >
+        {busy ? `${label}…` : label}
+      </button>
+      <ErrorBox error={error} />
+    </span>
+  );
+}

@@ -1,0 +1,97 @@
+import { useState, type ReactNode } from 'react';
+import { api, can } from '../api.ts';
+import { ActionButton, ErrorBox, useLoad } from '../ui.tsx';
+
+interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  reason: string;
+  details: string;
+}
+interface Verify {
+  ok: boolean;
+  entries: number;
+  headCount: number;
+  headHash: string;
+  firstBad?: { seq: number | null; position: number; problem: string };
+}
+
+export function AuditView(): ReactNode {
+  const [filters, setFilters] = useState({ action: '', actor: '', target: '' });
+  const [applied, setApplied] = useState(filters);
+  const [verify, setVerify] = useState<Verify | null>(null);
+  const query = new URLSearchParams(Object.entries({ ...applied, limit: '1000' }).filter(([, v]) => v) as Array<[string, string]>).toString();
+  const list = useLoad(() => api<AuditEntry[]>('GET', `/api/v1/audit?${query}`), [query]);
+  const set = (k: keyof typeof filters) => (e: { target: { value: string } }) => setFilters({ ...filters, [k]: e.target.value });
+  return (
+    <>
+      <h1>Audit trail</h1>
+      <section className="verify" aria-label="Chain verification">
+        {can('audit.verify') && <ActionButton label="Verify the hash chain" className="primary" run={async () => setVerify(await api<Verify>('GET', '/api/v1/audit/verify'))} />}
+        {verify && (
+          <p className={verify.ok ? 'ok' : 'error'} role="status" data-testid="verify-result">
+            {verify.ok
+              ? `Chain intact: ${verify.entries} entries, head ${verify.headHash.slice(0, 16)}…`
+              : `Chain BROKEN at entry ${verify.firstBad?.seq ?? '?'} (position ${verify.firstBad?.position}): ${verify.firstBad?.problem}`}
+          </p>
+        )}
+      </section>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setApplied(filters);
+        }}
+      >
+        <label>
+          Action
+          <input name="action" value={filters.action} onChange={set('action')} placeholder="e.g. alert.decide" />
+        </label>
+        <label>
+          Actor
+          <input name="actor" value={filters.actor} onChange={set('actor')} placeholder="e.g. user:op" />
+        </label>
+        <label>
+          Target
+          <input name="target" value={filters.target} onChange={set('target')} placeholder="e.g. deployment:dep_…" />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      <ErrorBox error={list.error} />
+      {list.data && (
+        <table className="list audit" data-testid="audit-table">
+          <caption>{list.data.length} entries</caption>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>When</th>
+              <th>Who</th>
+              <th>Action</th>
+              <th>Target</th>
+              <th>Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...list.data].reverse().map((e) => (
+              <tr key={e.seq}>
+                <td>{e.seq}</td>
+                <td>{new Date(e.at).toLocaleString('en-GB')}</td>
+                <td>{e.actor}</td>
+                <td>
+                  <code>{e.action}</code>
+                </td>
+                <td>
+                  <code>{e.target}</code>
+                </td>
+                <td>{e.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

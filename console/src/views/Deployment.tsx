@@ -1,0 +1,324 @@
+import { useState, type ReactNode } from 'react';
+import { api, can, CATEGORY_LABEL, fmtTime, getSession } from '../api.ts';
+import { ActionButton, ErrorBox, useLoad } from '../ui.tsx';
+import { StateBadge } from './Deployments.tsx';
+import type { Deployment, Entry } from './types.ts';
+
+/** A text box and a button: actions that need a recorded note or reason. */
+function NoteAction({ label, field, placeholder, run, onDone, className }: { label: string; field: string; placeholder: string; run: (text: string) => Promise<unknown>; onDone: () => void; className?: string }): ReactNode {
+  const [text, setText] = useState('');
+  return (
+    <div className="note-action">
+      <label>
+        {placeholder}
+        <textarea name={field} value={text} onChange={(e) => setText(e.target.value)} />
+      </label>
+      <ActionButton label={label} className={className ?? 'primary'} run={() => run(text)} onDone={onDone} />
+    </div>
+  );
+}
+
+export function DeploymentPage({ id }: { id: string }): ReactNode {
+  const dep = useLoad(() => api<Deployment>('GET', `/api/v1/deployments/${id}`), [id]);
+  const d = dep.data;
+  if (dep.error) return <ErrorBox error={dep.error} />;
+  if (!d) return <p>Loading…</p>;
+  const post = (path: string, body?: unknown) => api<Deployment>('POST', `/api/v1/deployments/${id}/${path}`, body);
+  const reload = dep.reload;
+  return (
+    <>
+      <div className="row">
+        <h1>
+          {d.name} <StateBadge state={d.state} />
+        </h1>
+        {d.state === 'LIVE' && (
+          <a className="button primary" href={`#/deployments/${id}/live`}>
+            Open live view
+          </a>
+        )}
+        {d.state === 'CLOSED' && (
+          <a className="button" href={`#/deployments/${id}/live`}>
+            Alerts of this deployment
+          </a>
+        )}
+      </div>
+      <dl className="facts">
+        <dt>Purpose</dt>
+        <dd>{d.purpose}</dd>
+        <dt>Use case</dt>
+        <dd>{d.useCase}</dd>
+        <dt>Locations</dt>
+        <dd>
+          {d.locations.map((l) => (
+            <div key={l.name}>
+              <strong>{l.name}</strong>: {l.reason}
+            </div>
+          ))}
+        </dd>
+        <dt>Window</dt>
+        <dd>
+          {fmtTime(d.startsAt)} – {fmtTime(d.endsAt)}
+        </dd>
+        <dt>Cameras</dt>
+        <dd>{d.cameras.map((c) => c.split('=')[0]).join(', ')}</dd>
+        <dt>Threshold</dt>
+        <dd>
+          {d.threshold.toFixed(2)}
+          {d.floor !== null && ` (floor ${d.floor.toFixed(2)}, ${d.floorSource ?? ''})`}
+        </dd>
+        <dt>DPIA and policy</dt>
+        <dd>
+          {d.dpiaRef}; {d.policyRefs.join(', ')}
+        </dd>
+        <dt>Authority</dt>
+        <dd>{d.authorisedBy ? `Authorised: ${d.authorityNote ?? ''}` : d.requestedBy ? 'Requested, awaiting an authorising officer' : 'Not requested'}</dd>
+        <dt>Public notice</dt>
+        <dd>{d.publicNoticeAt ? `Signage confirmed ${fmtTime(d.publicNoticeAt)}` : 'Not confirmed'}</dd>
+        {d.liveAt && (
+          <>
+            <dt>Live since</dt>
+            <dd>{fmtTime(d.liveAt)}</dd>
+          </>
+        )}
+        {d.closedAt && (
+          <>
+            <dt>Closed</dt>
+            <dd>
+              {fmtTime(d.closedAt)}: {d.closeReason}
+            </dd>
+          </>
+        )}
+      </dl>
+
+      <section className="actions" aria-label="Actions">
+        <h2>Next steps</h2>
+        {d.state === 'DRAFT' && !d.requestedBy && can('deployment.draft') && (
+          <NoteAction label="Request authorisation" field="requestNote" placeholder="Why this deployment is needed now" run={(note) => post('request', { note })} onDone={reload} />
+        )}
+        {d.state === 'DRAFT' && d.requestedBy && can('deployment.authorise') && (
+          <NoteAction label="Authorise" field="authorityNote" placeholder="Why it is necessary and proportionate (recorded with your authority)" run={(note) => post('authorise', { note })} onDone={reload} />
+        )}
+        {d.state === 'DRAFT' && d.requestedBy && !can('deployment.authorise') && <p>Waiting for an authorising officer (Superintendent or above, who did not request it).</p>}
+        {d.state === 'AUTHORISED' && !d.publicNoticeAt && can('deployment.operate') && (
+          <NoteAction label="Confirm signage is in place" field="noticeNote" placeholder="Where the public notices are" run={(note) => post('public-notice', { note })} onDone={reload} />
+        )}
+        {d.state === 'AUTHORISED' && can('deployment.operate') && (
+          <ActionButton
+            label="Go live"
+            className="primary"
+            run={async () => {
+              await post('go-live');
+              await api('POST', `/api/v1/deployments/${id}/live/start`);
+            }}
+            onDone={() => {
+              window.location.hash = `#/deployments/${id}/live`;
+            }}
+          />
+        )}
+        {d.state === 'LIVE' && can('deployment.operate') && (
+          <NoteAction label="Close deployment" className="danger" field="closeReason" placeholder="Reason for closing (the watchlist's images and templates are destroyed)" run={(reason) => post('close', { reason })} onDone={reload} />
+        )}
+        {(d.state === 'DRAFT' || d.state === 'AUTHORISED') && can('deployment.cancel') && (
+          <details>
+            <summary>Cancel this deployment</summary>
+            <NoteAction label="Cancel deployment" className="danger" field="cancelReason" placeholder="Reason for cancelling" run={(reason) => post('cancel', { reason })} onDone={reload} />
+          </details>
+        )}
+        {(d.state === 'CLOSED' || d.state === 'CANCELLED') && <p>This deployment is over; nothing more can be done with it.</p>}
+      </section>
+
+      {can('watchlist.read') && <Watchlist deployment={d} onChange={reload} />}
+    </>
+  );
+}
+
+function quality(q: Record<string, number> | null): string {
+  if (!q) return '—';
+  const n = (k: string, digits = 0) => (typeof q[k] === 'number' ? q[k].toFixed(digits) : '?');
+  return `Passed: ${n('faces')} face, ${n('interEyePx')} px between the eyes, yaw ${n('yawDeg')}°, pitch ${n('pitchDeg')}°, sharpness ${n('sharpness')}`;
+}
+
+function Watchlist({ deployment: d, onChange }: { deployment: Deployment; onChange: () => void }): ReactNode {
+  const list = useLoad(() => api<Entry[]>('GET', `/api/v1/deployments/${d.id}/watchlist`), [d.id, d.state]);
+  const me = getSession()?.user.id;
+  const editable = d.state === 'DRAFT' || d.state === 'AUTHORISED';
+  const refresh = () => {
+    list.reload();
+    onChange();
+  };
+  return (
+    <section aria-labelledby="wl">
+      <h2 id="wl">Watchlist</h2>
+      {d.watchlistDestroyedAt && (
+        <p className="notice" data-testid="watchlist-destroyed">
+          Watchlist destroyed {fmtTime(d.watchlistDestroyedAt)}: images and templates deleted; only subject references and categories remain.
+        </p>
+      )}
+      {d.watchlistFrozenAt && !d.watchlistDestroyedAt && <p className="notice">Frozen at go-live {fmtTime(d.watchlistFrozenAt)}: no changes.</p>}
+      <ErrorBox error={list.error} />
+      {list.data && list.data.length === 0 && <p>No one is enrolled.</p>}
+      {list.data && list.data.length > 0 && (
+        <table className="list" data-testid="watchlist">
+          <thead>
+            <tr>
+              <th>Subject</th>
+              <th>Category</th>
+              <th>Reason and legal basis</th>
+              <th>Quality verdict</th>
+              <th>Review</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <code>{e.subjectRef}</code>
+                  {e.under18 && <div className="tag">under 18</div>}
+                </td>
+                <td>{CATEGORY_LABEL[e.category] ?? e.category}</td>
+                <td>
+                  {e.destroyedAt ? (
+                    <em>destroyed {fmtTime(e.destroyedAt)}</em>
+                  ) : (
+                    <>
+                      {e.reason}
+                      {e.grounds && <div>Grounds: {e.grounds}</div>}
+                      <div className="muted">{e.legalBasis}</div>
+                      <div className="muted">
+                        Image: {e.imageSource}, {e.captureDate}
+                      </div>
+                    </>
+                  )}
+                </td>
+                <td>{e.destroyedAt ? '—' : quality(e.quality)}</td>
+                <td>
+                  {e.reviewedBy ? (
+                    'Reviewed'
+                  ) : editable && can('watchlist.review') && e.enrolledBy !== me ? (
+                    <NoteAction label="Mark reviewed" field={`review-${e.id}`} placeholder="What you checked" run={(note) => api('POST', `/api/v1/watchlist/${e.id}/review`, { note })} onDone={refresh} />
+                  ) : (
+                    'Awaiting review by someone else'
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {editable && can('watchlist.enrol') && <EnrolForm deploymentId={d.id} onDone={refresh} />}
+    </section>
+  );
+}
+
+function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () => void }): ReactNode {
+  const blank = { sourceRecordId: '', category: 'WANTED_BY_COURT', reason: '', grounds: '', legalBasis: '', imageSource: '', captureDate: '', under18: false, riskRationale: '' };
+  const [f, setF] = useState(blank);
+  const [file, setFile] = useState<File | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState('');
+  const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+  return (
+    <form
+      className="form"
+      aria-label="Enrol a subject"
+      onSubmit={(ev) => {
+        ev.preventDefault();
+        if (!file) return;
+        setBusy(true);
+        setError(null);
+        setDone('');
+        void (async () => {
+          try {
+            const bytes = new Uint8Array(await file.arrayBuffer());
+            let bin = '';
+            for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+            const e = await api<Entry>('POST', `/api/v1/deployments/${deploymentId}/watchlist`, {
+              sourceRecordId: f.sourceRecordId,
+              category: f.category,
+              reason: f.reason,
+              grounds: f.grounds || null,
+              legalBasis: f.legalBasis,
+              imageSource: f.imageSource,
+              captureDate: f.captureDate,
+              under18: f.under18,
+              riskRationale: f.riskRationale || null,
+              imageBase64: btoa(bin),
+            });
+            setDone(`Enrolled ${e.subjectRef}. ${quality(e.quality)}`);
+            setF(blank);
+            setFile(null);
+            (ev.target as HTMLFormElement).reset();
+            onDone();
+          } catch (e) {
+            setError(e);
+          } finally {
+            setBusy(false);
+          }
+        })();
+      }}
+    >
+      <h3>Enrol a subject</h3>
+      <label>
+        Source record id (only a keyed pseudonym is stored)
+        <input name="sourceRecordId" required value={f.sourceRecordId} onChange={set('sourceRecordId')} />
+      </label>
+      <label>
+        Category
+        <select name="category" value={f.category} onChange={set('category')}>
+          {Object.entries(CATEGORY_LABEL).map(([k, v]) => (
+            <option key={k} value={k}>
+              {v}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Reason
+        <textarea name="reason" required value={f.reason} onChange={set('reason')} />
+      </label>
+      {f.category === 'WANTED_BY_POLICE_SUSPECT' && (
+        <label>
+          Grounds for suspicion
+          <textarea name="grounds" required value={f.grounds} onChange={set('grounds')} />
+        </label>
+      )}
+      <label>
+        Legal basis
+        <input name="legalBasis" required value={f.legalBasis} onChange={set('legalBasis')} />
+      </label>
+      <div className="pair">
+        <label>
+          Image source system
+          <input name="imageSource" required value={f.imageSource} onChange={set('imageSource')} />
+        </label>
+        <label>
+          Capture date
+          <input name="captureDate" type="date" required value={f.captureDate} onChange={set('captureDate')} />
+        </label>
+      </div>
+      <label className="check">
+        <input name="under18" type="checkbox" checked={f.under18} onChange={(e) => setF({ ...f, under18: e.target.checked })} /> Subject is under 18
+      </label>
+      {f.under18 && (
+        <label>
+          Risk rationale (required for under-18s)
+          <textarea name="riskRationale" required value={f.riskRationale} onChange={set('riskRationale')} />
+        </label>
+      )}
+      <label>
+        Image (one face, near-frontal, sharp)
+        <input name="image" type="file" accept="image/jpeg,image/png,image/webp" required onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+      </label>
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? 'Checking quality…' : 'Enrol'}
+      </button>
+      {done && (
+        <p className="ok" role="status">
+          {done}
+        </p>
+      )}
+      <ErrorBox error={error} />
+    </form>
+  );
+}

@@ -1,0 +1,240 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { api, can, CATEGORY_LABEL, fmtTime, imageUrl, OUTCOME_LABEL, STATUS_LABEL, subscribe } from '../api.ts';
+import { ActionButton, ErrorBox, useLoad } from '../ui.tsx';
+import { StateBadge } from './Deployments.tsx';
+import type { Alert, Counters, Deployment } from './types.ts';
+
+/** Permissions named in the one permission table (src/governance/access.ts). */
+const DECIDE = 'alert.decide';
+const OUTCOME = 'alert.outcome';
+
+const pct = (x: number) => x.toFixed(3);
+
+export function LiveView({ id }: { id: string }): ReactNode {
+  const dep = useLoad(() => api<Deployment>('GET', `/api/v1/deployments/${id}`), [id]);
+  const alerts = useLoad(() => api<Alert[]>('GET', `/api/v1/deployments/${id}/alerts`), [id]);
+  const [counters, setCounters] = useState<Counters | null>(null);
+  const [connected, setConnected] = useState(false);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [fresh, setFresh] = useState<Set<string>>(new Set());
+  const { reload: reloadAlerts } = alerts;
+  const { reload: reloadDep } = dep;
+
+  useEffect(() => {
+    void api<{ counters?: Counters } & Counters>('GET', `/api/v1/deployments/${id}/live`)
+      .then((s) => s && setCounters(s.counters ?? s))
+      .catch(() => undefined);
+    return subscribe(
+      id,
+      (event, data) => {
+        if (event === 'alert') {
+          reloadAlerts();
+          if (typeof data.alertId === 'string') setFresh((s) => new Set(s).add(data.alertId as string));
+        } else if (event === 'counters') setCounters(data as Counters);
+        else if (event === 'deployment') reloadDep();
+      },
+      setConnected,
+    );
+  }, [id, reloadAlerts, reloadDep]);
+
+  const d = dep.data;
+  const list = [...(alerts.data ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const pending = list.filter((a) => a.status === 'PENDING').length;
+  const current = list.find((a) => a.id === selected) ?? null;
+  return (
+    <>
+      <div className="row">
+        <h1>
+          {d ? d.name : 'Deployment'} {d && <StateBadge state={d.state} />}
+        </h1>
+        <span className={`conn ${connected ? 'on' : 'off'}`} role="status" data-testid="connection">
+          {connected ? 'Live updates on' : 'Live updates reconnecting…'}
+        </span>
+        <a className="button" href={`#/deployments/${id}`}>
+          Deployment details
+        </a>
+      </div>
+      <ErrorBox error={dep.error ?? alerts.error} />
+      {d?.state === 'LIVE' && can('deployment.operate') && <StartCameras id={id} />}
+      <section className="counters" aria-label="Counters">
+        <Counter label="Frames analysed" value={counters?.framesAnalysed} />
+        <Counter label="Faces seen" value={counters?.facesDetected} />
+        <Counter label="Tracks (people passing)" value={counters?.tracks} />
+        <Counter label="Possible matches" value={counters?.alerts ?? list.length} />
+        <Counter label="Awaiting decision" value={pending} strong={pending > 0} />
+      </section>
+      <div className="live">
+        <section className="queue" aria-labelledby="queue-h">
+          <h2 id="queue-h">Possible matches, newest first</h2>
+          {list.length === 0 && <p>No possible matches yet. New ones appear here by themselves.</p>}
+          <ol data-testid="alert-queue">
+            {list.map((a) => (
+              <li key={a.id}>
+                <button
+                  type="button"
+                  className={`alert-item status-${a.status.toLowerCase()} ${a.id === selected ? 'selected' : ''}`}
+                  aria-pressed={a.id === selected}
+                  data-alert-id={a.id}
+                  onClick={() => {
+                    setSelected(a.id);
+                    setFresh((s) => {
+                      const n = new Set(s);
+                      n.delete(a.id);
+                      return n;
+                    });
+                  }}
+                >
+                  <span className={`prio prio-${a.priority.toLowerCase()}`}>{a.priority === 'HIGH' ? 'HIGH' : 'Normal'}</span>
+                  <span className="cam">{a.camera}</span>
+                  <span className="time">{new Date(a.createdAt).toLocaleTimeString('en-GB')}</span>
+                  <span className="score">score {pct(a.score)}</span>
+                  <span className="st">
+                    {STATUS_LABEL[a.status]}
+                    {fresh.has(a.id) && <strong className="new"> NEW</strong>}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ol>
+        </section>
+        <section className="detail" aria-live="polite">
+          {current ? (
+            <AlertDetail key={current.id} alert={current} onChange={reloadAlerts} />
+          ) : (
+            <p className="hint">Choose a possible match from the queue to compare the faces. Nothing happens to an alert until a person decides.</p>
+          )}
+        </section>
+      </div>
+    </>
+  );
+}
+
+function Counter({ label, value, strong }: { label: string; value: number | undefined; strong?: boolean }): ReactNode {
+  return (
+    <div className={`counter ${strong ? 'strong' : ''}`}>
+      <span className="value">{value ?? '—'}</span>
+      <span className="label">{label}</span>
+    </div>
+  );
+}
+
+function StartCameras({ id }: { id: string }): ReactNode {
+  const st = useLoad(() => api<{ running?: boolean } | null>('GET', `/api/v1/deployments/${id}/live`), [id]);
+  if (!st.data || st.data.running !== false) return null;
+  return <ActionButton label="Start cameras" className="primary" run={() => api('POST', `/api/v1/deployments/${id}/live/start`)} onDone={st.reload} />;
+}
+
+function FaceImage({ path, alt }: { path: string; alt: string }): ReactNode {
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const once = useRef(false);
+  useEffect(() => {
+    if (once.current) return; // each view is audited: fetch once per opening
+    once.current = true;
+    let u: string | null = null;
+    imageUrl(path).then((x) => {
+      u = x;
+      setUrl(x);
+    }, setError);
+    return () => {
+      if (u) URL.revokeObjectURL(u);
+    };
+  }, [path]);
+  if (error) return <ErrorBox error={error} />;
+  return url ? <img src={url} alt={alt} /> : <div className="img-wait">Loading…</div>;
+}
+
+function AlertDetail({ alert: a, onChange }: { alert: Alert; onChange: () => void }): ReactNode {
+  const [note, setNote] = useState('');
+  const [outcome, setOutcome] = useState('IDENTITY_CONFIRMED');
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  const decide = (decision: 'DISMISS' | 'ENGAGE') => api('POST', `/api/v1/alerts/${a.id}/decision`, { decision, ...(note ? { note } : {}) });
+  return (
+    <article aria-labelledby="detail-h" data-testid="alert-detail">
+      <h2 id="detail-h" tabIndex={-1} ref={heading}>
+        Possible match — {STATUS_LABEL[a.status]}
+      </h2>
+      <p className="caution">This is a possible match for a person to judge, not an identification.</p>
+      <div className="faces">
+        <figure>
+          <FaceImage path={`/api/v1/alerts/${a.id}/probe-image`} alt={`Face captured by camera ${a.camera}`} />
+          <figcaption>
+            Captured: camera <strong>{a.camera}</strong>, {fmtTime(a.createdAt)}
+          </figcaption>
+        </figure>
+        <figure>
+          <FaceImage path={`/api/v1/alerts/${a.id}/watchlist-image`} alt="Watchlist image" />
+          <figcaption>Watchlist image</figcaption>
+        </figure>
+      </div>
+      <dl className="facts">
+        <dt>Subject</dt>
+        <dd>
+          <code>{a.subjectRef}</code>
+        </dd>
+        <dt>Category</dt>
+        <dd>{CATEGORY_LABEL[a.category] ?? a.category}</dd>
+        <dt>Reason on watchlist</dt>
+        <dd>{a.reason ?? '—'}</dd>
+        <dt>Score</dt>
+        <dd data-testid="score">
+          {pct(a.score)} (threshold {pct(a.threshold)})
+        </dd>
+        <dt>Priority</dt>
+        <dd>{a.priority}</dd>
+        {a.operatorDecision && (
+          <>
+            <dt>Operator</dt>
+            <dd>
+              {a.operatorDecision === 'DISMISS' ? 'Not a match — dismissed' : 'Possible match — sent for engagement'}
+              {a.operatorNote ? `: ${a.operatorNote}` : ''}
+            </dd>
+          </>
+        )}
+        {a.outcome && (
+          <>
+            <dt>Outcome</dt>
+            <dd data-testid="outcome">
+              {OUTCOME_LABEL[a.outcome] ?? a.outcome}: {a.outcomeNote}
+            </dd>
+          </>
+        )}
+      </dl>
+      {a.status === 'PENDING' && can(DECIDE) && (
+        <div className="decide">
+          <label>
+            Note (optional)
+            <textarea name="decisionNote" value={note} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <div className="buttons">
+            <ActionButton label="Not a match — dismiss" className="dismiss" run={() => decide('DISMISS')} onDone={onChange} />
+            <ActionButton label="Possible match — send for engagement" className="engage" run={() => decide('ENGAGE')} onDone={onChange} />
+          </div>
+        </div>
+      )}
+      {a.status === 'ENGAGED' && can(OUTCOME) && (
+        <form
+          className="outcome"
+          onSubmit={(e) => {
+            e.preventDefault();
+          }}
+        >
+          <fieldset>
+            <legend>Outcome of the engagement</legend>
+            {Object.entries(OUTCOME_LABEL).map(([k, v]) => (
+              <label key={k} className="check">
+                <input type="radio" name="outcome" value={k} checked={outcome === k} onChange={() => setOutcome(k)} /> {v}
+              </label>
+            ))}
+          </fieldset>
+          <label>
+            Note (required)
+            <textarea name="outcomeNote" required value={note} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <ActionButton label="Record outcome" className="primary" run={() => api('POST', `/api/v1/alerts/${a.id}/outcome`, { outcome, note })} onDone={onChange} />
+        </form>
+      )}
+    </article>
+  );
+}
