@@ -47,13 +47,23 @@ export function registerEventsRoute(app: App, services: Pick<Services, 'events' 
           return [name, fn] as const;
         });
         let closed = false;
-        stream.onAbort(() => {
+        let wake: () => void = () => undefined;
+        const cleanup = () => {
           closed = true;
-        });
+          for (const [name, fn] of listeners) services.events.off(name, fn);
+          wake();
+        };
+        stream.onAbort(cleanup);
         try {
           await stream.writeSSE({ event: 'hello', data: JSON.stringify({ deploymentId: only ?? null, heartbeatMs }) });
           while (!closed && !stream.aborted) {
-            await stream.sleep(heartbeatMs);
+            await new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, heartbeatMs);
+              wake = () => {
+                clearTimeout(t);
+                resolve();
+              };
+            });
             if (closed || stream.aborted) break;
             const still = await services.users.authenticate(token).then(
               () => true,
@@ -66,7 +76,7 @@ export function registerEventsRoute(app: App, services: Pick<Services, 'events' 
             await stream.write(': heartbeat\n\n');
           }
         } finally {
-          for (const [name, fn] of listeners) services.events.off(name, fn);
+          cleanup();
         }
       }) as never;
     },
