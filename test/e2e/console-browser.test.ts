@@ -1,0 +1,308 @@
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core) against `openlfr serve`
+ * on the embedded store with the real face engine and the real live pipeline.
+ *
+ * Main path, each role logging in in turn: the operator drafts a deployment and requests authority;
+ * a watchlist manager enrols the two Hamilton reference photos (quality verdicts shown); the
+ * superintendent reviews them and authorises; the operator confirms signage and goes live on the
+ * Hamilton clip; possible matches arrive in the open page without a reload; the operator dismisses one
+ * and sends one for engagement; the engagement officer records "identity confirmed"; the operator
+ * closes; the watchlist is shown destroyed; the auditor sees the trail complete and the chain intact.
+ * Negative paths: an operator cannot authorise, an engagement officer sees no watchlist editor, a
+ * logged-out browser gets nothing. Screenshots of the main screens go to artifacts/console/.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { loadConfig, PROJECT_ROOT } from '../../src/config.ts';
+import { defaultEngine } from '../../src/governance/engine-provider.ts';
+import { openServices } from '../../src/governance/services.ts';
+import type { Role, Rank } from '../../src/governance/model.ts';
+import { ARTIFACTS, openBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { ds } from '../helpers/datasets.ts';
+
+// Browser globals used inside page.evaluate callbacks (this file is type-checked with Node's lib only).
+declare const document: { querySelector(s: string): { textContent: string | null } | null; querySelectorAll(s: string): ArrayLike<{ naturalWidth?: number }> };
+declare const window: Record<string, unknown>;
+declare const sessionStorage: { getItem(k: string): string | null };
+
+const CLIP = ds('hamilton', 'short_hamilton_clip.mp4');
+const LIN = ds('hamilton', 'lin-manuel-miranda.png');
+const ALEX = ds('hamilton', 'alex-lacamoire.png');
+
+const PEOPLE: Array<[string, string, Role[], Rank | null]> = [
+  ['admin', 'Admin', ['ADMIN'], null],
+  ['supt', 'Supt. Patel', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
+  ['wm1', 'A. Watchlist', ['WATCHLIST_MANAGER'], null],
+  ['op', 'PC Operator', ['OPERATOR'], null],
+  ['eo', 'PC Engagement', ['ENGAGEMENT_OFFICER'], null],
+  ['aud', 'Auditor', ['AUDITOR'], null],
+];
+const pw = (u: string) => `${u}-console-password`;
+
+let home: string;
+let server: ChildProcess;
+let url: string;
+let browser: TestBrowser;
+let page: Page;
+let serverLog = '';
+
+before(async () => {
+  home = mkdtempSync(join(tmpdir(), 'openlfr-console-e2e-'));
+  const key = randomBytes(32).toString('base64');
+  const env = { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: key };
+  // People first, while no server holds the embedded store.
+  const services = await openServices(loadConfig({ home, key }, {}), defaultEngine);
+  try {
+    const admin = await services.users.bootstrap({ username: 'admin', displayName: 'Admin', roles: ['ADMIN'], password: pw('admin') });
+    for (const [username, displayName, roles, rank] of PEOPLE.slice(1)) {
+      await services.users.create({ kind: 'user', user: admin }, { username, displayName, roles, rank, password: pw(username) });
+    }
+  } finally {
+    await services.close();
+  }
+  server = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/openlfr.mjs'), 'serve', '--port', '0'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout!.on('data', (d) => (serverLog += String(d)));
+  server.stderr!.on('data', (d) => (serverLog += String(d)));
+  const t0 = Date.now();
+  while (!/"listening"/.test(serverLog) && Date.now() - t0 < 60_000 && server.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  const line = serverLog.split('\n').find((l) => l.includes('"listening"'));
+  assert.ok(line, `server did not start: ${serverLog}`);
+  url = (JSON.parse(line) as { listening: string }).listening;
+  browser = await openBrowser();
+  page = await browser.context.newPage();
+  page.on('pageerror', (e) => (serverLog += `\n[browser] ${e.message}`));
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+}
+
+async function login(username: string): Promise<void> {
+  await page.goto(`${url}/#/`);
+  await page.locator('input[name=username]').fill(username);
+  await page.locator('input[name=password]').fill(pw(username));
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('who').waitFor();
+}
+
+async function logout(): Promise<void> {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.locator('input[name=username]').waitFor();
+}
+
+/** An API call from inside the page with the logged-in user's token (what a user could do by hand). */
+async function pageFetch(method: string, path: string, body?: unknown): Promise<{ status: number; code?: string }> {
+  return page.evaluate(
+    async ([m, p, b]) => {
+      const s = JSON.parse(sessionStorage.getItem('openlfr.session') ?? 'null') as { token: string } | null;
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (s) headers.authorization = `Bearer ${s.token}`;
+      const r = await fetch(p as string, { method: m as string, headers, ...(b !== undefined ? { body: JSON.stringify(b) } : {}) });
+      const j = (await r.json().catch(() => ({}))) as { code?: string };
+      return { status: r.status, ...(j.code ? { code: j.code } : {}) };
+    },
+    [method, path, body] as const,
+  );
+}
+
+const openDeployment = async (id: string) => {
+  await page.goto(`${url}/#/deployments/${id}`);
+  await page.getByRole('heading', { name: 'Next steps' }).waitFor();
+};
+
+test('console: the whole path in a real browser, role by role, and what each role may not do', { timeout: 240_000 }, async (t) => {
+  let dep = '';
+
+  await t.test('operator drafts a deployment and requests authority, and cannot authorise it', async () => {
+    await login('op');
+    await shot('01-deployments-empty');
+    await page.getByRole('link', { name: 'New deployment' }).click();
+    await page.locator('input[name=name]').fill('Hamilton stage door, evening show');
+    await page.locator('textarea[name=purpose]').fill('Locate two people wanted on warrant expected at the stage door');
+    await page.locator('input[name=locationName]').fill('Stage door, Richard Rodgers Theatre');
+    await page.locator('textarea[name=locationReason]').fill('Intelligence places both wanted subjects at this theatre tonight');
+    await page.locator('textarea[name=cameras]').fill(`stage=${CLIP}`);
+    await page.locator('input[name=threshold]').fill('0.5');
+    await page.locator('input[name=dpiaRef]').fill('DPIA-2026-031');
+    await page.locator('input[name=policyRefs]').fill('LFR-POLICY-v3');
+    await page.getByRole('button', { name: 'Create draft' }).click();
+    await page.getByRole('heading', { name: 'Next steps' }).waitFor();
+    dep = /#\/deployments\/([^/]+)$/.exec(page.url())![1]!;
+    await page.locator('textarea[name=requestNote]').fill('Two wanted subjects expected tonight');
+    await page.getByRole('button', { name: 'Request authorisation' }).click();
+    await page.getByText('Waiting for an authorising officer').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Authorise' }).count(), 0, 'no Authorise button for an operator');
+    const r = await pageFetch('POST', `/api/v1/deployments/${dep}/authorise`, { note: 'I authorise myself' });
+    assert.deepEqual(r, { status: 403, code: 'FORBIDDEN' });
+    await logout();
+  });
+
+  await t.test('watchlist manager enrols the two reference photos and sees each quality verdict', async () => {
+    await login('wm1');
+    await openDeployment(dep);
+    const enrol = async (ref: string, file: string, category: string, grounds?: string) => {
+      const form = page.getByRole('form', { name: 'Enrol a subject' });
+      await form.locator('input[name=sourceRecordId]').fill(ref);
+      await form.locator('select[name=category]').selectOption(category);
+      await form.locator('textarea[name=reason]').fill('Failed to appear: warrant issued by the Crown Court');
+      if (grounds) await form.locator('textarea[name=grounds]').fill(grounds);
+      await form.locator('input[name=legalBasis]').fill('Warrant of the Crown Court, not backed for bail');
+      await form.locator('input[name=imageSource]').fill('custody imaging');
+      await form.locator('input[name=captureDate]').fill('2026-01-05');
+      await form.locator('input[name=image]').setInputFiles(file);
+      await form.getByRole('button', { name: 'Enrol' }).click();
+      await form.getByRole('status').filter({ hasText: 'Enrolled' }).waitFor({ timeout: 60_000 });
+    };
+    await enrol('PNC-1', LIN, 'WANTED_BY_COURT');
+    await enrol('PNC-2', ALEX, 'WANTED_BY_POLICE_SUSPECT', 'Identified by two witnesses');
+    const rows = page.getByTestId('watchlist').locator('tbody tr');
+    assert.equal(await rows.count(), 2);
+    assert.equal(await page.getByTestId('watchlist').getByText(/^Passed: 1 face, \d+ px between the eyes/).count(), 2);
+    await shot('02-watchlist-enrolled');
+    await logout();
+  });
+
+  await t.test('engagement officer sees the deployment but no watchlist and no editor', async () => {
+    await login('eo');
+    await openDeployment(dep);
+    assert.equal(await page.getByRole('heading', { name: 'Watchlist' }).count(), 0);
+    assert.equal(await page.getByRole('form', { name: 'Enrol a subject' }).count(), 0);
+    assert.equal((await pageFetch('GET', `/api/v1/deployments/${dep}/watchlist`)).status, 403);
+    await logout();
+  });
+
+  await t.test('superintendent reviews the entries and authorises', async () => {
+    await login('supt');
+    await openDeployment(dep);
+    for (let i = 0; i < 2; i++) {
+      const box = page.locator('textarea[name^=review-]').first();
+      await box.fill('Warrant and image checked on PNC today');
+      await page.getByRole('button', { name: 'Mark reviewed' }).first().click();
+      await page.waitForFunction((n) => document.querySelectorAll('textarea[name^=review-]').length === n, 1 - i);
+    }
+    await page.locator('textarea[name=authorityNote]').fill('Necessary and proportionate: specific intelligence, limited hours');
+    await page.getByRole('button', { name: 'Authorise' }).click();
+    await page.locator('.state-authorised').first().waitFor();
+    await shot('03-authorised');
+    await logout();
+  });
+
+  let alertIds: string[] = [];
+  await t.test('operator confirms signage, goes live, and possible matches arrive without a reload', async () => {
+    await login('op');
+    await openDeployment(dep);
+    await page.locator('textarea[name=noticeNote]').fill('A-boards at both ends of the street');
+    await page.getByRole('button', { name: 'Confirm signage is in place' }).click();
+    await page.getByText('Signage confirmed').waitFor();
+    await page.getByRole('button', { name: 'Go live' }).click();
+    await page.getByRole('heading', { name: 'Possible matches, newest first' }).waitFor();
+    await page.getByTestId('connection').filter({ hasText: 'Live updates on' }).waitFor();
+    await page.evaluate(() => (window.__noReload = true));
+    const items = page.getByTestId('alert-queue').locator('button');
+    await items.first().waitFor({ timeout: 120_000 });
+    // the clip is 10 s; give the pipeline until it has finished before counting
+    await page.waitForFunction(() => Number(document.querySelector('.counter .value')?.textContent ?? 0) > 0, undefined, { timeout: 60_000 });
+    await page.waitForTimeout(2000);
+    assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
+    alertIds = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-alert-id') ?? ''));
+    assert.ok(alertIds.length >= 1, 'at least one possible match');
+    assert.ok(await page.getByText(/identified/i).count() === 0, 'never says "identified"');
+    await shot('04-live-queue');
+  });
+
+  await t.test('operator opens a possible match side by side, dismisses one and sends one for engagement', async () => {
+    const items = page.getByTestId('alert-queue').locator('button');
+    await items.first().click();
+    const detail = page.getByTestId('alert-detail');
+    await detail.getByText('This is a possible match for a person to judge, not an identification.').waitFor();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=alert-detail] img')).filter((i) => (i.naturalWidth ?? 0) > 0).length === 2);
+    assert.match(await detail.getByTestId('score').innerText(), /^\d\.\d{3} \(threshold 0\.500\)$/);
+    await shot('05-alert-side-by-side');
+    if (alertIds.length >= 2) {
+      await page.locator(`[data-alert-id="${alertIds[1]}"]`).click();
+      await page.getByRole('button', { name: 'Not a match — dismiss' }).click();
+      await page.locator(`[data-alert-id="${alertIds[1]}"]`).filter({ hasText: 'Dismissed' }).waitFor();
+      await page.locator(`[data-alert-id="${alertIds[0]}"]`).click();
+    }
+    await page.getByRole('button', { name: 'Possible match — send for engagement' }).click();
+    await page.locator(`[data-alert-id="${alertIds[0]}"]`).filter({ hasText: 'Sent for engagement' }).waitFor();
+    for (const id of alertIds.slice(2)) {
+      assert.match(await page.locator(`[data-alert-id="${id}"]`).innerText(), /Awaiting operator decision/, 'an alert no one judged stays pending');
+    }
+    await logout();
+  });
+
+  await t.test('engagement officer records "identity confirmed" with a note', async () => {
+    await login('eo');
+    await page.goto(`${url}/#/deployments/${dep}/live`);
+    await page.locator(`[data-alert-id="${alertIds[0]}"]`).click();
+    await page.getByLabel('Identity confirmed').check();
+    await page.locator('textarea[name=outcomeNote]').fill('Spoke to the subject at the stage door; name and date of birth confirmed');
+    await page.getByRole('button', { name: 'Record outcome' }).click();
+    await page.getByTestId('outcome').filter({ hasText: 'Identity confirmed' }).waitFor();
+    await shot('06-outcome-recorded');
+    await logout();
+  });
+
+  await t.test('operator closes the deployment and the watchlist is shown destroyed', async () => {
+    await login('op');
+    await openDeployment(dep);
+    await page.locator('textarea[name=closeReason]').fill('Operation ended');
+    await page.getByRole('button', { name: 'Close deployment' }).click();
+    await page.getByTestId('watchlist-destroyed').waitFor();
+    const text = await page.getByTestId('watchlist').innerText();
+    assert.doesNotMatch(text, /Failed to appear|custody imaging/, 'reason and image source gone');
+    assert.equal((await page.getByTestId('watchlist').getByText(/^destroyed /).count()), 2);
+    await shot('07-closed-watchlist-destroyed');
+    await logout();
+  });
+
+  await t.test('auditor sees the trail complete and the chain intact', async () => {
+    await login('aud');
+    await page.getByRole('link', { name: 'Audit trail' }).click();
+    await page.getByRole('button', { name: 'Verify the hash chain' }).click();
+    await page.getByTestId('verify-result').filter({ hasText: 'Chain intact' }).waitFor();
+    const actions = await page.getByTestId('audit-table').locator('tbody tr td:nth-child(4)').allInnerTexts();
+    for (const a of ['deployment.create', 'deployment.request', 'deployment.authorise', 'deployment.public-notice', 'deployment.go-live', 'deployment.close']) {
+      assert.ok(actions.some((x) => x.startsWith(a)), `audit has ${a}: ${[...new Set(actions)].join(', ')}`);
+    }
+    assert.ok(actions.some((x) => /alert/.test(x) && /decide|decision/.test(x)), 'operator decisions audited');
+    assert.ok(actions.some((x) => /alert/.test(x) && /outcome/.test(x)), 'outcome audited');
+    await page.locator('input[name=action]').fill('deployment.go-live');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByTestId('audit-table').getByText('1 entries').waitFor();
+    await page.locator('input[name=action]').fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await shot('08-audit');
+    await logout();
+  });
+
+  await t.test('a logged-out browser gets nothing: the login form, and 401 from the API, the images and the push channel', async () => {
+    const fresh = await browser.context.newPage();
+    await fresh.goto(`${url}/#/deployments/${dep}/live`);
+    await fresh.locator('input[name=username]').waitFor();
+    assert.equal(await fresh.getByTestId('alert-queue').count(), 0);
+    const statuses = await fresh.evaluate(
+      async ([d, a]) => Promise.all([`/api/v1/deployments/${d}`, `/api/v1/deployments/${d}/alerts`, `/api/v1/alerts/${a}/probe-image`, '/api/v1/events', '/api/v1/audit'].map(async (p) => (await fetch(p)).status)),
+      [dep, alertIds[0]] as const,
+    );
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401]);
+    await fresh.close();
+  });
+  assert.ok(existsSync(join(ARTIFACTS, '04-live-queue.png')));
+});
