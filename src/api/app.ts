@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
 import * as S from './schemas.ts';
 import { registerOversightRoutes } from './oversight-routes.ts';
-import { registerConsoleRoutes, type ConsoleServices } from './console-routes.ts';
+import { registerConsoleRoutes } from './console-routes.ts';
 import { registerConsoleStatic } from './console-static.ts';
 import { registerEventsRoute } from './events-route.ts';
 import { errorResponse, json, me, ok, r, type App, type AppEnv } from './route-kit.ts';
@@ -25,7 +25,7 @@ export { toJson, type App, type AppEnv } from './route-kit.ts';
 /** Where `npm run build:console` puts the web console. */
 export const CONSOLE_DIST = join(PROJECT_ROOT, 'console', 'dist');
 
-export function createApp(services: Services & ConsoleServices, opts: { consoleDir?: string } = {}): App {
+export function createApp(services: Services, opts: { consoleDir?: string } = {}): App {
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {

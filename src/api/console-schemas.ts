@@ -1,7 +1,6 @@
 /** Schemas of the console's API (alerts, decisions, outcomes, the live pipeline, the push channel). */
 import { z } from '@hono/zod-openapi';
-import { CATEGORIES } from '../governance/model.ts';
-import { ALERT_STATUSES, DECISIONS, OUTCOMES } from './console-ports.ts';
+import { ALERT_STATUSES, CATEGORIES, OPERATOR_DECISIONS as DECISIONS, OUTCOMES } from '../governance/model.ts';
 
 export { ALERT_STATUSES };
 
@@ -16,12 +15,20 @@ export const AlertSchema = z
     threshold: z.number().openapi({ description: "The deployment's threshold when the alert was raised" }),
     subjectRef: z.string(),
     category: z.enum(CATEGORIES),
-    reason: z.string().nullable().openapi({ description: 'Why the subject is on the watchlist (null once the watchlist is destroyed)' }),
+    trackId: z.number(),
+    videoTimeSec: z.number().openapi({ description: 'Media time of the shot that crossed the threshold' }),
+    shotsFused: z.number(),
+    reason: z.string().nullable().optional().openapi({ description: 'Why the subject is on the watchlist (one alert only; null once the watchlist is destroyed)' }),
+    legalBasis: z.string().nullable().optional(),
+    wording: z.literal('possible match').optional(),
     status: z.enum(ALERT_STATUSES),
     operatorDecision: z.enum(DECISIONS).nullable(),
     operatorNote: z.string().nullable(),
     outcome: z.enum(OUTCOMES).nullable(),
     outcomeNote: z.string().nullable(),
+    operatorAt: z.string().nullable(),
+    outcomeAt: z.string().nullable(),
+    biometricsDeletedAt: z.string().nullable(),
   })
   .openapi('Alert', { description: 'A possible match waiting for, or judged by, a person. Never an identification.' });
 
@@ -32,11 +39,19 @@ export const DecisionSchema = z
 
 export const OutcomeSchema = z.object({ outcome: z.enum(OUTCOMES), note: z.string().min(1).max(4000) }).strict().openapi('Outcome');
 
-export const CountersSchema = z
-  .object({ deploymentId: z.string(), framesAnalysed: z.number(), facesDetected: z.number(), tracks: z.number(), alerts: z.number(), pending: z.number() })
-  .openapi('LiveCounters');
+const CameraCounters = z
+  .object({ framesDecoded: z.number(), framesAnalysed: z.number(), framesDropped: z.number(), facesDetected: z.number(), tracks: z.number(), alerts: z.number() })
+  .partial()
+  .openapi('CameraCounters');
 
-export const LiveStatusSchema = z.record(z.string(), z.unknown()).nullable().openapi('LiveStatus', { description: 'Whether the pipeline runs, per camera, with counters' });
+export const LiveStatusSchema = z
+  .object({
+    running: z.boolean(),
+    startedAt: z.string().nullable(),
+    cameras: z.record(z.string(), CameraCounters).openapi({ description: 'Per camera: the running counts, or once a run ended, the stored totals' }),
+    pending: z.number().nullable().openapi({ description: 'Alerts waiting for an operator (null without alert.read)' }),
+  })
+  .openapi('LiveStatus');
 
 export const EventQuery = z.object({
   deploymentId: z.string().min(1).max(100).optional().openapi({ description: 'Only events of this deployment' }),

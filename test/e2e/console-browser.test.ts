@@ -15,7 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -51,9 +51,15 @@ let url: string;
 let browser: TestBrowser;
 let page: Page;
 let serverLog = '';
+let doorCamera: string;
 
 before(async () => {
   home = mkdtempSync(join(tmpdir(), 'openlfr-console-e2e-'));
+  // A second camera: a folder of stills showing one face clearly (Alex Lacamoire is tiny at the piano
+  // in the clip). A link to the shared photo, outside the repository and outside the data directory.
+  doorCamera = join(home, 'door-camera');
+  mkdirSync(doorCamera);
+  symlinkSync(ALEX, join(doorCamera, 'frame-0001.png'));
   const key = randomBytes(32).toString('base64');
   const env = { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: key };
   // People first, while no server holds the embedded store.
@@ -136,7 +142,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.locator('textarea[name=purpose]').fill('Locate two people wanted on warrant expected at the stage door');
     await page.locator('input[name=locationName]').fill('Stage door, Richard Rodgers Theatre');
     await page.locator('textarea[name=locationReason]').fill('Intelligence places both wanted subjects at this theatre tonight');
-    await page.locator('textarea[name=cameras]').fill(`stage=${CLIP}`);
+    await page.locator('textarea[name=cameras]').fill(`stage=${CLIP}\ndoor=${doorCamera}`);
     await page.locator('input[name=threshold]').fill('0.5');
     await page.locator('input[name=dpiaRef]').fill('DPIA-2026-031');
     await page.locator('input[name=policyRefs]').fill('LFR-POLICY-v3');
@@ -215,14 +221,14 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.evaluate(() => (window.__noReload = true));
     const items = page.getByTestId('alert-queue').locator('button');
     await items.first().waitFor({ timeout: 120_000 });
-    // the clip is 10 s; give the pipeline until it has finished before counting
-    await page.waitForFunction(() => Number(document.querySelector('.counter .value')?.textContent ?? 0) > 0, undefined, { timeout: 60_000 });
-    await page.waitForTimeout(2000);
+    await shot('04-live-first-alert');
+    // both cameras are files: wait until their pipelines have finished, so the queue is complete
+    await page.locator('.counter').filter({ hasText: 'Stopped' }).waitFor({ timeout: 120_000 });
     assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
     alertIds = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-alert-id') ?? ''));
-    assert.ok(alertIds.length >= 1, 'at least one possible match');
+    assert.ok(alertIds.length >= 2, `at least two possible matches (stage and door): ${alertIds.length}`);
     assert.ok(await page.getByText(/identified/i).count() === 0, 'never says "identified"');
-    await shot('04-live-queue');
+    await shot('05-live-queue');
   });
 
   await t.test('operator opens a possible match side by side, dismisses one and sends one for engagement', async () => {
@@ -232,13 +238,12 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await detail.getByText('This is a possible match for a person to judge, not an identification.').waitFor();
     await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=alert-detail] img')).filter((i) => (i.naturalWidth ?? 0) > 0).length === 2);
     assert.match(await detail.getByTestId('score').innerText(), /^\d\.\d{3} \(threshold 0\.500\)$/);
-    await shot('05-alert-side-by-side');
-    if (alertIds.length >= 2) {
-      await page.locator(`[data-alert-id="${alertIds[1]}"]`).click();
-      await page.getByRole('button', { name: 'Not a match — dismiss' }).click();
-      await page.locator(`[data-alert-id="${alertIds[1]}"]`).filter({ hasText: 'Dismissed' }).waitFor();
-      await page.locator(`[data-alert-id="${alertIds[0]}"]`).click();
-    }
+    await shot('06-alert-side-by-side');
+    await page.locator(`[data-alert-id="${alertIds[1]}"]`).click();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=alert-detail] img')).filter((i) => (i.naturalWidth ?? 0) > 0).length === 2);
+    await page.getByRole('button', { name: 'Not a match — dismiss' }).click();
+    await page.locator(`[data-alert-id="${alertIds[1]}"]`).filter({ hasText: 'Dismissed' }).waitFor();
+    await page.locator(`[data-alert-id="${alertIds[0]}"]`).click();
     await page.getByRole('button', { name: 'Possible match — send for engagement' }).click();
     await page.locator(`[data-alert-id="${alertIds[0]}"]`).filter({ hasText: 'Sent for engagement' }).waitFor();
     for (const id of alertIds.slice(2)) {
@@ -251,11 +256,12 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await login('eo');
     await page.goto(`${url}/#/deployments/${dep}/live`);
     await page.locator(`[data-alert-id="${alertIds[0]}"]`).click();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=alert-detail] img')).filter((i) => (i.naturalWidth ?? 0) > 0).length === 2);
     await page.getByLabel('Identity confirmed').check();
     await page.locator('textarea[name=outcomeNote]').fill('Spoke to the subject at the stage door; name and date of birth confirmed');
     await page.getByRole('button', { name: 'Record outcome' }).click();
     await page.getByTestId('outcome').filter({ hasText: 'Identity confirmed' }).waitFor();
-    await shot('06-outcome-recorded');
+    await shot('07-outcome-recorded');
     await logout();
   });
 
@@ -268,7 +274,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
     const text = await page.getByTestId('watchlist').innerText();
     assert.doesNotMatch(text, /Failed to appear|custody imaging/, 'reason and image source gone');
     assert.equal((await page.getByTestId('watchlist').getByText(/^destroyed /).count()), 2);
-    await shot('07-closed-watchlist-destroyed');
+    await shot('08-closed-watchlist-destroyed');
     await logout();
   });
 
@@ -277,18 +283,32 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await page.getByRole('button', { name: 'Verify the hash chain' }).click();
     await page.getByTestId('verify-result').filter({ hasText: 'Chain intact' }).waitFor();
-    const actions = await page.getByTestId('audit-table').locator('tbody tr td:nth-child(4)').allInnerTexts();
-    for (const a of ['deployment.create', 'deployment.request', 'deployment.authorise', 'deployment.public-notice', 'deployment.go-live', 'deployment.close']) {
-      assert.ok(actions.some((x) => x.startsWith(a)), `audit has ${a}: ${[...new Set(actions)].join(', ')}`);
-    }
-    assert.ok(actions.some((x) => /alert/.test(x) && /decide|decision/.test(x)), 'operator decisions audited');
-    assert.ok(actions.some((x) => /alert/.test(x) && /outcome/.test(x)), 'outcome audited');
+    const rows = await page.getByTestId('audit-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => `${tr.children[2]?.textContent} ${tr.children[3]?.textContent}`));
+    const count = (re: RegExp) => rows.filter((r) => re.test(r)).length;
+    const expected: Array<[RegExp, number]> = [
+      [/^user:op deployment\.create$/, 1],
+      [/^user:op deployment\.request$/, 1],
+      [/^user:wm1 watchlist\.enrol$/, 2],
+      [/^user:supt watchlist\.review$/, 2],
+      [/^user:supt deployment\.authorise$/, 1],
+      [/^user:op deployment\.public-notice$/, 1],
+      [/^user:op deployment\.go-live$/, 1],
+      [/^system:live-pipeline alert\.raise$/, alertIds.length],
+      [/^user:op alert\.decide\.dismiss$/, 1],
+      [/^user:op alert\.decide\.engage$/, 1],
+      [/^user:eo alert\.outcome$/, 1],
+      [/^user:op deployment\.close$/, 1],
+      [/^user:op watchlist\.destroy$/, 1],
+    ];
+    for (const [re, n] of expected) assert.equal(count(re), n, `${re}: ${rows.join(' | ')}`);
+    assert.ok(count(/^user:op biometric\.image\.read$/) >= 4, 'every face the operator saw is audited (two alerts, two images each)');
+    assert.ok(count(/^user:eo biometric\.image\.read$/) >= 2, 'and every face the engagement officer saw');
     await page.locator('input[name=action]').fill('deployment.go-live');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByTestId('audit-table').getByText('1 entries').waitFor();
     await page.locator('input[name=action]').fill('');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await shot('08-audit');
+    await shot('09-audit');
     await logout();
   });
 
@@ -304,5 +324,5 @@ test('console: the whole path in a real browser, role by role, and what each rol
     assert.deepEqual(statuses, [401, 401, 401, 401, 401]);
     await fresh.close();
   });
-  assert.ok(existsSync(join(ARTIFACTS, '04-live-queue.png')));
+  assert.ok(existsSync(join(ARTIFACTS, '05-live-queue.png')));
 });

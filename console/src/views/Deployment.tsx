@@ -31,12 +31,12 @@ export function DeploymentPage({ id }: { id: string }): ReactNode {
         <h1>
           {d.name} <StateBadge state={d.state} />
         </h1>
-        {d.state === 'LIVE' && (
+        {d.state === 'LIVE' && can('alert.read') && (
           <a className="button primary" href={`#/deployments/${id}/live`}>
             Open live view
           </a>
         )}
-        {d.state === 'CLOSED' && (
+        {d.state === 'CLOSED' && can('alert.read') && (
           <a className="button" href={`#/deployments/${id}/live`}>
             Alerts of this deployment
           </a>
@@ -106,12 +106,10 @@ export function DeploymentPage({ id }: { id: string }): ReactNode {
           <ActionButton
             label="Go live"
             className="primary"
-            run={async () => {
-              await post('go-live');
-              await api('POST', `/api/v1/deployments/${id}/live/start`);
-            }}
+            run={() => post('go-live')}
             onDone={() => {
-              window.location.hash = `#/deployments/${id}/live`;
+              window.location.hash = can('alert.read') ? `#/deployments/${id}/live` : `#/deployments/${id}`;
+              reload();
             }}
           />
         )}

@@ -38,7 +38,7 @@ export function DeploymentList(): ReactNode {
                 <tr key={d.id}>
                   <td>
                     <a href={`#/deployments/${d.id}`}>{d.name}</a>
-                    {d.state === 'LIVE' && (
+                    {d.state === 'LIVE' && can('alert.read') && (
                       <>
                         {' '}
                         <a className="button small" href={`#/deployments/${d.id}/live`}>

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, can, CATEGORY_LABEL, fmtTime, imageUrl, OUTCOME_LABEL, STATUS_LABEL, subscribe } from '../api.ts';
 import { ActionButton, ErrorBox, useLoad } from '../ui.tsx';
 import { StateBadge } from './Deployments.tsx';
-import type { Alert, Counters, Deployment } from './types.ts';
+import type { Alert, CameraCounters, Deployment, LiveStatus } from './types.ts';
 
 /** Permissions named in the one permission table (src/governance/access.ts). */
 const DECIDE = 'alert.decide';
@@ -13,7 +13,8 @@ const pct = (x: number) => x.toFixed(3);
 export function LiveView({ id }: { id: string }): ReactNode {
   const dep = useLoad(() => api<Deployment>('GET', `/api/v1/deployments/${id}`), [id]);
   const alerts = useLoad(() => api<Alert[]>('GET', `/api/v1/deployments/${id}/alerts`), [id]);
-  const [counters, setCounters] = useState<Counters | null>(null);
+  const [cameras, setCameras] = useState<Record<string, CameraCounters>>({});
+  const [running, setRunning] = useState<boolean | null>(null);
   const [connected, setConnected] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
@@ -21,21 +22,40 @@ export function LiveView({ id }: { id: string }): ReactNode {
   const { reload: reloadDep } = dep;
 
   useEffect(() => {
-    void api<{ counters?: Counters } & Counters>('GET', `/api/v1/deployments/${id}/live`)
-      .then((s) => s && setCounters(s.counters ?? s))
-      .catch(() => undefined);
+    const status = () =>
+      api<LiveStatus>('GET', `/api/v1/deployments/${id}/live`).then((s) => {
+        setCameras(s.cameras);
+        setRunning(s.running);
+      }, () => undefined);
+    void status();
     return subscribe(
       id,
       (event, data) => {
         if (event === 'alert') {
           reloadAlerts();
           if (typeof data.alertId === 'string') setFresh((s) => new Set(s).add(data.alertId as string));
-        } else if (event === 'counters') setCounters(data as Counters);
-        else if (event === 'deployment') reloadDep();
+        } else if (event === 'counters' && typeof data.camera === 'string') {
+          setCameras((c) => ({ ...c, [data.camera as string]: data as CameraCounters }));
+          setRunning(true);
+          if (data.finished) void status();
+        } else if (event === 'deployment') {
+          reloadDep();
+          void status();
+        }
       },
-      setConnected,
+      (on) => {
+        setConnected(on);
+        if (on) {
+          reloadAlerts(); // catch up on anything raised while the stream was down
+          void status();
+        }
+      },
     );
   }, [id, reloadAlerts, reloadDep]);
+  const sum = (k: keyof CameraCounters) => {
+    const xs = Object.values(cameras).map((c) => c[k]);
+    return xs.length ? xs.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
+  };
 
   const d = dep.data;
   const list = [...(alerts.data ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
@@ -55,13 +75,19 @@ export function LiveView({ id }: { id: string }): ReactNode {
         </a>
       </div>
       <ErrorBox error={dep.error ?? alerts.error} />
-      {d?.state === 'LIVE' && can('deployment.operate') && <StartCameras id={id} />}
       <section className="counters" aria-label="Counters">
-        <Counter label="Frames analysed" value={counters?.framesAnalysed} />
-        <Counter label="Faces seen" value={counters?.facesDetected} />
-        <Counter label="Tracks (people passing)" value={counters?.tracks} />
-        <Counter label="Possible matches" value={counters?.alerts ?? list.length} />
+        <Counter label="Frames analysed" value={sum('framesAnalysed')} />
+        <Counter label="Faces seen" value={sum('facesDetected')} />
+        <Counter label="Tracks (people passing)" value={sum('tracks')} />
+        <Counter label="Possible matches" value={list.length} />
         <Counter label="Awaiting decision" value={pending} strong={pending > 0} />
+        <div className="counter">
+          <span className="value small">{d?.state !== 'LIVE' ? 'Off' : running ? 'Running' : running === false ? 'Stopped' : '…'}</span>
+          <span className="label">Cameras: {Object.keys(cameras).join(', ') || (d?.cameras.map((c) => c.split('=')[0]).join(', ') ?? '')}</span>
+        </div>
+        {d?.state === 'LIVE' && running === false && can('live.operate') && (
+          <ActionButton label="Start the cameras again" run={() => api('POST', `/api/v1/deployments/${id}/live/start`)} onDone={() => setRunning(true)} />
+        )}
       </section>
       <div className="live">
         <section className="queue" aria-labelledby="queue-h">
@@ -118,12 +144,6 @@ function Counter({ label, value, strong }: { label: string; value: number | unde
   );
 }
 
-function StartCameras({ id }: { id: string }): ReactNode {
-  const st = useLoad(() => api<{ running?: boolean } | null>('GET', `/api/v1/deployments/${id}/live`), [id]);
-  if (!st.data || st.data.running !== false) return null;
-  return <ActionButton label="Start cameras" className="primary" run={() => api('POST', `/api/v1/deployments/${id}/live/start`)} onDone={st.reload} />;
-}
-
 function FaceImage({ path, alt }: { path: string; alt: string }): ReactNode {
   const [url, setUrl] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -144,7 +164,9 @@ function FaceImage({ path, alt }: { path: string; alt: string }): ReactNode {
   return url ? <img src={url} alt={alt} /> : <div className="img-wait">Loading…</div>;
 }
 
-function AlertDetail({ alert: a, onChange }: { alert: Alert; onChange: () => void }): ReactNode {
+function AlertDetail({ alert: summary, onChange }: { alert: Alert; onChange: () => void }): ReactNode {
+  const full = useLoad(() => api<Alert>('GET', `/api/v1/alerts/${summary.id}`), [summary.id, summary.status]);
+  const a = full.data?.status === summary.status ? full.data : summary;
   const [note, setNote] = useState('');
   const [outcome, setOutcome] = useState('IDENTITY_CONFIRMED');
   const heading = useRef<HTMLHeadingElement>(null);
@@ -156,7 +178,8 @@ function AlertDetail({ alert: a, onChange }: { alert: Alert; onChange: () => voi
         Possible match — {STATUS_LABEL[a.status]}
       </h2>
       <p className="caution">This is a possible match for a person to judge, not an identification.</p>
-      <div className="faces">
+      {!can('alert.image') && <p className="muted">Your role does not see the faces.</p>}
+      {can('alert.image') && <div className="faces">
         <figure>
           <FaceImage path={`/api/v1/alerts/${a.id}/probe-image`} alt={`Face captured by camera ${a.camera}`} />
           <figcaption>
@@ -167,7 +190,7 @@ function AlertDetail({ alert: a, onChange }: { alert: Alert; onChange: () => voi
           <FaceImage path={`/api/v1/alerts/${a.id}/watchlist-image`} alt="Watchlist image" />
           <figcaption>Watchlist image</figcaption>
         </figure>
-      </div>
+      </div>}
       <dl className="facts">
         <dt>Subject</dt>
         <dd>
@@ -176,7 +199,13 @@ function AlertDetail({ alert: a, onChange }: { alert: Alert; onChange: () => voi
         <dt>Category</dt>
         <dd>{CATEGORY_LABEL[a.category] ?? a.category}</dd>
         <dt>Reason on watchlist</dt>
-        <dd>{a.reason ?? '—'}</dd>
+        <dd>{a.reason ?? (full.data ? 'destroyed with the watchlist' : '…')}</dd>
+        {a.legalBasis && (
+          <>
+            <dt>Legal basis</dt>
+            <dd>{a.legalBasis}</dd>
+          </>
+        )}
         <dt>Score</dt>
         <dd data-testid="score">
           {pct(a.score)} (threshold {pct(a.threshold)})

@@ -52,7 +52,9 @@ export interface Alert {
   threshold: number;
   subjectRef: string;
   category: string;
-  reason: string | null;
+  reason?: string | null;
+  legalBasis?: string | null;
+  videoTimeSec: number;
   status: 'PENDING' | 'DISMISSED' | 'ENGAGED' | 'CLOSED';
   operatorDecision: 'DISMISS' | 'ENGAGE' | null;
   operatorNote: string | null;
@@ -60,10 +62,18 @@ export interface Alert {
   outcomeNote: string | null;
 }
 
-export interface Counters {
+export interface CameraCounters {
+  framesDecoded?: number;
   framesAnalysed?: number;
+  framesDropped?: number;
   facesDetected?: number;
   tracks?: number;
   alerts?: number;
-  pending?: number;
+}
+
+export interface LiveStatus {
+  running: boolean;
+  startedAt: string | null;
+  cameras: Record<string, CameraCounters>;
+  pending: number | null;
 }
