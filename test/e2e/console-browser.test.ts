@@ -94,8 +94,10 @@ after(async () => {
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+/** A screenshot for the artefacts; with `masked`, also a copy with every face covered (fit for the repository). */
+async function shot(name: string, masked = false): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+  if (masked) await page.screenshot({ path: join(ARTIFACTS, `${name}-faces-masked.png`), mask: [page.locator('.faces img')], maskColor: '#3a3a3a' });
 }
 
 async function login(username: string): Promise<void> {
@@ -179,6 +181,8 @@ test('console: the whole path in a real browser, role by role, and what each rol
     const rows = page.getByTestId('watchlist').locator('tbody tr');
     assert.equal(await rows.count(), 2);
     assert.equal(await page.getByTestId('watchlist').getByText(/^Passed: 1 face, \d+ px between the eyes/).count(), 2);
+    await page.getByRole('heading', { name: 'Watchlist' }).scrollIntoViewIfNeeded();
+    await page.evaluate(() => (window as unknown as { scrollBy(x: number, y: number): void }).scrollBy(0, -80));
     await shot('02-watchlist-enrolled');
     await logout();
   });
@@ -238,7 +242,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await detail.getByText('This is a possible match for a person to judge, not an identification.').waitFor();
     await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=alert-detail] img')).filter((i) => (i.naturalWidth ?? 0) > 0).length === 2);
     assert.match(await detail.getByTestId('score').innerText(), /^\d\.\d{3} \(threshold 0\.500\)$/);
-    await shot('06-alert-side-by-side');
+    await shot('06-alert-side-by-side', true);
     await page.locator(`[data-alert-id="${alertIds[1]}"]`).click();
     await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=alert-detail] img')).filter((i) => (i.naturalWidth ?? 0) > 0).length === 2);
     await page.getByRole('button', { name: 'Not a match — dismiss' }).click();
@@ -261,7 +265,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.locator('textarea[name=outcomeNote]').fill('Spoke to the subject at the stage door; name and date of birth confirmed');
     await page.getByRole('button', { name: 'Record outcome' }).click();
     await page.getByTestId('outcome').filter({ hasText: 'Identity confirmed' }).waitFor();
-    await shot('07-outcome-recorded');
+    await shot('07-outcome-recorded', true);
     await logout();
   });
 

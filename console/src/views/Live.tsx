@@ -84,10 +84,10 @@ export function LiveView({ id }: { id: string }): ReactNode {
         <div className="counter">
           <span className="value small">{d?.state !== 'LIVE' ? 'Off' : running ? 'Running' : running === false ? 'Stopped' : '…'}</span>
           <span className="label">Cameras: {Object.keys(cameras).join(', ') || (d?.cameras.map((c) => c.split('=')[0]).join(', ') ?? '')}</span>
+          {d?.state === 'LIVE' && running === false && can('live.operate') && (
+            <ActionButton label="Start again" className="small" run={() => api('POST', `/api/v1/deployments/${id}/live/start`)} onDone={() => setRunning(true)} />
+          )}
         </div>
-        {d?.state === 'LIVE' && running === false && can('live.operate') && (
-          <ActionButton label="Start the cameras again" run={() => api('POST', `/api/v1/deployments/${id}/live/start`)} onDone={() => setRunning(true)} />
-        )}
       </section>
       <div className="live">
         <section className="queue" aria-labelledby="queue-h">
@@ -178,6 +178,7 @@ function AlertDetail({ alert: summary, onChange }: { alert: Alert; onChange: () 
         Possible match — {STATUS_LABEL[a.status]}
       </h2>
       <p className="caution">This is a possible match for a person to judge, not an identification.</p>
+      <div className="detail-body">
       {!can('alert.image') && <p className="muted">Your role does not see the faces.</p>}
       {can('alert.image') && <div className="faces">
         <figure>
@@ -191,6 +192,7 @@ function AlertDetail({ alert: summary, onChange }: { alert: Alert; onChange: () 
           <figcaption>Watchlist image</figcaption>
         </figure>
       </div>}
+      <div className="judge">
       <dl className="facts">
         <dt>Subject</dt>
         <dd>
@@ -264,6 +266,8 @@ function AlertDetail({ alert: summary, onChange }: { alert: Alert; onChange: () 
           <ActionButton label="Record outcome" className="primary" run={() => api('POST', `/api/v1/alerts/${a.id}/outcome`, { outcome, note })} onDone={onChange} />
         </form>
       )}
+      </div>
+      </div>
     </article>
   );
 }
