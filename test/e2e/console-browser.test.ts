@@ -100,11 +100,14 @@ async function shot(name: string, masked = false): Promise<void> {
   if (masked) await page.screenshot({ path: join(ARTIFACTS, `${name}-faces-masked.png`), mask: [page.locator('.faces img')], maskColor: '#3a3a3a' });
 }
 
+/** Log in with the keyboard only: the username field has the focus, Tab to the password, Enter. */
 async function login(username: string): Promise<void> {
   await page.goto(`${url}/#/`);
-  await page.locator('input[name=username]').fill(username);
-  await page.locator('input[name=password]').fill(pw(username));
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('input[name=username]:focus').waitFor();
+  await page.keyboard.type(username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(pw(username));
+  await page.keyboard.press('Enter');
   await page.getByTestId('who').waitFor();
 }
 
@@ -178,9 +181,10 @@ test('console: the whole path in a real browser, role by role, and what each rol
     };
     await enrol('PNC-1', LIN, 'WANTED_BY_COURT');
     await enrol('PNC-2', ALEX, 'WANTED_BY_POLICE_SUSPECT', 'Identified by two witnesses');
-    const rows = page.getByTestId('watchlist').locator('tbody tr');
-    assert.equal(await rows.count(), 2);
-    assert.equal(await page.getByTestId('watchlist').getByText(/^Passed: 1 face, \d+ px between the eyes/).count(), 2);
+    const verdicts = page.getByTestId('watchlist').getByText(/^Passed: 1 face, \d+ px between the eyes/);
+    await verdicts.nth(1).waitFor(); // the list reloads after each enrolment
+    assert.equal(await page.getByTestId('watchlist').locator('tbody tr').count(), 2);
+    assert.equal(await verdicts.count(), 2);
     await page.getByRole('heading', { name: 'Watchlist' }).scrollIntoViewIfNeeded();
     await page.evaluate(() => (window as unknown as { scrollBy(x: number, y: number): void }).scrollBy(0, -80));
     await shot('02-watchlist-enrolled');
@@ -241,7 +245,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
     const detail = page.getByTestId('alert-detail');
     await detail.getByText('This is a possible match for a person to judge, not an identification.').waitFor();
     await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=alert-detail] img')).filter((i) => (i.naturalWidth ?? 0) > 0).length === 2);
-    assert.match(await detail.getByTestId('score').innerText(), /^\d\.\d{3} \(threshold 0\.500\)$/);
+    assert.match(await detail.getByTestId('score').innerText(), /^Score \d\.\d{3} \(threshold 0\.500\)$/);
     await shot('06-alert-side-by-side', true);
     await page.locator(`[data-alert-id="${alertIds[1]}"]`).click();
     await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=alert-detail] img')).filter((i) => (i.naturalWidth ?? 0) > 0).length === 2);
@@ -259,7 +263,9 @@ test('console: the whole path in a real browser, role by role, and what each rol
   await t.test('engagement officer records "identity confirmed" with a note', async () => {
     await login('eo');
     await page.goto(`${url}/#/deployments/${dep}/live`);
-    await page.locator(`[data-alert-id="${alertIds[0]}"]`).click();
+    await page.locator(`[data-alert-id="${alertIds[0]}"]`).focus(); // open it with the keyboard
+    await page.keyboard.press('Enter');
+    await page.locator('#detail-h:focus').waitFor(); // the focus moves to the alert
     await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid=alert-detail] img')).filter((i) => (i.naturalWidth ?? 0) > 0).length === 2);
     await page.getByLabel('Identity confirmed').check();
     await page.locator('textarea[name=outcomeNote]').fill('Spoke to the subject at the stage door; name and date of birth confirmed');
@@ -275,6 +281,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.locator('textarea[name=closeReason]').fill('Operation ended');
     await page.getByRole('button', { name: 'Close deployment' }).click();
     await page.getByTestId('watchlist-destroyed').waitFor();
+    await page.getByTestId('watchlist').getByText(/^destroyed /).nth(1).waitFor();
     const text = await page.getByTestId('watchlist').innerText();
     assert.doesNotMatch(text, /Failed to appear|custody imaging/, 'reason and image source gone');
     assert.equal((await page.getByTestId('watchlist').getByText(/^destroyed /).count()), 2);
@@ -287,6 +294,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await page.getByRole('button', { name: 'Verify the hash chain' }).click();
     await page.getByTestId('verify-result').filter({ hasText: 'Chain intact' }).waitFor();
+    await page.getByTestId('audit-table').waitFor();
     const rows = await page.getByTestId('audit-table').locator('tbody tr').evaluateAll((trs) => trs.map((tr) => `${tr.children[2]?.textContent} ${tr.children[3]?.textContent}`));
     const count = (re: RegExp) => rows.filter((r) => re.test(r)).length;
     const expected: Array<[RegExp, number]> = [

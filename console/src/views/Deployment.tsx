@@ -122,6 +122,8 @@ export function DeploymentPage({ id }: { id: string }): ReactNode {
             <NoteAction label="Cancel deployment" className="danger" field="cancelReason" placeholder="Reason for cancelling" run={(reason) => post('cancel', { reason })} onDone={reload} />
           </details>
         )}
+        {d.state === 'AUTHORISED' && !can('deployment.operate') && <p>Authorised. An operator confirms the signage and goes live inside the window.</p>}
+        {d.state === 'LIVE' && !can('deployment.operate') && <p>Live. Possible matches wait for an operator's decision.</p>}
         {(d.state === 'CLOSED' || d.state === 'CANCELLED') && <p>This deployment is over; nothing more can be done with it.</p>}
       </section>
 

@@ -82,11 +82,13 @@ export function LiveView({ id }: { id: string }): ReactNode {
         <Counter label="Possible matches" value={list.length} />
         <Counter label="Awaiting decision" value={pending} strong={pending > 0} />
         <div className="counter">
-          <span className="value small">{d?.state !== 'LIVE' ? 'Off' : running ? 'Running' : running === false ? 'Stopped' : '…'}</span>
+          <span className="value small">
+            {d?.state !== 'LIVE' ? 'Off' : running ? 'Running' : running === false ? 'Stopped' : '…'}
+            {d?.state === 'LIVE' && running === false && can('live.operate') && (
+              <ActionButton label="Start again" className="small" run={() => api('POST', `/api/v1/deployments/${id}/live/start`)} onDone={() => setRunning(true)} />
+            )}
+          </span>
           <span className="label">Cameras: {Object.keys(cameras).join(', ') || (d?.cameras.map((c) => c.split('=')[0]).join(', ') ?? '')}</span>
-          {d?.state === 'LIVE' && running === false && can('live.operate') && (
-            <ActionButton label="Start again" className="small" run={() => api('POST', `/api/v1/deployments/${id}/live/start`)} onDone={() => setRunning(true)} />
-          )}
         </div>
       </section>
       <div className="live">
@@ -171,6 +173,11 @@ function AlertDetail({ alert: summary, onChange }: { alert: Alert; onChange: () 
   const [outcome, setOutcome] = useState('IDENTITY_CONFIRMED');
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
+  /** After a decision the queue item keeps the keyboard focus (nothing moves on to another alert by itself). */
+  const done = () => {
+    onChange();
+    setTimeout(() => (document.querySelector(`[data-alert-id="${summary.id}"]`) as HTMLElement | null)?.focus(), 0);
+  };
   const decide = (decision: 'DISMISS' | 'ENGAGE') => api('POST', `/api/v1/alerts/${a.id}/decision`, { decision, ...(note ? { note } : {}) });
   return (
     <article aria-labelledby="detail-h" data-testid="alert-detail">
@@ -193,44 +200,16 @@ function AlertDetail({ alert: summary, onChange }: { alert: Alert; onChange: () 
         </figure>
       </div>}
       <div className="judge">
+      <p className="big-score" data-testid="score">
+        Score <strong>{pct(a.score)}</strong> <span>(threshold {pct(a.threshold)})</span>
+      </p>
       <dl className="facts">
-        <dt>Subject</dt>
-        <dd>
-          <code>{a.subjectRef}</code>
-        </dd>
         <dt>Category</dt>
         <dd>{CATEGORY_LABEL[a.category] ?? a.category}</dd>
         <dt>Reason on watchlist</dt>
         <dd>{a.reason ?? (full.data ? 'destroyed with the watchlist' : '…')}</dd>
-        {a.legalBasis && (
-          <>
-            <dt>Legal basis</dt>
-            <dd>{a.legalBasis}</dd>
-          </>
-        )}
-        <dt>Score</dt>
-        <dd data-testid="score">
-          {pct(a.score)} (threshold {pct(a.threshold)})
-        </dd>
         <dt>Priority</dt>
         <dd>{a.priority}</dd>
-        {a.operatorDecision && (
-          <>
-            <dt>Operator</dt>
-            <dd>
-              {a.operatorDecision === 'DISMISS' ? 'Not a match — dismissed' : 'Possible match — sent for engagement'}
-              {a.operatorNote ? `: ${a.operatorNote}` : ''}
-            </dd>
-          </>
-        )}
-        {a.outcome && (
-          <>
-            <dt>Outcome</dt>
-            <dd data-testid="outcome">
-              {OUTCOME_LABEL[a.outcome] ?? a.outcome}: {a.outcomeNote}
-            </dd>
-          </>
-        )}
       </dl>
       {a.status === 'PENDING' && can(DECIDE) && (
         <div className="decide">
@@ -239,8 +218,8 @@ function AlertDetail({ alert: summary, onChange }: { alert: Alert; onChange: () 
             <textarea name="decisionNote" value={note} onChange={(e) => setNote(e.target.value)} />
           </label>
           <div className="buttons">
-            <ActionButton label="Not a match — dismiss" className="dismiss" run={() => decide('DISMISS')} onDone={onChange} />
-            <ActionButton label="Possible match — send for engagement" className="engage" run={() => decide('ENGAGE')} onDone={onChange} />
+            <ActionButton label="Not a match — dismiss" className="dismiss" run={() => decide('DISMISS')} onDone={done} />
+            <ActionButton label="Possible match — send for engagement" className="engage" run={() => decide('ENGAGE')} onDone={done} />
           </div>
         </div>
       )}
@@ -263,9 +242,38 @@ function AlertDetail({ alert: summary, onChange }: { alert: Alert; onChange: () 
             Note (required)
             <textarea name="outcomeNote" required value={note} onChange={(e) => setNote(e.target.value)} />
           </label>
-          <ActionButton label="Record outcome" className="primary" run={() => api('POST', `/api/v1/alerts/${a.id}/outcome`, { outcome, note })} onDone={onChange} />
+          <ActionButton label="Record outcome" className="primary" run={() => api('POST', `/api/v1/alerts/${a.id}/outcome`, { outcome, note })} onDone={done} />
         </form>
       )}
+      <dl className="facts">
+        <dt>Subject</dt>
+        <dd>
+          <code>{a.subjectRef}</code>
+        </dd>
+        {a.legalBasis && (
+          <>
+            <dt>Legal basis</dt>
+            <dd>{a.legalBasis}</dd>
+          </>
+        )}
+        {a.operatorDecision && (
+          <>
+            <dt>Operator</dt>
+            <dd>
+              {a.operatorDecision === 'DISMISS' ? 'Not a match — dismissed' : 'Possible match — sent for engagement'}
+              {a.operatorNote ? `: ${a.operatorNote}` : ''}
+            </dd>
+          </>
+        )}
+        {a.outcome && (
+          <>
+            <dt>Outcome</dt>
+            <dd data-testid="outcome">
+              {OUTCOME_LABEL[a.outcome] ?? a.outcome}: {a.outcomeNote}
+            </dd>
+          </>
+        )}
+      </dl>
       </div>
       </div>
     </article>
