@@ -90,3 +90,37 @@ export function ActionButton({ label, run, className, onDone }: { label: string;
     </span>
   );
 }
+
+/** A labelled text field (input or textarea) bound to one value of a form's state. */
+export function Field({
+  label,
+  name,
+  value,
+  onChange,
+  multiline = false,
+  required = true,
+  type,
+  placeholder,
+  step,
+}: {
+  label: ReactNode;
+  name: string;
+  value: string;
+  onChange: (e: { target: { value: string } }) => void;
+  multiline?: boolean;
+  required?: boolean;
+  type?: string;
+  placeholder?: string;
+  step?: string;
+}): ReactNode {
+  return (
+    <label>
+      {label}
+      {multiline ? (
+        <textarea name={name} required={required} value={value} onChange={onChange} />
+      ) : (
+        <input name={name} required={required} value={value} onChange={onChange} {...(type ? { type } : {})} {...(placeholder ? { placeholder } : {})} {...(step ? { step } : {})} />
+      )}
+    </label>
+  );
+}

@@ -1,16 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { api, can } from '../api.ts';
-import { ActionButton, ErrorBox, useLoad } from '../ui.tsx';
+import { ActionButton, ErrorBox, Field, useLoad } from '../ui.tsx';
+import type { AuditEntry } from './types.ts';
 
-interface AuditEntry {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  reason: string;
-  details: string;
-}
 interface Verify {
   ok: boolean;
   entries: number;
@@ -46,18 +38,9 @@ export function AuditView(): ReactNode {
           setApplied(filters);
         }}
       >
-        <label>
-          Action
-          <input name="action" value={filters.action} onChange={set('action')} placeholder="e.g. alert.decide" />
-        </label>
-        <label>
-          Actor
-          <input name="actor" value={filters.actor} onChange={set('actor')} placeholder="e.g. user:op" />
-        </label>
-        <label>
-          Target
-          <input name="target" value={filters.target} onChange={set('target')} placeholder="e.g. deployment:dep_…" />
-        </label>
+        <Field label="Action" name="action" value={filters.action} onChange={set('action')} required={false} placeholder="e.g. alert.decide.engage" />
+        <Field label="Actor" name="actor" value={filters.actor} onChange={set('actor')} required={false} placeholder="e.g. user:op" />
+        <Field label="Target" name="target" value={filters.target} onChange={set('target')} required={false} placeholder="e.g. deployment:dep_…" />
         <button type="submit">Filter</button>
       </form>
       <ErrorBox error={list.error} />

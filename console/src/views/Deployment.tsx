@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { api, can, CATEGORY_LABEL, fmtTime, getSession } from '../api.ts';
-import { ActionButton, ErrorBox, useLoad } from '../ui.tsx';
+import { ActionButton, ErrorBox, Field, useLoad } from '../ui.tsx';
 import { StateBadge } from './Deployments.tsx';
 import type { Deployment, Entry } from './types.ts';
 
@@ -132,9 +132,9 @@ export function DeploymentPage({ id }: { id: string }): ReactNode {
   );
 }
 
-function quality(q: Record<string, number> | null): string {
+function quality(q: Entry['quality']): string {
   if (!q) return '—';
-  const n = (k: string, digits = 0) => (typeof q[k] === 'number' ? q[k].toFixed(digits) : '?');
+  const n = (k: keyof NonNullable<Entry['quality']>, digits = 0) => (typeof q[k] === 'number' ? q[k].toFixed(digits) : '?');
   return `Passed: ${n('faces')} face, ${n('interEyePx')} px between the eyes, yaw ${n('yawDeg')}°, pitch ${n('pitchDeg')}°, sharpness ${n('sharpness')}`;
 }
 
@@ -259,10 +259,7 @@ function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () 
       }}
     >
       <h3>Enrol a subject</h3>
-      <label>
-        Source record id (only a keyed pseudonym is stored)
-        <input name="sourceRecordId" required value={f.sourceRecordId} onChange={set('sourceRecordId')} />
-      </label>
+      <Field label="Source record id (only a keyed pseudonym is stored)" name="sourceRecordId" value={f.sourceRecordId} onChange={set('sourceRecordId')} />
       <label>
         Category
         <select name="category" value={f.category} onChange={set('category')}>
@@ -273,38 +270,20 @@ function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () 
           ))}
         </select>
       </label>
-      <label>
-        Reason
-        <textarea name="reason" required value={f.reason} onChange={set('reason')} />
-      </label>
+      <Field label="Reason" name="reason" value={f.reason} onChange={set('reason')} multiline />
       {f.category === 'WANTED_BY_POLICE_SUSPECT' && (
-        <label>
-          Grounds for suspicion
-          <textarea name="grounds" required value={f.grounds} onChange={set('grounds')} />
-        </label>
+        <Field label="Grounds for suspicion" name="grounds" value={f.grounds} onChange={set('grounds')} multiline />
       )}
-      <label>
-        Legal basis
-        <input name="legalBasis" required value={f.legalBasis} onChange={set('legalBasis')} />
-      </label>
+      <Field label="Legal basis" name="legalBasis" value={f.legalBasis} onChange={set('legalBasis')} />
       <div className="pair">
-        <label>
-          Image source system
-          <input name="imageSource" required value={f.imageSource} onChange={set('imageSource')} />
-        </label>
-        <label>
-          Capture date
-          <input name="captureDate" type="date" required value={f.captureDate} onChange={set('captureDate')} />
-        </label>
+        <Field label="Image source system" name="imageSource" value={f.imageSource} onChange={set('imageSource')} />
+        <Field label="Capture date" name="captureDate" value={f.captureDate} onChange={set('captureDate')} type="date" />
       </div>
       <label className="check">
         <input name="under18" type="checkbox" checked={f.under18} onChange={(e) => setF({ ...f, under18: e.target.checked })} /> Subject is under 18
       </label>
       {f.under18 && (
-        <label>
-          Risk rationale (required for under-18s)
-          <textarea name="riskRationale" required value={f.riskRationale} onChange={set('riskRationale')} />
-        </label>
+        <Field label="Risk rationale (required for under-18s)" name="riskRationale" value={f.riskRationale} onChange={set('riskRationale')} multiline />
       )}
       <label>
         Image (one face, near-frontal, sharp)

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { api, can, fmtTime } from '../api.ts';
-import { ErrorBox, go, useLoad } from '../ui.tsx';
+import { ErrorBox, Field, go, useLoad } from '../ui.tsx';
 import type { Deployment } from './types.ts';
 
 export function StateBadge({ state }: { state: string }): ReactNode {
@@ -112,55 +112,25 @@ export function NewDeployment(): ReactNode {
           }).then((d) => go(`/deployments/${d.id}`), setError);
         }}
       >
-        <label>
-          Name
-          <input name="name" required value={f.name} onChange={set('name')} />
-        </label>
-        <label>
-          Purpose (at least 10 characters)
-          <textarea name="purpose" required value={f.purpose} onChange={set('purpose')} />
-        </label>
-        <label>
-          Use case
-          <input name="useCase" required value={f.useCase} onChange={set('useCase')} />
-        </label>
+        <Field label="Name" name="name" value={f.name} onChange={set('name')} />
+        <Field label="Purpose (at least 10 characters)" name="purpose" value={f.purpose} onChange={set('purpose')} multiline />
+        <Field label="Use case" name="useCase" value={f.useCase} onChange={set('useCase')} />
         <fieldset>
           <legend>Location</legend>
-          <label>
-            Place
-            <input name="locationName" required value={f.locationName} onChange={set('locationName')} />
-          </label>
-          <label>
-            Why watchlist subjects are expected there
-            <textarea name="locationReason" required value={f.locationReason} onChange={set('locationReason')} />
-          </label>
+          <Field label="Place" name="locationName" value={f.locationName} onChange={set('locationName')} />
+          <Field label="Why watchlist subjects are expected there" name="locationReason" value={f.locationReason} onChange={set('locationReason')} multiline />
         </fieldset>
         <label>
           Cameras, one a line: <code>name=source</code> (a video file or a stream URL)
           <textarea name="cameras" required value={f.cameras} onChange={set('cameras')} />
         </label>
         <div className="pair">
-          <label>
-            Starts
-            <input name="startsAt" type="datetime-local" required value={f.startsAt} onChange={set('startsAt')} />
-          </label>
-          <label>
-            Ends
-            <input name="endsAt" type="datetime-local" required value={f.endsAt} onChange={set('endsAt')} />
-          </label>
+          <Field label="Starts" name="startsAt" value={f.startsAt} onChange={set('startsAt')} type="datetime-local" />
+          <Field label="Ends" name="endsAt" value={f.endsAt} onChange={set('endsAt')} type="datetime-local" />
         </div>
-        <label>
-          Match threshold (similarity a possible match must reach)
-          <input name="threshold" type="number" step="0.01" min="-1" max="1" required value={f.threshold} onChange={set('threshold')} />
-        </label>
-        <label>
-          DPIA reference
-          <input name="dpiaRef" required value={f.dpiaRef} onChange={set('dpiaRef')} />
-        </label>
-        <label>
-          Policy references (comma or line separated)
-          <input name="policyRefs" required value={f.policyRefs} onChange={set('policyRefs')} />
-        </label>
+        <Field label="Match threshold (similarity a possible match must reach)" name="threshold" value={f.threshold} onChange={set('threshold')} type="number" step="0.01" />
+        <Field label="DPIA reference" name="dpiaRef" value={f.dpiaRef} onChange={set('dpiaRef')} />
+        <Field label="Policy references (comma or line separated)" name="policyRefs" value={f.policyRefs} onChange={set('policyRefs')} />
         <button type="submit" className="primary">
           Create draft
         </button>

@@ -1,66 +1,22 @@
-/** Shapes of the API's responses (see /api/docs). */
-export interface Deployment {
-  id: string;
-  name: string;
-  purpose: string;
-  useCase: string;
-  locations: Array<{ name: string; reason: string }>;
-  cameras: string[];
-  startsAt: string;
-  endsAt: string;
-  threshold: number;
-  dpiaRef: string;
-  policyRefs: string[];
-  state: 'DRAFT' | 'AUTHORISED' | 'LIVE' | 'CLOSED' | 'CANCELLED';
-  createdBy: string;
-  requestedBy: string | null;
-  authorisedBy: string | null;
-  authorityNote: string | null;
-  publicNoticeAt: string | null;
-  liveAt: string | null;
-  floor: number | null;
-  floorSource: string | null;
-  closedAt: string | null;
-  closeReason: string | null;
-  watchlistFrozenAt: string | null;
-  watchlistDestroyedAt: string | null;
-}
+/**
+ * Shapes of the API's responses (see /api/docs): the server's own domain types, as JSON (dates are
+ * ISO strings). Type-only imports: nothing of the server is bundled into the console.
+ */
+import type {
+  Alert as AlertRecord,
+  AuditRecord,
+  Deployment as DeploymentRecord,
+  WatchlistEntry,
+} from '../../../src/governance/model.ts';
 
-export interface Entry {
-  id: string;
-  subjectRef: string;
-  category: string;
-  reason: string | null;
-  grounds: string | null;
-  legalBasis: string | null;
-  imageSource: string | null;
-  captureDate: string | null;
-  under18: boolean | null;
-  quality: Record<string, number> | null;
-  enrolledBy: string;
-  reviewedBy: string | null;
-  destroyedAt: string | null;
-}
+/** What JSON makes of a record: Date fields become ISO strings. */
+type AsJson<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
 
-export interface Alert {
-  id: string;
-  deploymentId: string;
-  camera: string;
-  createdAt: string;
-  priority: 'HIGH' | 'NORMAL';
-  score: number;
-  threshold: number;
-  subjectRef: string;
-  category: string;
-  reason?: string | null;
-  legalBasis?: string | null;
-  videoTimeSec: number;
-  status: 'PENDING' | 'DISMISSED' | 'ENGAGED' | 'CLOSED';
-  operatorDecision: 'DISMISS' | 'ENGAGE' | null;
-  operatorNote: string | null;
-  outcome: string | null;
-  outcomeNote: string | null;
-}
+export type Deployment = AsJson<DeploymentRecord>;
+export type Entry = AsJson<WatchlistEntry>;
+export type AuditEntry = AuditRecord;
+/** An alert; one fetched on its own also carries the watchlist entry's reason and legal basis. */
+export type Alert = AsJson<AlertRecord> & { reason?: string | null; legalBasis?: string | null };
 
 export interface CameraCounters {
   framesDecoded?: number;
