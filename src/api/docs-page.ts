@@ -46,10 +46,15 @@ function fields(s: Json | undefined): string {
   return `<table><thead><tr><th>Field</th><th>Type</th><th>Notes</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function bodyOf(content: Json | undefined): string {
+/** Media types and their schemas; with `schemas`, a named schema's fields are shown in place (request bodies). */
+function bodyOf(content: Json | undefined, schemas?: Record<string, Json>): string {
   if (!content) return '';
   return Object.entries(content as Record<string, { schema?: Json }>)
-    .map(([type, v]) => `<p class="ct">${esc(type)}</p>${fields(v.schema)}`)
+    .map(([type, v]) => {
+      const ref = typeof v.schema?.$ref === 'string' ? refName(v.schema.$ref) : null;
+      const inline = ref && schemas?.[ref] ? `<p>${typeOf(v.schema)}</p>${fields(schemas[ref])}` : fields(v.schema);
+      return `<p class="ct">${esc(type)}</p>${inline}`;
+    })
     .join('');
 }
 
@@ -77,7 +82,7 @@ export function renderApiPage(doc: Json): string {
 <p>${esc(op.summary ?? '')}</p>
 ${path === '/api/v1/sessions' && method === 'post' ? '<p class="d">No token needed.</p>' : '<p class="d">Needs <code>Authorization: Bearer &lt;token&gt;</code>.</p>'}
 ${params.length ? `<h4>Parameters</h4><table><thead><tr><th>Name</th><th>In</th><th>Type</th><th>Notes</th></tr></thead><tbody>${paramRows}</tbody></table>` : ''}
-${body ? `<h4>Request body${body.required ? '' : ' (optional)'}</h4>${bodyOf(body.content as Json | undefined)}` : ''}
+${body ? `<h4>Request body${body.required ? '' : ' (optional)'}</h4>${bodyOf(body.content as Json | undefined, schemas)}` : ''}
 <h4>Responses</h4>${responses}
 </section>`);
     }

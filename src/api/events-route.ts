@@ -26,7 +26,7 @@ export function registerEventsRoute(app: App, services: Pick<Services, 'events' 
     r({
       method: 'get',
       path: '/api/v1/events',
-      summary: 'Server-Sent Events: `alert` {deploymentId, alertId}, `counters` {deploymentId, framesAnalysed, facesDetected, tracks, alerts, pending}, `deployment` {id, state}',
+      summary: 'Server-Sent Events: `alert` {deploymentId, alertId}, `counters` {deploymentId, camera, framesAnalysed, facesDetected, tracks, alerts, …; finished at the end}, `deployment` {id, state}',
       request: { query: EventQuery },
       responses: { 200: { description: 'An event stream (text/event-stream); a comment line every heartbeat', content: { 'text/event-stream': { schema: z.string() } } } },
     }),

@@ -124,6 +124,8 @@ test('the console routes are in /openapi.json and the API page renders it withou
   assert.match(html, /<code>\/api\/v1\/alerts\/\{id\}\/decision<\/code>/);
   assert.match(html, /id="schema-Alert"/);
   assert.match(html, /&quot;DISMISS&quot;/);
+  const decision = html.slice(html.indexOf('<code>/api/v1/alerts/{id}/decision</code></h3>'));
+  assert.match(decision.slice(0, decision.indexOf('<h4>Responses')), /<code>decision<\/code> <span class="req">required<\/span>/, 'request body fields shown in place');
   assert.doesNotMatch(html, /<script|https?:\/\/(?!127)/i);
   assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'none'/);
 });
