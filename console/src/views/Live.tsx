@@ -19,6 +19,11 @@ export function LiveView({ id }: { id: string }): ReactNode {
   const [selected, setSelected] = useState<string | null>(null);
   const [fresh, setFresh] = useState<Set<string>>(new Set());
   const { reload: reloadAlerts } = alerts;
+  /** Alerts already in the queue: an event about one of them is a decision, not a new possible match. */
+  const known = useRef(new Set<string>());
+  useEffect(() => {
+    for (const a of alerts.data ?? []) known.current.add(a.id);
+  }, [alerts.data]);
   const { reload: reloadDep } = dep;
 
   useEffect(() => {
@@ -33,7 +38,8 @@ export function LiveView({ id }: { id: string }): ReactNode {
       (event, data) => {
         if (event === 'alert') {
           reloadAlerts();
-          if (typeof data.alertId === 'string') setFresh((s) => new Set(s).add(data.alertId as string));
+          const aid = data.alertId;
+          if (typeof aid === 'string' && !known.current.has(aid)) setFresh((s) => new Set(s).add(aid));
         } else if (event === 'counters' && typeof data.camera === 'string') {
           setCameras((c) => ({ ...c, [data.camera as string]: data as CameraCounters }));
           setRunning(true);
