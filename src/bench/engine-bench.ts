@@ -63,7 +63,11 @@ async function throughput(pool: EnginePool, images: RgbImage[], minSeconds: numb
   do {
     let next = 0;
     const runners = Array.from({ length: pool.size * 2 }, async () => {
-      while (next < images.length) faces += (await pool.analyse(images[next++]!)).length;
+      while (next < images.length) {
+        // not `faces += await ...`: that reads `faces` before the await and loses the other runners' counts
+        const found = (await pool.analyse(images[next++]!)).length;
+        faces += found;
+      }
     });
     await Promise.all(runners);
     rounds++;

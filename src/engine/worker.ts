@@ -1,6 +1,7 @@
 /**
- * One engine worker thread: holds its own engine instance (no shared module state) and answers
- * requests from the pool. Errors go back as serialised OpenLfrErrors; the thread never dies on bad input.
+ * One engine worker (a thread or a child process): holds its own engine instance (no shared module
+ * state) and answers requests from the pool. Errors go back as serialised OpenLfrErrors; the worker
+ * never dies on bad input.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineConfig } from '../config.ts';
@@ -15,8 +16,17 @@ export type WorkerRequest = WorkerJob & { id: number };
 
 export type WorkerResponse = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ReturnType<typeof serialiseError> };
 
-const port = parentPort!;
-const { config } = workerData as { config: EngineConfig };
+/** The channel to the pool: a worker thread's port, or a child process's IPC (advanced serialisation). */
+interface Channel {
+  postMessage(m: unknown, transfer?: ArrayBuffer[]): void;
+  onMessage(f: (m: WorkerRequest | WorkerControl) => void): void;
+}
+const port: Channel = parentPort
+  ? { postMessage: (m, t) => parentPort!.postMessage(m, t), onMessage: (f) => void parentPort!.on('message', f) }
+  : { postMessage: (m) => void process.send!(m), onMessage: (f) => void process.on('message', f as (m: unknown) => void) };
+// a child process whose parent is gone has no one to answer: end it
+if (!parentPort) process.on('disconnect', () => process.exit(0));
+const { config } = (parentPort ? workerData : JSON.parse(process.env.OPENLFR_ENGINE_WORKER ?? '{}')) as { config: EngineConfig };
 
 let engine: FaceEngine;
 try {
@@ -46,7 +56,7 @@ let busy: Promise<unknown> = Promise.resolve();
 /** Set by shutdown or crash: no new inference starts after it. */
 let ending = false;
 
-port.on('message', (msg: WorkerRequest | WorkerControl) => {
+port.onMessage((msg) => {
   if (msg.op === 'shutdown') {
     ending = true;
     void busy.finally(async () => {
