@@ -14,6 +14,7 @@ import type { Principal } from '../governance/model.ts';
 import type { Services } from '../governance/services.ts';
 import * as S from './schemas.ts';
 import { registerOversightRoutes } from './oversight-routes.ts';
+import { registerSearchRoutes } from './search-routes.ts';
 
 export type AppEnv = { Variables: { principal: Principal; token: string } };
 export type App = OpenAPIHono<AppEnv>;
@@ -33,8 +34,12 @@ function errorResponse(c: Context, e: unknown): Response {
   return c.json(isOpenLfrError(e) ? body : { code: 'INTERNAL', message: 'Internal error' }, status as 500);
 }
 
-const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
+export const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = { default: json(S.ErrorSchema, 'An error from the catalogue') };
+/** A route whose error responses are the catalogue's. */
+export const route = <R extends RouteConfig>(cfg: R) => createRoute({ ...cfg, responses: { ...cfg.responses, ...errors } });
+export const me = (c: Context<AppEnv>): Principal => c.get('principal');
+export const ok = (c: Context, v: unknown, status: 200 | 201 = 200) => c.json(toJson(v) as never, status);
 
 export function createApp(services: Services): App {
   const app: App = new OpenAPIHono<AppEnv>({
@@ -71,9 +76,7 @@ export function createApp(services: Services): App {
     return next();
   });
 
-  const r = <R extends RouteConfig>(cfg: R) => createRoute({ ...cfg, responses: { ...cfg.responses, ...errors } });
-  const me = (c: Context<AppEnv>) => c.get('principal');
-  const ok = (c: Context, v: unknown, status: 200 | 201 = 200) => c.json(toJson(v) as never, status);
+  const r = route;
 
   app.get('/health', (c) => c.json({ ok: true }));
 
@@ -164,6 +167,7 @@ export function createApp(services: Services): App {
   });
 
   registerOversightRoutes(app, services);
+  registerSearchRoutes(app, services);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'OpenLFR API', version: '1' } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
