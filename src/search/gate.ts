@@ -27,7 +27,7 @@ export function checkOffence(raw: string | null | undefined, serious: readonly s
   if (!serious.includes(offence)) {
     throw new OpenLfrError(
       'SEARCH_OFFENCE_NOT_SERIOUS',
-      `${offence ? `Offence ${offence} is not` : 'No offence given; it must be one'} of the serious offences for which a search may run: ${serious.join(', ')}`,
+      `${offence ? `Offence ${offence} is not one` : 'No offence given; it must be one'} of the serious offences for which a search may run: ${serious.join(', ')}`,
       { offence: offence || null, allowed: [...serious] },
     );
   }

@@ -30,7 +30,7 @@ export function folderSource(dir: string): ImageSource {
         throw new OpenLfrError('NOT_FOUND', `Cannot read the folder ${dir}: ${(e as Error).message}`);
       }
       return entries
-        .filter((e) => e.isFile() && IMAGE_EXT.test(e.name))
+        .filter((e) => (e.isFile() || e.isSymbolicLink()) && IMAGE_EXT.test(e.name))
         .map((e) => join(e.parentPath, e.name))
         .sort()
         .map((path) => {

@@ -133,7 +133,8 @@ export class SearchService {
       chosen = input.face ?? (faces.length === 1 ? 1 : 0);
       if (chosen === 0) {
         const list: ProbeFace[] = faces.map((f, i) => ({ face: i + 1, box: f.box, detectorScore: Math.round(f.score * 1000) / 1000, interEyePx: Math.round(f.quality.interEyePx * 10) / 10 }));
-        throw new OpenLfrError('PROBE_MANY_FACES', `The probe shows ${faces.length} faces (largest first): choose one with --face 1..${faces.length}`, { faces: list });
+        const listed = list.map((f) => `face ${f.face}: ${Math.round(f.box.width)}x${Math.round(f.box.height)} px at (${Math.round(f.box.x)}, ${Math.round(f.box.y)})`).join('; ');
+        throw new OpenLfrError('PROBE_MANY_FACES', `The probe shows ${faces.length} faces, largest first: ${listed}. Choose one with --face 1..${faces.length}`, { faces: list });
       }
       if (!Number.isInteger(chosen) || chosen < 1 || chosen > faces.length) {
         throw new OpenLfrError('BAD_REQUEST', `face must be from 1 to ${faces.length} (the probe shows ${faces.length})`, { field: 'face' });
