@@ -36,6 +36,7 @@ export function registerGallery(program: Command): void {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    let interrupted = false;
     try {
       await withServices(async (s) => {
         const p = await login(s, o.as);
@@ -64,8 +65,10 @@ export function registerGallery(program: Command): void {
           const { fta, bad, duplicates, ...summary } = report;
           print({ ...summary, fta: fta.length, bad: bad.length, duplicates: duplicates.length, badImages: bad.slice(0, 20), ...(o.report ? { report: o.report } : {}) });
         }
-        if (report.interrupted) process.exitCode = 130;
+        interrupted = report.interrupted;
       });
+      // after the store is closed: closing the embedded engine resets process.exitCode
+      if (interrupted) process.exitCode = 130;
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
