@@ -71,8 +71,8 @@ test('a rerun imports nothing twice', async () => {
   assert.equal(again.enrolled, 0);
   assert.equal(again.alreadyImported, IDENTITIES + 3, 'every enrolled, FTA and bad image is known by its content (the duplicate too)');
   assert.deepEqual(again.totals, first.totals);
-  const [{ n }] = await rig.db.query<{ n: number }>(`select count(*)::int as n from templates where kind = 'gallery'`);
-  assert.equal(n, first.enrolled, 'one template per enrolled image');
+  const [row] = await rig.db.query<{ n: number }>(`select count(*)::int as n from templates where kind = 'gallery'`);
+  assert.equal(row!.n, first.enrolled, 'one template per enrolled image');
 });
 
 test('a different photo of an enrolled person finds them at rank 1', async () => {

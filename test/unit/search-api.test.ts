@@ -203,11 +203,12 @@ test('searches and refusals are counted per gallery and month, and audited', asy
   expectError(await call('GET', '/api/v1/reports/searches', tok.inv), 403, 'FORBIDDEN');
   const r = await call('GET', '/api/v1/reports/searches', tok.aud);
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  const byGallery = Object.fromEntries((r.body.perGallery as { gallery: string }[]).map((g) => [g.gallery, g]));
+  type Row = { gallery: string; searches: number; refused: number };
+  const byGallery = Object.fromEntries((r.body.perGallery as Row[]).map((g) => [g.gallery, g]));
   assert.deepEqual(byGallery.passport, { gallery: 'passport', accessClass: 'RESTRICTED', searches: 1, released: 1, withheld: 0, refused: 7 });
-  assert.equal((byGallery.custody as { searches: number }).searches, 2);
-  assert.equal((byGallery.custody as { refused: number }).refused, 10);
-  assert.equal((byGallery.nope as { refused: number }).refused, 1);
+  assert.equal(byGallery.custody!.searches, 2);
+  assert.equal(byGallery.custody!.refused, 10);
+  assert.equal(byGallery.nope!.refused, 1);
   const month = (r.body.perMonth as { month: string; gallery: string; refusals: Record<string, number> }[]).find((m) => m.gallery === 'passport')!;
   assert.equal(month.month, '2026-06');
   assert.deepEqual(month.refusals, { SEARCH_AUTHORITY_REQUIRED: 4, SEARCH_LOCAL_FIRST: 3 });
