@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from '../../src/config.ts';
 import { openPglite } from '../../src/store/pglite-db.ts';
 import { DATASETS, ds, identityFolders } from '../helpers/datasets.ts';
 
-const N = 120;
+const N = 90;
 
 test('gallery import resumes after SIGKILL and Ctrl-C without losing or duplicating anything', { timeout: 300_000 }, async () => {
   const home = mkdtempSync(join(tmpdir(), 'openlfr-import-'));
@@ -63,10 +63,10 @@ test('gallery import resumes after SIGKILL and Ctrl-C without losing or duplicat
         child.on('exit', (code, sig) => resolve({ code, signal: sig, out, sawAt }));
       });
 
-    const killed = await interrupted('SIGKILL', 24);
+    const killed = await interrupted('SIGKILL', 18);
     assert.equal(killed.signal, 'SIGKILL', `the first run ended by itself: ${killed.out}`);
-    const stopped = await interrupted('SIGINT', 72);
-    assert.ok(stopped.sawAt >= 72, 'the second run was interrupted mid-way');
+    const stopped = await interrupted('SIGINT', 54);
+    assert.ok(stopped.sawAt >= 54, 'the second run was interrupted mid-way');
     assert.equal(stopped.code, 130, 'Ctrl-C: stops after the images in flight, exit 130');
     const second = JSON.parse(stopped.out) as { interrupted: boolean; alreadyImported: number; enrolled: number };
     assert.equal(second.interrupted, true);
