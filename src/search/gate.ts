@@ -48,6 +48,7 @@ export function checkJustification(raw: string | null | undefined, minChars: num
 
 export interface RestrictedFacts {
   caseRef: string;
+  offence: string;
   gallery: Gallery;
   /** Every LOCAL gallery that holds at least one template. */
   localGalleries: readonly Gallery[];
@@ -79,6 +80,7 @@ export function checkRestricted(f: RestrictedFacts): void {
   if (!a) throw need(`No authority ${f.authorityId}`);
   if (a.galleryId !== f.gallery.id) throw need(`Authority ${a.id} is for another gallery`);
   if (a.caseRef !== f.caseRef) throw need(`Authority ${a.id} is for case ${a.caseRef}, not ${f.caseRef}`);
+  if (a.offence !== f.offence) throw need(`Authority ${a.id} is for offence ${a.offence}, not ${f.offence}`);
   if (a.requestedBy !== f.searcherId) throw need(`Authority ${a.id} was given to another searcher`);
   if (!a.authorisedBy) throw need(`Authority ${a.id} has been requested but not yet granted`);
   if (a.authorisedBy === f.searcherId) throw need(`Authority ${a.id} was granted by the searcher`);

@@ -113,7 +113,7 @@ export class SearchService {
     const top = input.top ?? this.config.defaultTop;
     if (!Number.isInteger(top) || top < 1 || top > this.config.maxTop) throw new OpenLfrError('BAD_REQUEST', `top must be a whole number from 1 to ${this.config.maxTop}`, { field: 'top' });
     const searcherId = this.who(p);
-    if (gallery.accessClass === 'RESTRICTED') await this.checkRestricted(gallery, caseRef, searcherId, input.authorityId);
+    if (gallery.accessClass === 'RESTRICTED') await this.checkRestricted(gallery, caseRef, offence, searcherId, input.authorityId);
 
     const engine = await this.d.engine();
     if (gallery.engineId && gallery.engineId !== engine.id) {
@@ -202,11 +202,12 @@ export class SearchService {
     return this.outcome(rec, restricted ? 0 : null);
   }
 
-  private async checkRestricted(gallery: Gallery, caseRef: string, searcherId: string, authorityId: string | null | undefined): Promise<void> {
+  private async checkRestricted(gallery: Gallery, caseRef: string, offence: string, searcherId: string, authorityId: string | null | undefined): Promise<void> {
     const all = await this.repos.galleries.list();
     const localGalleries = all.filter((g) => g.accessClass === 'LOCAL' && g.revision > 0);
     checkRestricted({
       caseRef,
+      offence,
       gallery,
       localGalleries,
       searchedForCase: await this.repos.searches.galleriesSearchedFor(caseRef),

@@ -23,6 +23,7 @@ const authority = (over: Partial<SearchAuthority> = {}): SearchAuthority => ({
 });
 const facts = (over: Partial<RestrictedFacts> = {}): RestrictedFacts => ({
   caseRef: 'OP-7',
+  offence: 'MURDER',
   gallery: gal('passport', 'RESTRICTED'),
   localGalleries: [gal('custody', 'LOCAL'), gal('custody-2', 'LOCAL')],
   searchedForCase: new Set(['custody', 'custody-2']),
@@ -76,6 +77,7 @@ test('RESTRICTED: a granted, unused authority for this case, gallery and searche
   code(() => checkRestricted(facts({ authority: undefined })), 'SEARCH_AUTHORITY_REQUIRED', /No authority/);
   code(() => checkRestricted(facts({ authority: authority({ galleryId: 'other' }) })), 'SEARCH_AUTHORITY_REQUIRED', /another gallery/);
   code(() => checkRestricted(facts({ authority: authority({ caseRef: 'OP-8' }) })), 'SEARCH_AUTHORITY_REQUIRED', /case OP-8/);
+  code(() => checkRestricted(facts({ offence: 'ROBBERY' })), 'SEARCH_AUTHORITY_REQUIRED', /offence MURDER, not ROBBERY/);
   code(() => checkRestricted(facts({ authority: authority({ requestedBy: 'someone-else' }) })), 'SEARCH_AUTHORITY_REQUIRED', /another searcher/);
   code(() => checkRestricted(facts({ authority: authority({ authorisedBy: null }) })), 'SEARCH_AUTHORITY_REQUIRED', /not yet granted/);
   code(() => checkRestricted(facts({ authority: authority({ authorisedBy: 'inv' }) })), 'SEARCH_AUTHORITY_REQUIRED', /granted by the searcher/);
