@@ -387,8 +387,8 @@ export class SearchService {
     const purged: string[] = [];
     for (const s of await this.repos.searches.due(now)) {
       const reason = `retention period of ${this.config.retentionDays} days ended for case ${s.caseRef}`;
-      await this.d.biometrics.destroy(this.d.store.db, [s.id], { actor: actorOf(SYSTEM_SWEEP), reason });
-      await this.d.store.tx(async (_r, tx) => {
+      // the probe's rows, the result and the audit entries in one transaction; the sealed file after it
+      await this.d.biometrics.destroy(this.d.store.db, [s.id], { actor: actorOf(SYSTEM_SWEEP), reason }, async (tx) => {
         await makeSearchRepos(tx).searches.update(s.id, { result: null, purgedAt: now });
         await this.d.audit.append(tx, { actor: actorOf(SYSTEM_SWEEP), action: 'search.purge', target: `search:${s.id}`, reason, details: { retainUntil: s.retainUntil } });
       });
