@@ -113,6 +113,43 @@ export const RetentionConfigSchema = z.object({
   auditVerifyIntervalSec: z.coerce.number().min(1).max(86_400).default(600),
 });
 export type RetentionConfig = z.infer<typeof RetentionConfigSchema>;
+/** Offence codes serious enough to justify a retrospective search (the gate's closed list). */
+export const DEFAULT_SERIOUS_OFFENCES = [
+  'MURDER',
+  'MANSLAUGHTER',
+  'ATTEMPTED_MURDER',
+  'RAPE',
+  'SERIOUS_SEXUAL_ASSAULT',
+  'CHILD_SEXUAL_EXPLOITATION',
+  'ROBBERY',
+  'KIDNAP',
+  'TERRORISM',
+  'FIREARMS',
+  'SERIOUS_VIOLENCE',
+  'ARSON_ENDANGERING_LIFE',
+  'HUMAN_TRAFFICKING',
+  'MODERN_SLAVERY',
+] as const;
+
+const codeList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean) : v),
+  z.array(z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/, 'offence codes are UPPER_SNAKE_CASE')).min(1),
+);
+
+export const SearchConfigSchema = z.object({
+  /** Offences for which a retrospective search may run (env: comma-separated codes). */
+  seriousOffences: codeList.default([...DEFAULT_SERIOUS_OFFENCES]),
+  /** How long a search's probe image and result list are kept with the case, in days. */
+  retentionDays: z.coerce.number().min(1).max(36500).default(365),
+  /** Candidates returned when --top is not given, and the most that may be asked for. */
+  defaultTop: int(1, 1000).default(20),
+  maxTop: int(1, 1000).default(100),
+  /** Shortest written public-interest justification accepted for a RESTRICTED gallery, in characters. */
+  minJustificationChars: int(10, 4000).default(50),
+  /** Different reviewers who must look at a RESTRICTED result before it is released to the searcher. */
+  reviewersRequired: int(2, 10).default(2),
+});
+export type SearchConfig = z.infer<typeof SearchConfigSchema>;
 
 export const ConfigSchema = z.object({
   /** The one data directory: database, encrypted blobs, demo keys. Nothing is written elsewhere. */
@@ -133,6 +170,7 @@ export const ConfigSchema = z.object({
   demo: bool.default(false),
   governance: GovernanceConfigSchema.default(GovernanceConfigSchema.parse({})),
   retention: RetentionConfigSchema.default(RetentionConfigSchema.parse({})),
+  search: SearchConfigSchema.default(SearchConfigSchema.parse({})),
   server: z
     .object({
       host: z.string().default('127.0.0.1'),
@@ -187,6 +225,12 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: ['retention', 'positiveAlertDays'],
   OPENLFR_RETENTION_PENDING_ALERT_DAYS: ['retention', 'pendingAlertDays'],
   OPENLFR_AUDIT_VERIFY_INTERVAL_SEC: ['retention', 'auditVerifyIntervalSec'],
+  OPENLFR_SERIOUS_OFFENCES: ['search', 'seriousOffences'],
+  OPENLFR_SEARCH_RETENTION_DAYS: ['search', 'retentionDays'],
+  OPENLFR_SEARCH_DEFAULT_TOP: ['search', 'defaultTop'],
+  OPENLFR_SEARCH_MAX_TOP: ['search', 'maxTop'],
+  OPENLFR_SEARCH_MIN_JUSTIFICATION: ['search', 'minJustificationChars'],
+  OPENLFR_SEARCH_REVIEWERS: ['search', 'reviewersRequired'],
   OPENLFR_HOST: ['server', 'host'],
   OPENLFR_PORT: ['server', 'port'],
 };

@@ -60,6 +60,15 @@ export const ERRORS = {
   PUBLIC_NOTICE_MISSING: { status: 422, summary: 'Go-live refused: public notice (signage) has not been confirmed' },
   WATCHLIST_ENGINE_MISMATCH: { status: 422, summary: 'Watchlist templates were made by a different engine than the one in use' },
   WATCHLIST_FROZEN: { status: 409, summary: 'The watchlist is frozen (live) or destroyed' },
+  // retrospective search: galleries and the gate
+  GALLERY_ENGINE_MISMATCH: { status: 422, summary: 'The gallery holds templates from a different engine than the one in use' },
+  PROBE_MANY_FACES: { status: 422, summary: 'The probe shows several faces: choose one with --face / face' },
+  SEARCH_CASE_REQUIRED: { status: 422, summary: 'Search refused: a case reference is required' },
+  SEARCH_OFFENCE_NOT_SERIOUS: { status: 422, summary: 'Search refused: the offence is not on the configured list of serious offences' },
+  SEARCH_LOCAL_FIRST: { status: 422, summary: 'Search refused: the LOCAL galleries must be searched for this case first' },
+  SEARCH_AUTHORITY_REQUIRED: { status: 403, summary: 'Search refused: a RESTRICTED gallery needs a second person’s authority for this case' },
+  SEARCH_JUSTIFICATION_REQUIRED: { status: 422, summary: 'A written public-interest justification is required' },
+  SEARCH_RESULT_WITHHELD: { status: 409, summary: 'The result is withheld until the required reviewers have looked at it' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

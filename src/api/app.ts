@@ -18,6 +18,7 @@ import { registerOversightRoutes } from './oversight-routes.ts';
 import { registerConsoleRoutes } from './console-routes.ts';
 import { registerConsoleStatic } from './console-static.ts';
 import { registerEventsRoute } from './events-route.ts';
+import { registerSearchRoutes } from './search-routes.ts';
 import { errorResponse, json, me, ok, r, type App, type AppEnv } from './route-kit.ts';
 
 export { toJson, type App, type AppEnv } from './route-kit.ts';
@@ -153,6 +154,8 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
   // --- the console: alerts, decisions, the live pipeline, the push channel ---
   registerConsoleRoutes(app, services);
   registerEventsRoute(app, services);
+  // --- retrospective search: galleries, the gate, reviews, counts ---
+  registerSearchRoutes(app, services);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'OpenLFR API', version: '1' } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

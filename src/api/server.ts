@@ -43,8 +43,16 @@ export async function startServerOn(services: Services, config: Config): Promise
     } catch (e) {
       console.error(`openlfr retention run failed: ${(e as Error).message}`);
     }
+    try {
+      const searches = await services.searches.sweep();
+      if (searches.purged.length) console.log(JSON.stringify({ retention: { searchesPurged: searches.purged.length } }));
+    } catch (e) {
+      console.error(`openlfr search retention failed: ${(e as Error).message}`);
+    }
   };
   await sweep(); // a machine that was off catches up at start
+  await services.searches.warm(); // search indexes rebuilt from the store
+  await services.searches.warm(); // search indexes rebuilt from the store
   const timer = setInterval(() => void sweep(), config.governance.sweepIntervalSec * 1000);
   timer.unref();
   const app = createApp(services);

@@ -16,6 +16,8 @@ import { registerWatchlist } from './commands/watchlist.ts';
 import { registerReport } from './commands/report.ts';
 import { registerRetention } from './commands/retention.ts';
 import { registerSubject } from './commands/subject.ts';
+import { registerGallery } from './commands/gallery.ts';
+import { registerSearch } from './commands/search.ts';
 
 export function buildProgram(): Command {
   const program = new Command('openlfr')
@@ -33,6 +35,8 @@ export function buildProgram(): Command {
   registerRetention(program);
   registerReport(program);
   registerSubject(program);
+  registerGallery(program);
+  registerSearch(program);
   registerServe(program);
   return program;
 }

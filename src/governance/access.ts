@@ -45,6 +45,17 @@ const PERMISSIONS = {
   'subject.access': ['ADMIN', 'AUDITOR'],
   /** The retention job's status and the audit alarm (shown in the console to everyone). */
   'oversight.status': ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR'],
+  /** Retrospective search: galleries. */
+  'gallery.manage': ['ADMIN'],
+  'gallery.read': ['ADMIN', 'INVESTIGATOR', 'AUTHORISING_OFFICER', 'AUDITOR'],
+  /** Run a search, and ask for authority to search a RESTRICTED gallery. */
+  'search.run': ['INVESTIGATOR'],
+  /** Give a second person's authority to search a RESTRICTED gallery. */
+  'search.authorise': ['AUTHORISING_OFFICER'],
+  /** Look at a withheld RESTRICTED result before it is released. */
+  'search.review': ['INVESTIGATOR', 'AUTHORISING_OFFICER'],
+  /** Counts of searches and refusals (no personal data). */
+  'search.report': ['ADMIN', 'AUDITOR'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -52,6 +63,8 @@ export type Permission = keyof typeof PERMISSIONS;
 /** What named system principals may do (they act on rules, never on a person's say-so). */
 const SYSTEM_PERMISSIONS: Record<string, readonly Permission[]> = {
   'retention-sweep': ['deployment.read', 'watchlist.read'],
+  /** `openlfr report searches` on the machine holding the store (counts only). */
+  'transparency-report': ['search.report'],
   'live-pipeline': ['deployment.read', 'watchlist.read', 'watchlist.frozen', 'alert.raise', 'live.operate'],
   evaluation: ['calibration.write'],
   /** `openlfr audit verify` on the machine holding the store (the chain reveals no personal data). */

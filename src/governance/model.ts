@@ -1,6 +1,6 @@
 /** Domain vocabulary of the governance core: roles, ranks, watchlist categories, records, principals. */
 
-export const ROLES = ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR'] as const;
+export const ROLES = ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR', 'INVESTIGATOR'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Police ranks, lowest first, with the Metropolitan Police equivalents at the same level. */

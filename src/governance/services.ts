@@ -25,6 +25,9 @@ import { RetentionService } from './retention.ts';
 import { TransparencyService } from './transparency.ts';
 import { OversightService } from './oversight.ts';
 import type { RemoveFile } from '../store/biometric-store.ts';
+import { GalleryService } from '../search/galleries.ts';
+import { GalleryIndexes } from '../search/gallery-index.ts';
+import { SearchService } from '../search/service.ts';
 
 export class AuditService {
   constructor(private readonly d: Pick<GovernanceDeps, 'store' | 'audit'>) {}
@@ -63,7 +66,7 @@ export class CalibrationService {
 }
 
 export interface Services {
-  config: Pick<Config, 'governance' | 'engine' | 'home' | 'retention'>;
+  config: Pick<Config, 'governance' | 'engine' | 'home' | 'retention' | 'search' | 'match'>;
   store: Store;
   clock: Clock;
   key: DataKey;
@@ -83,12 +86,14 @@ export interface Services {
   oversight: OversightService;
   /** The shared engine pool, started on first use. */
   engine: () => Promise<FaceEngine>;
+  galleries: GalleryService;
+  searches: SearchService;
   /** Close the store (and the engine if one was started). */
   close(): Promise<void>;
 }
 
 export interface ServiceOptions {
-  config: Pick<Config, 'governance' | 'engine' | 'home' | 'retention'>;
+  config: Pick<Config, 'governance' | 'engine' | 'home' | 'retention' | 'search' | 'match'>;
   store: Store;
   key: DataKey;
   engine: () => Promise<FaceEngine>;
@@ -120,6 +125,7 @@ export function createServices(o: ServiceOptions): Services {
   const alerts = new AlertService(d);
   const live = new LiveService(d, deployments, alerts);
   const retention = new RetentionService(d, deployments);
+  const indexes = new GalleryIndexes({ db: o.store.db, biometrics: d.biometrics, match: o.config.match });
   return {
     config: o.config,
     store: o.store,
@@ -137,8 +143,11 @@ export function createServices(o: ServiceOptions): Services {
     transparency: new TransparencyService(d),
     oversight: new OversightService(d),
     engine,
+    galleries: new GalleryService(d),
+    searches: new SearchService(d, o.config.search, indexes),
     async close() {
       await live.stopAll();
+      await indexes.close();
       if (started) await (await started).close().catch(() => undefined);
       await o.store.close();
     },

@@ -17,7 +17,7 @@ import type { AuditTrail } from '../governance/audit-trail.ts';
 import type { Clock } from '../governance/model.ts';
 import type { DataKey } from './crypto.ts';
 import type { Db, Queryable, Tx } from './db.ts';
-import { biometricsRepo, type BlobKind, type TemplateKind } from './repositories/biometrics.ts';
+import { biometricsRepo, type BlobKind, type TemplateKind, type TemplateRow } from './repositories/biometrics.ts';
 
 export type { BlobKind, TemplateKind };
 
@@ -102,13 +102,33 @@ export class BiometricStore {
     return plain;
   }
 
-  async putTemplate(tx: Queryable, kind: TemplateKind, ownerId: string, engineId: string, vector: Float32Array, who: Who): Promise<string> {
+  /** Seal and store a template. `group` puts it in a set read as one (a gallery: see getTemplateGroup). */
+  async putTemplate(tx: Queryable, kind: TemplateKind, ownerId: string, engineId: string, vector: Float32Array, who: Who, group?: string): Promise<string> {
     const id = randomUUID().replaceAll('-', '');
     const bytes = new Uint8Array(vector.buffer.slice(vector.byteOffset, vector.byteOffset + vector.byteLength));
     const sealed = this.o.key.seal(bytes, `template:${id}:${ownerId}:${engineId}`);
-    await biometricsRepo(tx).insertTemplate({ id, kind, ownerId, engineId, dims: vector.length, sealed, createdAt: this.o.clock.now() });
-    await this.o.audit.append(tx, { ...who, action: 'biometric.template.write', target: `template:${id}`, details: { kind, ownerId, engineId } });
+    await biometricsRepo(tx).insertTemplate({ id, kind, ownerId, engineId, dims: vector.length, sealed, createdAt: this.o.clock.now(), ownerGroup: group ?? null });
+    await this.o.audit.append(tx, { ...who, action: 'biometric.template.write', target: `template:${id}`, details: { kind, ownerId, engineId, ...(group ? { group } : {}) } });
     return id;
+  }
+
+  /** Ids of a group's templates (no biometric data, not a read). */
+  async templateIdsOfGroup(q: Queryable, group: string): Promise<string[]> {
+    return biometricsRepo(q).templateIdsOfGroup(group);
+  }
+
+  /** Read and open a group's templates (all, or only `ids`): one audit entry for the batch. */
+  async getTemplateGroup(tx: Queryable, group: string, who: Who, ids?: readonly string[]): Promise<StoredTemplate[]> {
+    const out = (await biometricsRepo(tx).templatesOfGroup(group, ids)).map((t) => this.openTemplate(t));
+    await this.o.audit.append(tx, { ...who, action: 'biometric.template.read', target: `group:${group}`, details: { group, templates: out.length } });
+    return out;
+  }
+
+  private openTemplate(t: TemplateRow): StoredTemplate {
+    const plain = this.o.key.open(t.sealed, `template:${t.id}:${t.ownerId}:${t.engineId}`);
+    const vector = new Float32Array(plain.buffer, plain.byteOffset, plain.byteLength / 4);
+    if (vector.length !== t.dims) throw new OpenLfrError('BIOMETRIC_UNREADABLE', `Template ${t.id} has the wrong length`);
+    return { id: t.id, ownerId: t.ownerId, engineId: t.engineId, vector };
   }
 
   /** Engines and counts of the templates held for these owners (no biometric data, not a read). */
@@ -119,12 +139,7 @@ export class BiometricStore {
   /** Read and open the templates of these owners (one audit entry for the batch). */
   async getTemplates(tx: Queryable, ownerIds: readonly string[], who: Who): Promise<StoredTemplate[]> {
     const rows = await biometricsRepo(tx).templatesOf(ownerIds);
-    const out = rows.map((t) => {
-      const plain = this.o.key.open(t.sealed, `template:${t.id}:${t.ownerId}:${t.engineId}`);
-      const vector = new Float32Array(plain.buffer, plain.byteOffset, plain.byteLength / 4);
-      if (vector.length !== t.dims) throw new OpenLfrError('BIOMETRIC_UNREADABLE', `Template ${t.id} has the wrong length`);
-      return { id: t.id, ownerId: t.ownerId, engineId: t.engineId, vector };
-    });
+    const out = rows.map((t) => this.openTemplate(t));
     await this.o.audit.append(tx, { ...who, action: 'biometric.template.read', target: `owners:${ownerIds.length}`, details: { ownerIds, templates: out.length } });
     return out;
   }

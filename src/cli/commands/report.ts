@@ -58,4 +58,15 @@ export function registerReport(program: Command): void {
       emit(f === 'csv' ? toCsv(sum.deployments) : f === 'html' ? summaryHtml(sum) : `${JSON.stringify(toJson(sum), null, 2)}\n`, o.out);
     });
   });
+  report
+    .command('searches')
+    .description('retrospective searches and refusals per gallery and per month (counts only)')
+    .option('--json', 'JSON (the default and only format)')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (o: { out?: string }) => {
+      await withServices(async (s) => emit(`${JSON.stringify(toJson(await s.searches.report(SEARCH_REPORTER)), null, 2)}\n`, o.out));
+    });
 }
+
+/** Counts only (no personal data), so `report searches` runs on the machine holding the store without a login. */
+const SEARCH_REPORTER: Principal = { kind: 'system', name: 'transparency-report' };

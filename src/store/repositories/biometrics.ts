@@ -3,7 +3,7 @@ import type { Queryable } from '../db.ts';
 import { fromRow, insertSql } from './rows.ts';
 
 export type BlobKind = 'watchlist_image' | 'alert_crop' | 'probe_image';
-export type TemplateKind = 'watchlist' | 'alert' | 'probe';
+export type TemplateKind = 'watchlist' | 'alert' | 'probe' | 'gallery';
 
 export interface BlobRow {
   id: string;
@@ -21,6 +21,8 @@ export interface TemplateRow {
   dims: number;
   sealed: Uint8Array;
   createdAt: Date;
+  /** A set loaded as one (a gallery); null for the others. */
+  ownerGroup?: string | null;
 }
 
 export function biometricsRepo(q: Queryable) {
@@ -69,6 +71,16 @@ export function biometricsRepo(q: Queryable) {
       if (ownerIds.length === 0) return [];
       const rows = await q.query('select id, kind, owner_id, engine_id, dims, created_at from templates where owner_id = any($1::text[])', [ownerIds]);
       return rows.map((r) => fromRow<TemplateRow>(r));
+    },
+    /** Every template of a group, or only those with these ids. */
+    async templatesOfGroup(group: string, ids?: readonly string[]): Promise<TemplateRow[]> {
+      const rows = ids
+        ? await q.query('select * from templates where owner_group = $1 and id = any($2::text[]) order by id', [group, ids])
+        : await q.query('select * from templates where owner_group = $1 order by id', [group]);
+      return rows.map((r) => fromRow<TemplateRow>(r));
+    },
+    async templateIdsOfGroup(group: string): Promise<string[]> {
+      return (await q.query<{ id: string }>('select id from templates where owner_group = $1', [group])).map((r) => r.id);
     },
     async deleteTemplates(ownerIds: readonly string[]): Promise<number> {
       if (ownerIds.length === 0) return 0;

@@ -1,0 +1,92 @@
+/** Vocabulary of retrospective search: galleries, gallery items, searches, authorities, reviews. */
+
+export const ACCESS_CLASSES = ['LOCAL', 'RESTRICTED'] as const;
+/** LOCAL: the force's own images (custody). RESTRICTED: images held by another body (passports). */
+export type AccessClass = (typeof ACCESS_CLASSES)[number];
+
+export interface Gallery {
+  id: string;
+  name: string;
+  accessClass: AccessClass;
+  description: string;
+  engineId: string | null;
+  revision: number;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export type ItemStatus = 'ENROLLED' | 'FTA' | 'BAD';
+
+export interface GalleryItem {
+  id: string;
+  galleryId: string;
+  /** sha256 of the image file's bytes: the de-duplication and resume key. */
+  contentHash: string;
+  /** Where the image came from (path relative to the imported folder): the reference a reviewer follows. */
+  sourceRef: string;
+  /** The person the image belongs to as the source system files it (the folder, else the file stem). */
+  subjectKey: string;
+  status: ItemStatus;
+  faces: number | null;
+  problem: string | null;
+  createdAt: Date;
+}
+
+export interface SearchAuthority {
+  id: string;
+  caseRef: string;
+  galleryId: string;
+  offence: string;
+  justification: string;
+  requestedBy: string;
+  requestedAt: Date;
+  authorisedBy: string | null;
+  authorisedAt: Date | null;
+  authorityNote: string | null;
+  usedBySearch: string | null;
+}
+
+export type SearchStatus = 'RELEASED' | 'WITHHELD' | 'REFUSED';
+
+export interface Candidate {
+  rank: number;
+  score: number;
+  subjectKey: string;
+  sourceRef: string;
+  itemId: string;
+}
+
+export interface SearchRecord {
+  id: string;
+  caseRef: string | null;
+  offence: string | null;
+  galleryName: string;
+  galleryId: string | null;
+  accessClass: AccessClass | null;
+  searchedBy: string;
+  createdAt: Date;
+  status: SearchStatus;
+  refusalCode: string | null;
+  refusalReason: string | null;
+  authorityId: string | null;
+  topK: number | null;
+  facesInProbe: number | null;
+  faceChosen: number | null;
+  gallerySize: number | null;
+  result: Candidate[] | null;
+  releasedAt: Date | null;
+  retainUntil: Date | null;
+  purgedAt: Date | null;
+}
+
+export interface SearchReview {
+  searchId: string;
+  reviewer: string;
+  note: string;
+  at: Date;
+}
+
+/** What every search result says, in words, so nobody takes a candidate list for an identification. */
+export const LEADS_NOTICE =
+  'Investigation mode: these candidates are the most similar faces in the gallery, ranked by score, with no threshold. ' +
+  'They are leads for a trained person to review, not identifications; a candidate may be no one connected with the case.';

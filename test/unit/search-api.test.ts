@@ -1,0 +1,248 @@
+/**
+ * Retrospective search through the HTTP API (services on a real in-memory store, scripted fake engine,
+ * hand-driven clock): every gate refusal, withholding and release after two reviews, the counts, and
+ * the retention sweep.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createApp } from '../../src/api/app.ts';
+import type { Principal, Rank, Role } from '../../src/governance/model.ts';
+import type { ImageSource } from '../../src/search/image-source.ts';
+import { client, type ApiResult } from '../helpers/api-client.ts';
+import { makeRig, pngBytes, type TestRig } from '../helpers/governance.ts';
+import { fakeFace } from '../helpers/scripted-engine.ts';
+
+let rig: TestRig;
+let call: ReturnType<typeof client>;
+const tok: Record<string, string> = {};
+const ids: Record<string, string> = {};
+const JUST = 'Murder of a shopkeeper on 3 May; the CCTV still is the only lead and the custody search found no likely candidate.';
+
+function expectError(r: ApiResult, status: number, code: string, msg?: RegExp): void {
+  assert.equal(r.status, status, JSON.stringify(r.body));
+  assert.equal(r.body.code, code, JSON.stringify(r.body));
+  if (msg) assert.match(String(r.body.message), msg);
+}
+
+/** `n` distinct images; image i shows one face whose template is made from seed 10 + i. */
+function source(prefix: string, n: number, seed0: number): ImageSource & { seeds: number[] } {
+  const seeds = Array.from({ length: n }, (_, i) => seed0 + i);
+  return {
+    seeds,
+    async list() {
+      return seeds.map((s, i) => ({ ref: `${prefix}/${i}.png`, subjectKey: `${prefix}-person-${i}`, read: () => pngBytes(s) }));
+    },
+  };
+}
+
+const admin = (): Principal => ({ kind: 'user', user: { id: ids.admin!, username: 'admin', displayName: 'a', roles: ['ADMIN'], rank: null, disabled: false, createdAt: new Date(), createdBy: null } });
+
+async function importGallery(name: string, src: ReturnType<typeof source>) {
+  rig.engine.plan(...src.seeds.map((s) => [fakeFace(rig.engine.id, {}, s)]));
+  return rig.services.galleries.importImages(admin(), name, src, { concurrency: 1 });
+}
+
+let probe: string;
+const searchBody = (over: Record<string, unknown> = {}) => ({ gallery: 'custody', probeBase64: probe, caseRef: 'OP-7', offence: 'MURDER', top: 3, ...over });
+/** The next probe shows faces made from these seeds. */
+const probeShows = (...seeds: number[]) => rig.engine.plan(seeds.map((s) => fakeFace(rig.engine.id, {}, s)));
+
+before(async () => {
+  rig = await makeRig();
+  call = client(createApp(rig.services));
+  probe = Buffer.from(await pngBytes(250)).toString('base64');
+  const a = await rig.services.users.bootstrap({ username: 'admin', displayName: 'Admin', roles: ['ADMIN'], password: 'admin-password-1' });
+  ids.admin = a.id;
+  tok.admin = (await call('POST', '/api/v1/sessions', null, { username: 'admin', password: 'admin-password-1' })).body.token as string;
+  const people: [string, Role[], Rank | null][] = [
+    ['inv', ['INVESTIGATOR'], null],
+    ['inv2', ['INVESTIGATOR'], null],
+    ['supt', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
+    ['insp', ['AUTHORISING_OFFICER'], 'INSPECTOR'],
+    ['dual', ['INVESTIGATOR', 'AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
+    ['op', ['OPERATOR'], null],
+    ['aud', ['AUDITOR'], null],
+  ];
+  for (const [username, roles, rank] of people) {
+    const r = await call('POST', '/api/v1/users', tok.admin, { username, displayName: username, roles, rank, password: `${username}-password-1` });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    ids[username] = (r.body as { id: string }).id;
+    tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
+  }
+});
+after(async () => rig.close());
+
+test('galleries: only an ADMIN creates them; the access class is LOCAL or RESTRICTED', async () => {
+  expectError(await call('POST', '/api/v1/galleries', tok.inv, { name: 'custody', accessClass: 'LOCAL', description: 'Custody images' }), 403, 'FORBIDDEN');
+  expectError(await call('POST', '/api/v1/galleries', tok.admin, { name: 'custody', accessClass: 'SECRET', description: 'Custody images' }), 400, 'BAD_REQUEST');
+  for (const [name, accessClass] of [['custody', 'LOCAL'], ['custody-east', 'LOCAL'], ['passport', 'RESTRICTED']]) {
+    const r = await call('POST', '/api/v1/galleries', tok.admin, { name, accessClass, description: `${name} images held for the test` });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  expectError(await call('POST', '/api/v1/galleries', tok.admin, { name: 'custody', accessClass: 'LOCAL', description: 'again and again' }), 409, 'CONFLICT');
+  const custody = await importGallery('custody', source('custody', 5, 10));
+  assert.equal(custody.enrolled, 5);
+  const east = await importGallery('custody-east', source('east', 3, 40));
+  assert.equal(east.enrolled, 3);
+  const passport = await importGallery('passport', source('passport', 6, 60));
+  assert.equal(passport.enrolled, 6);
+  const list = (await call('GET', '/api/v1/galleries', tok.inv)).body as unknown as { name: string; counts: Record<string, number> }[];
+  assert.deepEqual(
+    list.map((g) => [g.name, g.counts.ENROLLED]),
+    [['custody', 5], ['custody-east', 3], ['passport', 6]],
+  );
+});
+
+test('import: a rerun adds nothing; a face-less image is a failure to enrol; the largest face is enrolled', async () => {
+  const again = await rig.services.galleries.importImages(admin(), 'custody', source('custody', 5, 10), { concurrency: 1 });
+  assert.equal(again.enrolled, 0);
+  assert.equal(again.alreadyImported, 5);
+  rig.engine.plan([], [fakeFace(rig.engine.id, {}, 90), { ...fakeFace(rig.engine.id, {}, 91), box: { x: 0, y: 0, width: 300, height: 300 } }]);
+  const r = await rig.services.galleries.importImages(admin(), 'custody', source('extra', 2, 200), { concurrency: 1 });
+  assert.equal(r.enrolled, 1);
+  assert.deepEqual(r.fta.map((f) => f.ref), ['extra/0.png']);
+  assert.equal(r.multiFace, 1);
+  // the enrolled template is the larger face's (seed 91): a probe showing seed 91 finds it with score 1
+  probeShows(91);
+  const s = await call('POST', '/api/v1/searches', tok.inv, searchBody({ caseRef: 'OP-0' }));
+  assert.equal(s.status, 201, JSON.stringify(s.body));
+  const c = (s.body.candidates as { sourceRef: string; score: number }[])[0]!;
+  assert.equal(c.sourceRef, 'extra/1.png');
+  assert.equal(c.score, 1);
+});
+
+test('every gate refusal, through the API', async () => {
+  expectError(await call('POST', '/api/v1/searches', tok.op, searchBody()), 403, 'FORBIDDEN');
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ caseRef: undefined })), 422, 'SEARCH_CASE_REQUIRED');
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ caseRef: ' ' })), 422, 'SEARCH_CASE_REQUIRED');
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ offence: undefined })), 422, 'SEARCH_OFFENCE_NOT_SERIOUS');
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ offence: 'SHOPLIFTING' })), 422, 'SEARCH_OFFENCE_NOT_SERIOUS', /MURDER/);
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'nope' })), 404, 'NOT_FOUND');
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ top: 500 })), 400, 'BAD_REQUEST');
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ probeBase64: Buffer.from('not an image').toString('base64') })), 400, 'IMAGE_UNREADABLE');
+  probeShows();
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody()), 422, 'IMAGE_NO_FACE');
+  // several faces: listed, and one must be chosen
+  probeShows(12, 13);
+  const many = await call('POST', '/api/v1/searches', tok.inv, searchBody());
+  expectError(many, 422, 'PROBE_MANY_FACES', /2 faces/);
+  assert.equal((many.body.details as { faces: unknown[] }).faces.length, 2);
+  probeShows(12, 13);
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ face: 3 })), 400, 'BAD_REQUEST');
+
+  // RESTRICTED before the LOCAL galleries were searched for this case
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'passport' })), 422, 'SEARCH_LOCAL_FIRST', /custody, custody-east/);
+  probeShows(12, 13);
+  const local = await call('POST', '/api/v1/searches', tok.inv, searchBody({ face: 2 }));
+  assert.equal(local.status, 201, JSON.stringify(local.body));
+  assert.equal(local.body.status, 'RELEASED');
+  assert.match(String(local.body.notice), /leads .* not identifications/);
+  const cands = local.body.candidates as { rank: number; subjectKey: string; score: number }[];
+  assert.equal(cands.length, 3);
+  assert.equal(cands[0]!.subjectKey, 'custody-person-3', 'face 2 (seed 13) is custody image 3');
+  assert.deepEqual((local.body.probe as object), { faces: 2, chosen: 2 });
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'passport' })), 422, 'SEARCH_LOCAL_FIRST', /not yet searched: custody-east/);
+  probeShows(40);
+  assert.equal((await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'custody-east' }))).status, 201);
+
+  // now the authority
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'passport' })), 403, 'SEARCH_AUTHORITY_REQUIRED', /second person/);
+  expectError(await call('POST', '/api/v1/search-authorities', tok.inv, { gallery: 'passport', caseRef: 'OP-7', offence: 'MURDER', justification: 'needed' }), 422, 'SEARCH_JUSTIFICATION_REQUIRED');
+  expectError(await call('POST', '/api/v1/search-authorities', tok.inv, { gallery: 'custody', caseRef: 'OP-7', offence: 'MURDER', justification: JUST }), 400, 'BAD_REQUEST', /LOCAL/);
+  expectError(await call('POST', '/api/v1/search-authorities', tok.inv, { gallery: 'passport', caseRef: 'OP-7', offence: 'THEFT', justification: JUST }), 422, 'SEARCH_OFFENCE_NOT_SERIOUS');
+  const req = await call('POST', '/api/v1/search-authorities', tok.inv, { gallery: 'passport', caseRef: 'OP-7', offence: 'MURDER', justification: JUST });
+  assert.equal(req.status, 201, JSON.stringify(req.body));
+  const aid = req.body.id as string;
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'passport', authorityId: aid })), 403, 'SEARCH_AUTHORITY_REQUIRED', /not yet granted/);
+  expectError(await call('POST', `/api/v1/search-authorities/${aid}/authorise`, tok.inv, { note: 'I authorise myself' }), 403, 'FORBIDDEN');
+  expectError(await call('POST', `/api/v1/search-authorities/${aid}/authorise`, tok.insp, { note: 'Necessary and proportionate' }), 403, 'AUTHORITY_RANK');
+  // someone who holds both roles cannot authorise their own request
+  const selfReq = await call('POST', '/api/v1/search-authorities', tok.dual, { gallery: 'passport', caseRef: 'OP-7', offence: 'MURDER', justification: JUST });
+  expectError(await call('POST', `/api/v1/search-authorities/${selfReq.body.id as string}/authorise`, tok.dual, { note: 'Necessary and proportionate' }), 403, 'AUTHORITY_SELF');
+  const granted = await call('POST', `/api/v1/search-authorities/${aid}/authorise`, tok.supt, { note: 'Necessary and proportionate: murder, no other lead' });
+  assert.equal(granted.status, 200, JSON.stringify(granted.body));
+  // the authority belongs to inv, for case OP-7 (the LOCAL searches for the case count whoever made them)
+  expectError(await call('POST', '/api/v1/searches', tok.inv2, searchBody({ gallery: 'passport', authorityId: aid })), 403, 'SEARCH_AUTHORITY_REQUIRED', /another searcher/);
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'passport', caseRef: 'OP-8', authorityId: aid })), 422, 'SEARCH_LOCAL_FIRST');
+
+  probeShows(63);
+  const restricted = await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'passport', authorityId: aid }));
+  assert.equal(restricted.status, 201, JSON.stringify(restricted.body));
+  assert.equal(restricted.body.status, 'WITHHELD');
+  assert.equal(restricted.body.candidates, null);
+  ids.restricted = restricted.body.id as string;
+  // single use
+  expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'passport', authorityId: aid })), 403, 'SEARCH_AUTHORITY_REQUIRED', /has been used/);
+});
+
+test('a RESTRICTED result is withheld until two different reviewers have looked at it', async () => {
+  const id = ids.restricted!;
+  const mine = await call('GET', `/api/v1/searches/${id}`, tok.inv);
+  assert.equal(mine.body.status, 'WITHHELD');
+  assert.equal(mine.body.candidates, null);
+  expectError(await call('GET', `/api/v1/searches/${id}`, tok.inv2), 403, 'FORBIDDEN');
+  expectError(await call('POST', `/api/v1/searches/${id}/reviews`, tok.inv, { note: 'My own candidates look right' }), 403, 'REVIEW_SELF');
+  expectError(await call('POST', `/api/v1/searches/${id}/reviews`, tok.op, { note: 'Operators do not review' }), 403, 'FORBIDDEN');
+  const first = await call('POST', `/api/v1/searches/${id}/reviews`, tok.supt, { note: 'Candidate 1 worth pursuing; 2 and 3 unlike' });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  assert.equal(first.body.status, 'WITHHELD');
+  assert.equal((first.body.candidates as { sourceRef: string }[])[0]!.sourceRef, 'passport/3.png', 'the reviewer sees the candidates');
+  expectError(await call('POST', `/api/v1/searches/${id}/reviews`, tok.supt, { note: 'Looked again, still fine' }), 409, 'CONFLICT');
+  assert.equal((await call('GET', `/api/v1/searches/${id}`, tok.inv)).body.candidates, null, 'one review is not enough');
+  const second = await call('POST', `/api/v1/searches/${id}/reviews`, tok.inv2, { note: 'Agree: candidate 1 only' });
+  assert.equal(second.body.status, 'RELEASED');
+  const released = await call('GET', `/api/v1/searches/${id}`, tok.inv);
+  assert.equal(released.body.status, 'RELEASED');
+  assert.deepEqual(released.body.reviews, { required: 2, done: 2 });
+  assert.equal((released.body.candidates as unknown[]).length, 3);
+});
+
+test('searches and refusals are counted per gallery and month, and audited', async () => {
+  expectError(await call('GET', '/api/v1/reports/searches', tok.inv), 403, 'FORBIDDEN');
+  const r = await call('GET', '/api/v1/reports/searches', tok.aud);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  type Row = { gallery: string; searches: number; refused: number };
+  const byGallery = Object.fromEntries((r.body.perGallery as Row[]).map((g) => [g.gallery, g]));
+  assert.deepEqual(byGallery.passport, { gallery: 'passport', accessClass: 'RESTRICTED', searches: 1, released: 1, withheld: 0, refused: 7 });
+  assert.equal(byGallery.custody!.searches, 2);
+  assert.equal(byGallery.custody!.refused, 10);
+  assert.equal(byGallery.nope!.refused, 1);
+  const month = (r.body.perMonth as { month: string; gallery: string; refusals: Record<string, number> }[]).find((m) => m.gallery === 'passport')!;
+  assert.equal(month.month, '2026-06');
+  assert.deepEqual(month.refusals, { SEARCH_AUTHORITY_REQUIRED: 4, SEARCH_LOCAL_FIRST: 3 });
+  const refusedAudit = await call('GET', '/api/v1/audit?action=search.refused&limit=1000', tok.aud);
+  assert.equal((refusedAudit.body as unknown as unknown[]).length, 18);
+  const runAudit = await call('GET', '/api/v1/audit?action=search.run', tok.aud);
+  assert.equal((runAudit.body as unknown as unknown[]).length, 4);
+  const doc = await call('GET', '/openapi.json');
+  for (const p of ['/api/v1/searches', '/api/v1/searches/{id}/reviews', '/api/v1/galleries', '/api/v1/search-authorities/{id}/authorise', '/api/v1/reports/searches']) {
+    assert.ok((doc.body.paths as Record<string, unknown>)[p], p);
+  }
+});
+
+test('retention: probes and results are deleted when due, by the sweep, audited; the counts remain', async () => {
+  const blobs = await rig.db.query<{ id: string; owner_id: string }>(`select id, owner_id from biometric_blobs where kind = 'probe_image'`);
+  assert.equal(blobs.length, 4, 'one probe per search, none for refusals');
+  const file = (id: string) => join(rig.home, 'blobs', id.slice(0, 2), `${id}.sealed`);
+  for (const b of blobs) assert.ok(existsSync(file(b.id)));
+  rig.clock.advance(364 * 86_400_000);
+  assert.deepEqual((await rig.services.searches.sweep()).purged, []);
+  rig.clock.advance(2 * 86_400_000);
+  const swept = await rig.services.searches.sweep();
+  assert.equal(swept.purged.length, 4);
+  for (const u of ['inv', 'aud']) tok[u] = (await call('POST', '/api/v1/sessions', null, { username: u, password: `${u}-password-1` })).body.token as string;
+  assert.equal((await rig.db.query(`select id from biometric_blobs where kind = 'probe_image'`)).length, 0);
+  for (const b of blobs) assert.ok(!existsSync(file(b.id)), 'the sealed file is gone');
+  const gone = await call('GET', `/api/v1/searches/${ids.restricted!}`, tok.inv);
+  assert.equal(gone.status, 200, JSON.stringify(gone.body));
+  assert.equal(gone.body.candidates, null);
+  assert.ok(gone.body.purgedAt);
+  assert.deepEqual((await rig.services.searches.sweep()).purged, [], 'idempotent');
+  const audit = await call('GET', '/api/v1/audit?action=search.purge', tok.aud);
+  assert.equal((audit.body as unknown as unknown[]).length, 4);
+  const r = await call('GET', '/api/v1/reports/searches', tok.aud);
+  assert.equal((r.body.totals as { searches: number }).searches, 4);
+  assert.equal((await rig.services.audit.verify({ kind: 'system', name: 'audit-verifier' })).ok, true);
+});
