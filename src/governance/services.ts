@@ -28,6 +28,7 @@ import type { RemoveFile } from '../store/biometric-store.ts';
 import { GalleryService } from '../search/galleries.ts';
 import { GalleryIndexes } from '../search/gallery-index.ts';
 import { SearchService } from '../search/service.ts';
+import { makeSearchRepos } from '../store/repositories/search.ts';
 
 export class AuditService {
   constructor(private readonly d: Pick<GovernanceDeps, 'store' | 'audit'>) {}
@@ -140,7 +141,7 @@ export function createServices(o: ServiceOptions): Services {
     alerts,
     live,
     retention,
-    transparency: new TransparencyService(d),
+    transparency: new TransparencyService(d, () => makeSearchRepos(o.store.db).searches.counts()),
     oversight: new OversightService(d),
     engine,
     galleries: new GalleryService(d),

@@ -107,5 +107,10 @@ ${t.alerts} alerts: ${t.trueAlerts} true, ${t.falseAlerts} false, ${t.unconfirme
 ${t.engagements} engagements, ${t.arrests} arrests. False alert rate per face seen: ${esc(rate(t.falseAlertRatePerFaceSeen))}.</p>`;
   const range = `${s.from.toISOString().slice(0, 10)} to ${s.to.toISOString().slice(0, 10)}`;
   return page(`LFR deployments ${range}`, `<h1>Live facial recognition deployments, ${esc(range)}</h1>\n${totals}\n<table>\n${head}\n${body}\n</table>\n${DEFINITIONS}
-<p class="note">Retrospective searches: not recorded by this version. Generated ${esc(s.generatedAt.toISOString())} by OpenLFR.</p>`);
+<h2>Retrospective searches</h2>
+<table>
+<tr><th>gallery</th><th>access class</th><th>searches</th><th>released</th><th>withheld</th><th>refused</th></tr>
+${s.retrospectiveSearches.perGallery.map((g) => `<tr><td>${esc(g.gallery)}</td><td>${esc(g.accessClass ?? '')}</td><td class="n">${g.searches}</td><td class="n">${g.released}</td><td class="n">${g.withheld}</td><td class="n">${g.refused}</td></tr>`).join('\n')}
+</table>
+<p class="note">Searches counted by calendar month of the period. Generated ${esc(s.generatedAt.toISOString())} by OpenLFR.</p>`);
 }

@@ -16,6 +16,8 @@ import { OpenLfrError } from '../errors.ts';
 import { requirePermission } from './access.ts';
 import type { GovernanceDeps } from './deps.ts';
 import { CATEGORIES, type Alert, type Category, type Deployment, type Principal } from './model.ts';
+import { summarise, type SearchReport } from '../search/service.ts';
+import type { SearchCount } from '../store/repositories/search.ts';
 
 export interface AlertFigures {
   alerts: number;
@@ -106,14 +108,21 @@ export interface SummaryRecord {
   generatedAt: Date;
   deployments: DeploymentRecord[];
   totals: AlertFigures & { deployments: number; wentLive: number; durationMinutes: number; facesSeen: number; watchlistSize: number };
-  /** Retrospective searches: not on this version of the store (the search part adds them). */
-  retrospectiveSearches: null;
+  /** Retrospective searches in the calendar months the period touches, per gallery (restricted ones
+   *  included) and per month, with refusals. */
+  retrospectiveSearches: SearchReport;
 }
 
 const CAL_ID = /calibration (cal_[A-Za-z0-9-]+)/;
 
+const month = (d: Date) => d.toISOString().slice(0, 7);
+
 export class TransparencyService {
-  constructor(private readonly d: GovernanceDeps) {}
+  constructor(
+    private readonly d: GovernanceDeps,
+    /** Counts of retrospective searches (no personal data), from the search part of the store. */
+    private readonly searchCounts: () => Promise<SearchCount[]>,
+  ) {}
 
   async deployment(p: Principal, id: string): Promise<DeploymentRecord> {
     requirePermission(p, 'report.read');
@@ -144,7 +153,10 @@ export class TransparencyService {
         facesSeen,
         watchlistSize: records.reduce((s, r) => s + r.watchlistSize, 0),
       },
-      retrospectiveSearches: null,
+      retrospectiveSearches: summarise(
+        (await this.searchCounts()).filter((r) => r.month >= month(from) && r.month <= month(new Date(to.getTime() - 1))),
+        this.d.clock.now(),
+      ),
     };
   }
 

@@ -209,6 +209,11 @@ test('searches and refusals are counted per gallery and month, and audited', asy
   assert.equal(byGallery.custody!.searches, 2);
   assert.equal(byGallery.custody!.refused, 10);
   assert.equal(byGallery.nope!.refused, 1);
+  // the transparency summary of the period carries the same counts, restricted galleries included
+  const summary = await call('GET', '/api/v1/reports/summary?from=2026-06-01&to=2026-07-01', tok.aud);
+  assert.equal(summary.status, 200, JSON.stringify(summary.body));
+  const inSummary = Object.fromEntries(((summary.body.retrospectiveSearches as { perGallery: Row[] }).perGallery).map((g) => [g.gallery, g]));
+  assert.deepEqual(inSummary.passport, byGallery.passport);
   const month = (r.body.perMonth as { month: string; gallery: string; refusals: Record<string, number> }[]).find((m) => m.gallery === 'passport')!;
   assert.equal(month.month, '2026-06');
   assert.deepEqual(month.refusals, { SEARCH_AUTHORITY_REQUIRED: 4, SEARCH_LOCAL_FIRST: 3 });
