@@ -38,6 +38,7 @@ export const ERRORS = {
   CONFLICT: { status: 409, summary: 'The request conflicts with the current state' },
   RULE_VIOLATION: { status: 422, summary: 'A safeguard rule refuses this' },
   INTERNAL: { status: 500, summary: 'Internal error' },
+  SERVER_PORT_IN_USE: { status: 500, summary: 'The HTTP port is already in use' },
   // storage and keys
   STORE_LOCKED: { status: 503, summary: 'The embedded store is in use by another OpenLFR process' },
   STORE_UNAVAILABLE: { status: 503, summary: 'The database could not be opened or reached' },

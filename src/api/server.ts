@@ -5,8 +5,9 @@ import type { FaceEngine } from '../engine/port.ts';
 import { defaultEngine } from '../governance/engine-provider.ts';
 import { openServices, type Services } from '../governance/services.ts';
 import { createApp, type App } from './app.ts';
-import { isOpenLfrError } from '../errors.ts';
+import { OpenLfrError, isOpenLfrError } from '../errors.ts';
 import { SYSTEM_LIVE } from '../governance/model.ts';
+import type { LiveRunOptions } from '../governance/live.ts';
 import type { AuditAlarm } from '../governance/retention.ts';
 
 export interface RunningServer {
@@ -21,10 +22,10 @@ export async function startServer(config: Config, engine: (c: Config) => Promise
 }
 
 /** Serve already-open services: the sweep at start and on a timer, and the live pipelines of live deployments. */
-export async function startServerOn(services: Services, config: Config): Promise<RunningServer> {
+export async function startServerOn(services: Services, config: Config, liveOptions: LiveRunOptions = {}): Promise<RunningServer> {
   // a deployment that goes live starts its cameras; deployments already live when the server starts resume
   const startLive = (id: string) =>
-    services.live.start(SYSTEM_LIVE, id).catch((e: unknown) => {
+    services.live.start(SYSTEM_LIVE, id, liveOptions).catch((e: unknown) => {
       if (!(isOpenLfrError(e) && e.code === 'CONFLICT')) console.error(`openlfr live: deployment ${id}: ${(e as Error).message}`);
     });
   services.events.on('deployment', (e: { id: string; state: string }) => {
@@ -56,8 +57,15 @@ export async function startServerOn(services: Services, config: Config): Promise
   const timer = setInterval(() => void sweep(), config.governance.sweepIntervalSec * 1000);
   timer.unref();
   const app = createApp(services);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
+    s.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new OpenLfrError('SERVER_PORT_IN_USE', `${config.server.host}:${config.server.port} is already in use (another OpenLFR? set OPENLFR_PORT)`)
+          : e,
+      ),
+    );
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.server.port;

@@ -38,8 +38,8 @@ export function registerDemo(program: Command): void {
         return;
       }
       const { services, deploymentId } = await setUpDemo(config, opts);
-      const server = await startServerOn(services, config);
-      await services.live.start({ kind: 'system', name: 'live-pipeline' }, deploymentId, { analysedFps: o.fps, pace: 'realtime' });
+      // the server starts the cameras of live deployments itself; the clip plays at its own speed
+      const server = await startServerOn(services, config, { analysedFps: o.fps, pace: 'realtime' });
       console.log(`OpenLFR demo running at ${server.url}  (deployment ${deploymentId} is live on ${opts.source})`);
       console.log(`Log in as ${DEMO_USERS.map((u) => u.username).join(', ')} with password "${DEMO_PASSWORD}". Ctrl-C stops.`);
       await new Promise<void>((resolve) => {
