@@ -3,17 +3,15 @@
  * HTML), subject access, the retention job's status with the audit alarm, and export of an alert's crop
  * to a case. Thin handlers over the services; no rules and no SQL here.
  */
-import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import { z } from '@hono/zod-openapi';
 import { deploymentHtml, summaryHtml, toCsv } from '../governance/transparency-format.ts';
 import type { Services } from '../governance/services.ts';
-import type { App, AppEnv } from './app.ts';
-import { toJson } from './app.ts';
+import type { Context } from 'hono';
+import { json, me, r, toJson, type App } from './route-kit.ts';
 import * as S from './schemas.ts';
 
 const Format = z.enum(['json', 'csv', 'html']).default('json');
 const Any = z.record(z.string(), z.unknown());
-const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
 const report = { description: 'The record: JSON, or CSV / HTML by ?format=', content: { 'application/json': { schema: Any }, 'text/csv': { schema: z.string() }, 'text/html': { schema: z.string() } } };
 
 export const SubjectLookupSchema = z
@@ -26,8 +24,6 @@ export const SubjectLookupSchema = z
 export const CaseExportSchema = z.object({ caseRef: z.string().min(1).max(100), note: z.string().min(3).max(1000) }).openapi('CaseExport');
 
 export function registerOversightRoutes(app: App, services: Services): void {
-  const r = <R extends RouteConfig>(cfg: R) => createRoute({ ...cfg, responses: { ...cfg.responses, default: json(S.ErrorSchema, 'An error from the catalogue') } });
-  const me = (c: Context<AppEnv>) => c.get('principal');
   const ok = (c: Context, v: unknown, status: 200 | 201 = 200) => c.json(toJson(v) as never, status);
   const file = (c: Context, body: string, type: string, name: string) =>
     c.body(body, 200, { 'content-type': `${type}; charset=utf-8`, 'content-disposition': `inline; filename="${name}"`, 'cache-control': 'no-store' });
