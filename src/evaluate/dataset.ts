@@ -214,6 +214,8 @@ export interface DatasetProtocolOptions {
   distractors?: number;
   /** Keep only these identities (for a split by identity: tune on one part, report on another). */
   includeIdentity?: (identity: string) => boolean;
+  /** Reference images per watchlist subject (default 1): a person with n >= 2 images is enrolled with the first min(k, n - 1), the rest are searches. */
+  references?: number;
 }
 
 function byIdentity(images: readonly DatasetImage[]): Map<string, DatasetImage[]> {
@@ -244,12 +246,15 @@ export function datasetProtocol(images: readonly DatasetImage[], options: Datase
   if (!Number.isInteger(wanted) || wanted < 0 || wanted > singles.length)
     throw new OpenLfrError('BAD_REQUEST', `distractors must be a whole number from 0 to ${singles.length} (the single-image identities)`);
   const distractorSet = new Set(hashOrder(singles).slice(0, wanted));
+  const refs = options.references ?? 1;
+  if (!Number.isInteger(refs) || refs < 1 || refs > 100) throw new OpenLfrError('BAD_REQUEST', `references per subject must be a whole number from 1 to 100 (got ${refs})`);
   const watchlist: WatchlistEntry[] = [];
   const searches: ProtocolSearch[] = [];
   for (const [id, ims] of groups) {
     if (ims.length >= 2) {
-      watchlist.push({ image: ims[0]!, distractor: false });
-      for (const im of ims.slice(1)) searches.push({ image: im, mated: true });
+      const k = Math.min(refs, ims.length - 1);
+      for (const im of ims.slice(0, k)) watchlist.push({ image: im, distractor: false });
+      for (const im of ims.slice(k)) searches.push({ image: im, mated: true });
     } else if (distractorSet.has(id)) watchlist.push({ image: ims[0]!, distractor: true });
     else searches.push({ image: ims[0]!, mated: false });
   }

@@ -26,6 +26,8 @@ export interface EvaluateRequest {
   labels?: string;
   pairs?: string;
   distractors?: number;
+  /** Reference images per watchlist subject in dataset mode (default 1; every reference counts: a subject's score is its best). */
+  references?: number;
   /** Keep only these identities (a split by identity: tune on one part, report on another). */
   includeIdentity?: (identity: string) => boolean;
   /** Keep only these images (by key); internal, for acquiring a cohort. */
@@ -108,7 +110,7 @@ export async function acquireDataset(req: EvaluateRequest, deps: EvaluateDeps): 
   if (datasetMode) {
     roots = [resolve(req.dataset!)];
     images = keep(await scanIdentityTree(roots[0]!));
-    protocol = datasetProtocol(images, { distractors: req.distractors ?? 0 });
+    protocol = datasetProtocol(images, { distractors: req.distractors ?? 0, references: req.references });
   } else {
     roots = [resolve(req.enrol!), resolve(req.probe!)];
     const enrol = keep(await scanIdentityTree(roots[0]!, 'enrol/'));

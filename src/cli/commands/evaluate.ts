@@ -35,6 +35,7 @@ interface EvaluateFlags {
   labels?: string;
   pairs?: string;
   distractors?: string;
+  references?: string;
   matedAsNonmated?: boolean;
   fpirTarget?: string;
   json?: boolean;
@@ -253,6 +254,7 @@ export function registerEvaluate(program: Command): void {
     .option('--labels <csv>', 'CSV: identity, image (relative path), then group columns (empty = unknown)')
     .option('--pairs <file>', 'LFW pairs file (pairsDevTrain.txt / pairs.txt) for verification accuracy')
     .option('--distractors <n>', 'single-image identities put on the watchlist as distractors instead of searched (default 0)')
+    .option('--references <k>', 'dataset mode: enrol each watchlist subject with up to k reference images (a person with n images gets min(k, n-1); the best-scoring reference counts); default 1')
     .option('--mated-as-nonmated', 'also search every mated probe against the watchlist without its own entry, as a non-mated search')
     .option('--fpir-target <x>', 'FPIR target of the equitable threshold (default from config: 1e-3)')
     .option('--json', 'print one JSON object')
@@ -284,6 +286,7 @@ export function registerEvaluate(program: Command): void {
             labels: flags.labels,
             pairs: flags.pairs,
             distractors,
+            references: number('references', flags.references),
             includeIdentity,
             projection,
             scoreNorm: scoreNormOf(flags),

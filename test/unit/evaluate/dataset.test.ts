@@ -26,6 +26,16 @@ test('dataset: first image enrolled, the rest mated, singles non-mated, distract
   assert.equal(split.watchlist.length, 1);
 });
 
+test('dataset: several references per subject, always leaving at least one search', () => {
+  const images = [img('A', 1), img('A', 2), img('A', 3), img('A', 4), img('B', 1), img('E', 1), img('E', 2)];
+  const p = datasetProtocol(images, { references: 3 });
+  assert.deepEqual(p.watchlist.map((w) => w.image.rel), ['A/A_0001.jpg', 'A/A_0002.jpg', 'A/A_0003.jpg', 'E/E_0001.jpg']);
+  assert.deepEqual(p.searches.filter((s) => s.mated).map((s) => s.image.rel), ['A/A_0004.jpg', 'E/E_0002.jpg']);
+  assert.deepEqual(p.searches.filter((s) => !s.mated).map((s) => s.image.identity), ['B']);
+  assert.throws(() => datasetProtocol(images, { references: 0 }), OpenLfrError);
+  assert.throws(() => datasetProtocol(images, { references: 1.5 }), OpenLfrError);
+});
+
 test('dataset: enrol/probe trees matched by identity folder name', () => {
   const p = enrolProbeProtocol([img('A', 1, 'enrol/'), img('A', 2, 'enrol/'), img('B', 1, 'enrol/')], [img('A', 7, 'probe/'), img('Z', 1, 'probe/')]);
   assert.equal(p.watchlist.length, 3, 'several references per identity are allowed');
