@@ -209,6 +209,49 @@ export interface Protocol {
   distractors: number;
 }
 
+/** One correction of a dataset's labels, with the evidence for it (see `parseLabelCorrections`). */
+export interface LabelCorrection {
+  /** `Folder/` (every image of that identity) or `Folder/image.jpg`. */
+  path: string;
+  action: 'relabel' | 'exclude';
+  /** The identity the image(s) really show (relabel only). */
+  identity: string | null;
+  evidence: string;
+}
+
+/**
+ * Label corrections file: CSV with a header `path,action,identity,evidence`; `#` lines are comments.
+ * `relabel` files the image (or the whole folder) under another identity (one person filed under two
+ * names, or a photograph of someone else); `exclude` drops it (the same photograph filed under two
+ * names, where which is right cannot be told). Every row needs its evidence.
+ */
+export function parseLabelCorrections(text: string): LabelCorrection[] {
+  const rows = parseCsv(text.split(/\r?\n/).filter((l) => !l.trimStart().startsWith('#')).join('\n')).filter((r) => r.some((c) => c.trim() !== ''));
+  const header = rows.shift()?.map((c) => c.trim());
+  if (header?.join(',') !== 'path,action,identity,evidence') throw new OpenLfrError('BAD_REQUEST', 'A label corrections file starts with the header path,action,identity,evidence');
+  return rows.map((r, i) => {
+    const [path = '', action = '', identity = '', evidence = ''] = r.map((c) => c.trim());
+    const where = `label corrections row ${i + 2}`;
+    if (!/^[^/]+\/([^/]+)?$/.test(path)) throw new OpenLfrError('BAD_REQUEST', `${where}: path must be Folder/ or Folder/image (got "${path}")`);
+    if (action !== 'relabel' && action !== 'exclude') throw new OpenLfrError('BAD_REQUEST', `${where}: action must be relabel or exclude (got "${action}")`);
+    if (action === 'relabel' && (!identity || identity.includes('/'))) throw new OpenLfrError('BAD_REQUEST', `${where}: relabel needs the identity the image shows`);
+    if (!evidence) throw new OpenLfrError('BAD_REQUEST', `${where}: every correction needs its evidence`);
+    return { path, action, identity: action === 'relabel' ? identity : null, evidence };
+  });
+}
+
+/** Applies corrections to a scanned tree; a path that matches no image is refused (a typo must not pass silently). */
+export function applyLabelCorrections(images: readonly DatasetImage[], corrections: readonly LabelCorrection[]): DatasetImage[] {
+  const matches = (c: LabelCorrection, im: DatasetImage) => (c.path.endsWith('/') ? im.rel.startsWith(c.path) : im.rel === c.path);
+  for (const c of corrections)
+    if (!images.some((im) => matches(c, im))) throw new OpenLfrError('BAD_REQUEST', `label correction for ${c.path}: no such image or folder in the dataset`);
+  return images.flatMap((im) => {
+    const c = corrections.find((x) => matches(x, im));
+    if (!c) return [im];
+    return c.action === 'exclude' ? [] : [{ ...im, identity: c.identity! }];
+  });
+}
+
 export interface DatasetProtocolOptions {
   /** How many single-image identities go onto the watchlist as distractors instead of being non-mated searches. */
   distractors?: number;

@@ -11,7 +11,7 @@ import { OpenLfrError } from '../errors.ts';
 import { acquireAll, datasetFingerprint, type AcquiredImage, type DecodeImage, type ImageTransform } from './acquire.ts';
 import type { TemplateCache } from './cache.ts';
 import { calibrationRecord, type CalibrationRecord, type CalibrationSink } from './calibration.ts';
-import { datasetProtocol, enrolProbeProtocol, parseLabels, parsePairs, scanIdentityTree, type DatasetImage, type Labels, type PairSpec, type Protocol } from './dataset.ts';
+import { applyLabelCorrections, datasetProtocol, enrolProbeProtocol, parseLabelCorrections, parseLabels, parsePairs, scanIdentityTree, type DatasetImage, type Labels, type PairSpec, type Protocol } from './dataset.ts';
 import type { ProgressFn } from './progress.ts';
 import { walkPast, type WalkPastResult } from './walk-past.ts';
 import type { Projection } from '../engine/projection.ts';
@@ -26,6 +26,8 @@ export interface EvaluateRequest {
   labels?: string;
   pairs?: string;
   distractors?: number;
+  /** Label corrections applied to the dataset as scanned (dataset mode). */
+  labelCorrections?: string;
   /** Reference images per watchlist subject in dataset mode (default 1; every reference counts: a subject's score is its best). */
   references?: number;
   /** Keep only these identities (a split by identity: tune on one part, report on another). */
@@ -90,6 +92,7 @@ export async function acquireDataset(req: EvaluateRequest, deps: EvaluateDeps): 
   const datasetMode = req.dataset !== undefined;
   if (datasetMode === (req.enrol !== undefined || req.probe !== undefined) || (!datasetMode && (!req.enrol || !req.probe)))
     throw new OpenLfrError('BAD_REQUEST', 'Give either --dataset <dir>, or both --enrol <dir> and --probe <dir>');
+  if (req.labelCorrections && !datasetMode) throw new OpenLfrError('BAD_REQUEST', '--label-corrections needs --dataset mode');
   if (req.pairs && !datasetMode) throw new OpenLfrError('BAD_REQUEST', '--pairs needs --dataset mode (pair paths are relative to the dataset root)');
   const options: EvaluationOptions = { ...DEFAULT_OPTIONS, ...req.options };
   for (const f of [...options.fpirPoints, options.fpirTarget, ...options.tarFmrs])
@@ -98,18 +101,18 @@ export async function acquireDataset(req: EvaluateRequest, deps: EvaluateDeps): 
   const labelsText = req.labels ? await readText(req.labels, 'labels') : null;
   const labels: Labels | null = labelsText === null ? null : parseLabels(labelsText);
   let pairs: PairSpec[] | null = req.pairs ? parsePairs(await readText(req.pairs, 'pairs')) : null;
-  // a split by identity keeps the pairs whose two images are both in the kept part
-  const inPart = (rel: string) => req.includeIdentity!(rel.split('/')[0]!);
-  if (pairs && req.includeIdentity) pairs = pairs.filter((p) => inPart(p.a) && inPart(p.b));
 
   const keep = (list: DatasetImage[]) =>
     list.filter((im) => (!req.includeIdentity || req.includeIdentity(im.identity)) && (!req.onlyKeys || req.onlyKeys.has(im.key)));
   let images: DatasetImage[];
   let roots: string[];
   let protocol: Protocol;
+  let scannedRels: string[] = [];
   if (datasetMode) {
     roots = [resolve(req.dataset!)];
-    images = keep(await scanIdentityTree(roots[0]!));
+    const scanned = await scanIdentityTree(roots[0]!);
+    scannedRels = scanned.map((i) => i.rel);
+    images = keep(req.labelCorrections ? applyLabelCorrections(scanned, parseLabelCorrections(await readText(req.labelCorrections, 'label corrections'))) : scanned);
     protocol = datasetProtocol(images, { distractors: req.distractors ?? 0, references: req.references });
   } else {
     roots = [resolve(req.enrol!), resolve(req.probe!)];
@@ -119,9 +122,14 @@ export async function acquireDataset(req: EvaluateRequest, deps: EvaluateDeps): 
     protocol = enrolProbeProtocol(enrol, probe);
   }
   if (pairs) {
-    const have = new Set(images.map((i) => i.rel));
-    const missing = pairs.flatMap((p) => [p.a, p.b]).find((p) => !have.has(p));
+    const inDataset = new Set(scannedRels);
+    const missing = pairs.flatMap((p) => [p.a, p.b]).find((p) => !inDataset.has(p));
     if (missing) throw new OpenLfrError('BAD_REQUEST', `Pairs file names an image that is not in the dataset: ${missing}`);
+    // a split by identity (or a correction that excludes an image) keeps the pairs whose two images are both kept;
+    // with corrections, whether a pair is the same person follows the corrected identities
+    const kept = new Map(images.map((i) => [i.rel, i.identity]));
+    pairs = pairs.filter((p) => kept.has(p.a) && kept.has(p.b));
+    if (req.labelCorrections) pairs = pairs.map((p) => ({ ...p, same: kept.get(p.a) === kept.get(p.b) }));
   }
 
   const engine = deps.engine;

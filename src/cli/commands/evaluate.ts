@@ -36,6 +36,7 @@ interface EvaluateFlags {
   pairs?: string;
   distractors?: string;
   references?: string;
+  labelCorrections?: string;
   matedAsNonmated?: boolean;
   fpirTarget?: string;
   json?: boolean;
@@ -255,6 +256,7 @@ export function registerEvaluate(program: Command): void {
     .option('--pairs <file>', 'LFW pairs file (pairsDevTrain.txt / pairs.txt) for verification accuracy')
     .option('--distractors <n>', 'single-image identities put on the watchlist as distractors instead of searched (default 0)')
     .option('--references <k>', 'dataset mode: enrol each watchlist subject with up to k reference images (a person with n images gets min(k, n-1); the best-scoring reference counts); default 1')
+    .option('--label-corrections <csv>', 'dataset mode: apply corrections of the dataset\'s labels (path,action,identity,evidence), e.g. data/lfw-devtrain-label-corrections.csv; report figures with and without')
     .option('--mated-as-nonmated', 'also search every mated probe against the watchlist without its own entry, as a non-mated search')
     .option('--fpir-target <x>', 'FPIR target of the equitable threshold (default from config: 1e-3)')
     .option('--json', 'print one JSON object')
@@ -287,6 +289,7 @@ export function registerEvaluate(program: Command): void {
             pairs: flags.pairs,
             distractors,
             references: number('references', flags.references),
+            labelCorrections: flags.labelCorrections ? resolve(flags.labelCorrections) : undefined,
             includeIdentity,
             projection,
             scoreNorm: scoreNormOf(flags),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { datasetProtocol, enrolProbeProtocol, labelsFor, parseCsv, parseLabels, parsePairs, type DatasetImage } from '../../../src/evaluate/dataset.ts';
+import { applyLabelCorrections, datasetProtocol, enrolProbeProtocol, labelsFor, parseCsv, parseLabelCorrections, parseLabels, parsePairs, type DatasetImage } from '../../../src/evaluate/dataset.ts';
+import { readFileSync } from 'node:fs';
 import { OpenLfrError } from '../../../src/errors.ts';
 
 const img = (identity: string, n: number, prefix = ''): DatasetImage => {
@@ -34,6 +35,35 @@ test('dataset: several references per subject, always leaving at least one searc
   assert.deepEqual(p.searches.filter((s) => !s.mated).map((s) => s.image.identity), ['B']);
   assert.throws(() => datasetProtocol(images, { references: 0 }), OpenLfrError);
   assert.throws(() => datasetProtocol(images, { references: 1.5 }), OpenLfrError);
+});
+
+test('label corrections: folder merges, single images relabelled or excluded, evidence required, typos refused', () => {
+  const text = [
+    '# a comment, then the header',
+    'path,action,identity,evidence',
+    'B/,relabel,A,"one person under two names, B and A"',
+    'E/E_0002.jpg,relabel,A,the photograph shows A',
+    'C/C_0001.jpg,exclude,,the same photograph as D_0001',
+  ].join('\n');
+  const c = parseLabelCorrections(text);
+  assert.equal(c.length, 3);
+  assert.equal(c[0]!.evidence, 'one person under two names, B and A');
+  const images = [img('A', 1), img('B', 1), img('B', 2), img('C', 1), img('D', 1), img('E', 1), img('E', 2)];
+  const out = applyLabelCorrections(images, c);
+  assert.deepEqual(out.map((i) => `${i.rel}=${i.identity}`), ['A/A_0001.jpg=A', 'B/B_0001.jpg=A', 'B/B_0002.jpg=A', 'D/D_0001.jpg=D', 'E/E_0001.jpg=E', 'E/E_0002.jpg=A']);
+  const p = datasetProtocol(out);
+  assert.deepEqual(p.watchlist.map((w) => w.image.rel), ['A/A_0001.jpg'], 'A (with B merged in and E_0002) has 4 images; E and D are single now');
+  assert.throws(() => parseLabelCorrections('path,action,identity,evidence\nA/,relabel,B,'), /evidence/);
+  assert.throws(() => parseLabelCorrections('path,action,identity,evidence\nA/,rename,B,x'), /relabel or exclude/);
+  assert.throws(() => parseLabelCorrections('path,action,identity,evidence\nA/,relabel,,x'), /identity/);
+  assert.throws(() => parseLabelCorrections('path,identity\nA/,B'), /header/);
+  assert.throws(() => applyLabelCorrections(images, parseLabelCorrections('path,action,identity,evidence\nZ/,exclude,,x')), /no such image/);
+});
+
+test('label corrections: the committed LFW file parses, and every row carries evidence', () => {
+  const c = parseLabelCorrections(readFileSync(new URL('../../../data/lfw-devtrain-label-corrections.csv', import.meta.url), 'utf8'));
+  assert.ok(c.length >= 10);
+  for (const row of c) assert.ok(row.evidence.length > 20, row.path);
 });
 
 test('dataset: enrol/probe trees matched by identity folder name', () => {
