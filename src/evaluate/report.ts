@@ -248,7 +248,7 @@ ${r.equitable.fpirTargetSupported ? '' : `<span class="warn">The ${r.nonMatedSea
 ${calibration ? `<p>Calibration record: dataset fingerprint <code>${e(calibration.datasetFingerprint)}</code>, created ${e(calibration.createdAt)}.</p>` : ''}
 <h2>Highest-scoring non-mated searches</h2>
 <p class="note">The non-mated searches closest to a watchlist entry: where a dataset has label errors (the same person under two names), they show up here.</p>
-<table><tr><th>probe image</th><th>rank-1 candidate</th><th>score</th></tr>${rows(r.topNonMated.map((t) => [e(t.probe), e(t.candidate), num(t.score)]))}</table>
+<table><tr><th>probe image</th><th>rank-1 candidate</th><th>score</th></tr>${rows(r.topNonMated.map((t) => [e(t.probe) + (t.withoutOwnEntry ? ' (a mated search, searched without its own entry)' : ''), e(t.candidate), num(t.score)]))}</table>
 <h2>Definitions (ISO/IEC 19795-1, NIST FRTE 1:N)</h2>
 ${DEFINITIONS}
 </body></html>

@@ -115,7 +115,8 @@ export interface EvaluationResult {
   equitable: { fpirTarget: number; fpirTargetSupported: boolean; point: IdentificationPoint; columns: Pick<ColumnEquity, 'column' | 'verdict' | 'reason'>[] } | null;
   /** Full per-group detail at the groups threshold (for the report). */
   groupDetail: ColumnEquity[];
-  topNonMated: { probe: string; candidate: string; score: number }[];
+  /** The highest-scoring non-mated searches (with --mated-as-nonmated, mated searches by their best other identity, flagged `withoutOwnEntry`). */
+  topNonMated: { probe: string; candidate: string; score: number; withoutOwnEntry?: boolean }[];
   /** Score normalisation used (thresholds are then in cohort standard deviations), or null for raw cosine similarity. */
   scoreNorm: { method: 's-norm'; topK: number; cohortSize: number } | null;
   /** Every search: probe image, identity, mated, FTA, rank-1 candidate and score, own-entry score (null where none). */
@@ -131,6 +132,9 @@ export interface SearchRecord {
   top1: string | null;
   top1Score: number | null;
   mateScore: number | null;
+  /** The best-scoring other identity and its score (the search's false alarm, if any). */
+  nonMate: string | null;
+  nonMateScore: number | null;
 }
 
 export interface EvaluationInput {
@@ -301,13 +305,19 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     pairs = pairsAccuracy(scoredPairs, 10);
   }
 
-  // the highest-scoring non-mated searches (label errors of the dataset show up here)
+  // the highest-scoring non-mated searches (label errors of the dataset show up here); with --mated-as-nonmated,
+  // mated searches count too, by their best score against someone else
   const topNonMated = searches
     .map((s, i) => ({ s, i }))
-    .filter(({ s, i }) => !s.mated && !failed[i])
+    .filter(({ s, i }) => (!s.mated || options.matedAsNonMated) && !failed[i])
     .sort((a, b) => scored.nonMateScore[b.i]! - scored.nonMateScore[a.i]!)
     .slice(0, options.listTopNonMated)
-    .map(({ s, i }) => ({ probe: s.image.rel, candidate: enrolled[scored.top1[i]!]?.image.identity ?? '', score: scored.nonMateScore[i]! }));
+    .map(({ s, i }) => ({
+      probe: s.image.rel,
+      candidate: enrolled[scored.nonMateTop[i]!]?.image.identity ?? '',
+      score: scored.nonMateScore[i]!,
+      ...(s.mated ? { withoutOwnEntry: true } : {}),
+    }));
 
   const searchRecords: SearchRecord[] = searches.map((s, i) => ({
     probe: s.image.key,
@@ -317,6 +327,8 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     top1: enrolled[scored.top1[i]!]?.image.identity ?? null,
     top1Score: finite(scored.top1Score[i]!),
     mateScore: finite(scored.mateScore[i]!),
+    nonMate: enrolled[scored.nonMateTop[i]!]?.image.identity ?? null,
+    nonMateScore: finite(scored.nonMateScore[i]!),
   }));
   const matedFta = labelled.filter((s) => s.mated && s.fta).length;
   const nonMatedFta = labelled.filter((s) => !s.mated && s.fta).length;

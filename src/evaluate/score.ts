@@ -27,6 +27,8 @@ export interface ScoringOutput {
   mateScore: Float64Array;
   /** Best score against every other identity; -Infinity when none or failed. */
   nonMateScore: Float64Array;
+  /** Watchlist entry index of that best other identity, -1 when none. */
+  nonMateTop: Int32Array;
   /** Watchlist entry index of the rank-1 candidate (any identity), -1 when none. */
   top1: Int32Array;
   top1Score: Float64Array;
@@ -45,6 +47,7 @@ export function scoreAll(input: ScoringInput): ScoringOutput {
   if (W.length !== n * d || P.length !== m * d) throw new RangeError('scoreAll: embedding arrays do not match the counts');
   const mateScore = new Float64Array(m).fill(-Infinity);
   const nonMateScore = new Float64Array(m).fill(-Infinity);
+  const nonMateTop = new Int32Array(m).fill(-1);
   const top1 = new Int32Array(m).fill(-1);
   const top1Score = new Float64Array(m).fill(-Infinity);
   const live: number[] = [];
@@ -88,11 +91,14 @@ export function scoreAll(input: ScoringInput): ScoringOutput {
         if (wid === input.probeIdentity[p]) {
           if (s > mateScore[p]!) mateScore[p] = s;
         } else {
-          if (s > nonMateScore[p]!) nonMateScore[p] = s;
+          if (s > nonMateScore[p]!) {
+            nonMateScore[p] = s;
+            nonMateTop[p] = j;
+          }
           if (input.collectImpostor) impostor[imp++] = s;
         }
       }
     }
   }
-  return { mateScore, nonMateScore, top1, top1Score, impostor: impostor.subarray(0, imp) };
+  return { mateScore, nonMateScore, nonMateTop, top1, top1Score, impostor: impostor.subarray(0, imp) };
 }

@@ -72,6 +72,7 @@ test('score: blocked 1:N scores equal the naive computation; failed probes get n
       assert.equal(out.mateScore[i], -Infinity);
       assert.equal(out.nonMateScore[i], -Infinity);
       assert.equal(out.top1[i], -1);
+      assert.equal(out.nonMateTop[i], -1);
       return;
     }
     const s = W.map((w) => w.reduce((acc, x, k) => acc + Math.fround(x) * Math.fround(p[k]!), 0));
@@ -81,6 +82,8 @@ test('score: blocked 1:N scores equal the naive computation; failed probes get n
     assert.ok(Math.abs(out.mateScore[i]! - mate) < 1e-6 || (mate === -Infinity && out.mateScore[i] === -Infinity));
     assert.ok(Math.abs(out.nonMateScore[i]! - non) < 1e-6);
     assert.equal(out.top1[i], s.indexOf(Math.max(...s)));
+    assert.equal(out.nonMateTop[i], s.indexOf(non), 'the entry behind the best score against someone else');
+    assert.notEqual(wid[out.nonMateTop[i]!], pid[i]);
   });
   assert.equal(out.impostor.length, impostors);
 });
