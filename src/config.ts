@@ -30,6 +30,10 @@ export const EngineConfigSchema = z.object({
   onnxEmbedder: z.string().default('fr_feature.onnx'),
   /** Average each embedding with that of the mirrored chip (test-time augmentation; doubles embed cost). */
   onnxFlip: bool.default(false),
+  /** Fuse dlib's face descriptor (from @vladmandic/face-api) with the ONNX embedding at this weight
+   *  (score = (1-w) onnx + w dlib); 0 = off. The accurate profile, about 3x the embedding time; 0.5 was
+   *  chosen on the tuning part of lfw-devtrain (docs/accuracy.md). */
+  onnxFuseDlib: z.coerce.number().min(0).max(0.9).default(0),
   /** Detection pyramid: 1 = whole frame at the detector's 320x240 only; 2 or 3 = also 2x2 / 3x3 overlapping
    *  windows (finds smaller faces in large frames); auto = the largest grid that does not upscale. */
   detectorGrid: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(4)]).default('auto'),
@@ -197,6 +201,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_ONNX_LANDMARKS: ['engine', 'onnxLandmarks'],
   OPENLFR_ONNX_EMBEDDER: ['engine', 'onnxEmbedder'],
   OPENLFR_ONNX_FLIP: ['engine', 'onnxFlip'],
+  OPENLFR_ONNX_FUSE_DLIB: ['engine', 'onnxFuseDlib'],
   OPENLFR_DETECTOR_GRID: ['engine', 'detectorGrid'],
   OPENLFR_HUMAN_MODELS_DIR: ['engine', 'humanModelsDir'],
   OPENLFR_HUMAN_MIN_DETECTOR_SCORE: ['engine', 'humanMinDetectorScore'],

@@ -12,7 +12,7 @@ export async function createLocalEngine(config: EngineConfig): Promise<FaceEngin
   switch (config.name) {
     case 'onnx': {
       const { OnnxEngine } = await import('./onnx/onnx-engine.ts');
-      return OnnxEngine.create(config, { flip: config.onnxFlip });
+      return OnnxEngine.create(config, { flip: config.onnxFlip, fuseDlib: config.onnxFuseDlib });
     }
     case 'human': {
       const { createLocalEngine: createHuman } = await import('./human/human-engine.ts');

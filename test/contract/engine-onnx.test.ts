@@ -12,6 +12,7 @@ const config = loadConfig().engine;
 
 runEngineContract('onnx (in-process)', () => OnnxEngine.create(config), { minBbtRank1: 0.9 });
 runEngineContract('onnx (worker pool, 2 workers)', () => EnginePool.start({ ...config, name: 'onnx' }, 2), { minBbtRank1: 0.9 });
+runEngineContract('onnx fused with dlib, w = 0.5 (worker pool, 2 workers)', () => EnginePool.start({ ...config, name: 'onnx', onnxFuseDlib: 0.5 }, 2), { minBbtRank1: 0.9 });
 
 /** Faces counted by eye in each photo (every clearly visible face, including small background ones). */
 const BY_EYE: Array<[string, number]> = [
@@ -80,4 +81,35 @@ test('onnx: the flip (test-time augmentation) variant has its own engine id', as
   assert.notEqual(a.id, b.id);
   assert.match(b.id, /^onnx\+flip@/);
   await Promise.all([a.close(), b.close()]);
+});
+
+test('onnx fused with dlib: the template is [sqrt(1-w) onnx, sqrt(w) dlib], so its cosine is the weighted sum of both scores', async () => {
+  const plain = await OnnxEngine.create(config);
+  const fused = await OnnxEngine.create(config, { fuseDlib: 0.3 });
+  try {
+    assert.match(fused.id, /^onnx\+dlib0\.3@2:det=[0-9a-f]{12},lmk=[0-9a-f]{12},emb=[0-9a-f]{12},dlib=[0-9a-f]{12}$/);
+    assert.equal(fused.info.dims, 640);
+    const a = await readImageFile(ds('hamilton', 'obama.jpg'));
+    const b = await readImageFile(ds('hamilton', 'obama2.jpg'));
+    const c = await readImageFile(ds('hamilton', 'biden.jpg'));
+    const one = async (e: OnnxEngine, img: typeof a) => (await e.analyse(img, { maxFaces: 1 }))[0]!.embedding;
+    const [pa, pb, pc] = [await one(plain, a), await one(plain, b), await one(plain, c)];
+    const [fa, fb, fc] = [await one(fused, a), await one(fused, b), await one(fused, c)];
+    const dot = (x: Float32Array, y: Float32Array, from = 0, to = x.length) => {
+      let s = 0;
+      for (let i = from; i < to; i++) s += x[i]! * y[i]!;
+      return s;
+    };
+    for (const [f, p] of [[fa, pa], [fb, pb], [fc, pc]] as const) {
+      assert.ok(Math.abs(dot(f, f) - 1) < 1e-5, 'unit length');
+      for (let i = 0; i < 512; i++) assert.ok(Math.abs(f[i]! / Math.sqrt(0.7) - p[i]!) < 1e-5, 'the ONNX part is the plain ONNX template, scaled');
+      assert.ok(Math.abs(dot(f, f, 512) - 0.3) < 1e-5, 'the dlib part carries weight 0.3');
+    }
+    const dlibScore = (x: Float32Array, y: Float32Array) => dot(x, y, 512) / 0.3;
+    assert.ok(Math.abs(dot(fa, fb) - (0.7 * dot(pa, pb) + 0.3 * dlibScore(fa, fb))) < 1e-5);
+    assert.ok(dlibScore(fa, fb) > dlibScore(fa, fc), 'dlib alone also ranks Obama above Biden for an Obama photo');
+    assert.ok(dot(fa, fb) > dot(fa, fc));
+  } finally {
+    await Promise.all([plain.close(), fused.close()]);
+  }
 });

@@ -28,7 +28,7 @@ export function runEngineContract(label: string, factory: () => Promise<FaceEngi
     });
 
     test('id names the adapter and the content hash of every model file', () => {
-      assert.match(engine.id, /^[a-z+]+@\d+:([a-z]+=[0-9a-f]{12},?)+$/);
+      assert.match(engine.id, /^[a-z][a-z0-9.+]*@\d+:([a-z]+=[0-9a-f]{12},?)+$/, 'name (with its variant and fusion weight), pipeline version, model hashes');
       assert.ok(engine.info.models.length > 0);
       for (const m of engine.info.models) {
         assert.match(m.sha256, /^[0-9a-f]{64}$/);

@@ -22,8 +22,10 @@ import { OpenLfrError } from '../../errors.ts';
 import { cropGreyTensor, flipHorizontal, l2normalise, similarityTransform, warpAffine, windowToTensor } from '../imgproc.ts';
 import { autoGrid, detectionWindows } from '../tiling.ts';
 import { readModelFile } from '../model-file.ts';
+import { DLIB_DIMS, DlibEmbedder, dlibChip } from '../dlib/dlib-embedder.ts';
 import {
   engineIdOf,
+  wipe,
   type AnalysedFace,
   type DetectOptions,
   type EngineInfo,
@@ -60,6 +62,9 @@ const MIN_TILE_SCORE = 0.95;
 export interface OnnxEngineOptions {
   /** Average the embedding of the chip and its mirror image (test-time augmentation). */
   flip?: boolean;
+  /** Score fusion with dlib's descriptor: templates become [sqrt(1-w) onnx, sqrt(w) dlib], so their
+   *  cosine is (1-w) x the ONNX score + w x the dlib score. 0 (or absent) = ONNX alone. */
+  fuseDlib?: number;
 }
 
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
@@ -82,13 +87,15 @@ export class OnnxEngine implements FaceEngine {
     private readonly minScore: number,
     private readonly flip: boolean,
     private readonly grid: 'auto' | number,
+    private readonly dlib: { embedder: DlibEmbedder; weight: number } | null,
   ) {
-    const name = flip ? 'onnx+flip' : 'onnx';
-    this.id = engineIdOf(name, models, ONNX_PIPELINE_VERSION);
+    const name = `onnx${flip ? '+flip' : ''}${dlib ? `+dlib${dlib.weight}` : ''}`;
+    const all = dlib ? [...models, dlib.embedder.model] : models;
+    this.id = engineIdOf(name, all, ONNX_PIPELINE_VERSION);
     this.info = {
       name,
-      dims: 512,
-      models,
+      dims: 512 + (dlib ? DLIB_DIMS : 0),
+      models: all,
       provenance:
         'ONNX models from npm package faceplugin-face-recognition-js@0.0.1 (declared MIT; weights of undocumented origin, see README "Models")',
     };
@@ -111,7 +118,9 @@ export class OnnxEngine implements FaceEngine {
       }),
     );
     const models = files.map((f, i) => ({ role: f.role, file: f.file, sha256: loaded[i]!.sha256 }));
-    return new OnnxEngine(sessions[0]!, sessions[1]!, sessions[2]!, models, config.minDetectorScore, options.flip ?? false, config.detectorGrid);
+    const weight = options.fuseDlib ?? 0;
+    const dlib = weight > 0 ? { embedder: await DlibEmbedder.create(), weight } : null;
+    return new OnnxEngine(sessions[0]!, sessions[1]!, sessions[2]!, models, config.minDetectorScore, options.flip ?? false, config.detectorGrid, dlib);
   }
 
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<Face[]> {
@@ -144,7 +153,25 @@ export class OnnxEngine implements FaceEngine {
       const f = await this.embedChip(flipHorizontal(face.chip));
       for (let i = 0; i < v.length; i++) v[i] = v[i]! + f[i]!;
     }
-    return l2normalise(v);
+    return this.dlib ? this.fuse(l2normalise(v), face, this.dlib) : l2normalise(v);
+  }
+
+  /** [sqrt(1-w) onnx, sqrt(w) dlib]: unit length, and its cosine is the weighted sum of the two scores. */
+  private async fuse(v: Float32Array, face: Face, dlib: { embedder: DlibEmbedder; weight: number }): Promise<Float32Array> {
+    if (!face.landmarks) throw new OpenLfrError('BAD_REQUEST', 'fusion with dlib needs the face\'s 68 landmarks');
+    const chip = dlibChip(face.chip, similarityTransform(face.landmarks5, ARCFACE_TEMPLATE), face.landmarks);
+    let d: Float32Array;
+    try {
+      d = await dlib.embedder.embed(chip);
+    } finally {
+      wipe(chip.data);
+    }
+    const out = new Float32Array(v.length + d.length);
+    const a = Math.sqrt(1 - dlib.weight);
+    const b = Math.sqrt(dlib.weight);
+    for (let i = 0; i < v.length; i++) out[i] = a * v[i]!;
+    for (let i = 0; i < d.length; i++) out[v.length + i] = b * d[i]!;
+    return out;
   }
 
   async analyse(image: RgbImage, options: DetectOptions = {}): Promise<AnalysedFace[]> {
@@ -157,6 +184,7 @@ export class OnnxEngine implements FaceEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.dlib?.embedder.close();
     await Promise.all([this.det.release(), this.lmk.release(), this.emb.release()]);
   }
 
