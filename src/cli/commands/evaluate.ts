@@ -158,7 +158,7 @@ function scoreNormOf(flags: EvaluateFlags): { topK: number; cohortIdentity: (ide
  * The template cache holds biometric templates, so it is sealed with the store's data key
  * (OPENLFR_KEY / OPENLFR_KEY_FILE, or the demo key). Without a key the run keeps templates in memory only.
  */
-function evaluationSealer(config: Config, wanted: boolean): Sealer | null {
+export function evaluationSealer(config: Config, wanted: boolean): Sealer | null {
   if (!wanted) return null;
   try {
     return dataKeySealer(loadDataKey({ key: config.key, keyFile: config.keyFile, demo: config.demo, home: config.home }));
@@ -199,7 +199,7 @@ async function recordCalibration(config: Config, engine: EnginePool, outcome: Ev
   }
 }
 
-function evaluateDeps(config: Config, engine: EnginePool, sealer: Sealer | null, out: string | null): EvaluateDeps {
+export function evaluateDeps(config: Config, engine: EnginePool, sealer: Sealer | null, out: string | null): EvaluateDeps {
   return {
     engine,
     decode: (bytes) => decodeImage(bytes, { maxPixels: config.engine.maxImagePixels, maxBytes: config.engine.maxImageBytes }),
