@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { evaluateDeps, evaluationSealer } from '../src/cli/commands/evaluate.ts';
+import { cacheServices, evaluateDeps } from '../src/cli/commands/evaluate.ts';
 import { createEngine, type EnginePool } from '../src/engine/index.ts';
 import { acquireDataset, type EvaluateDeps } from '../src/evaluate/service.ts';
 import { evaluateRun } from '../src/evaluate/run.ts';
@@ -20,8 +20,8 @@ import type { AcquiredImage } from '../src/evaluate/acquire.ts';
 
 const { values } = parseArgs({ options: { dataset: { type: 'string' }, split: { type: 'string' }, secondary: { type: 'string' }, weights: { type: 'string' }, distractors: { type: 'string' }, mnm: { type: 'boolean' } } });
 const config = loadConfig();
-const sealer = evaluationSealer(config, true);
-const deps = (engine: EnginePool): EvaluateDeps => evaluateDeps(config, engine, sealer, null);
+const services = await cacheServices(config, true);
+const deps = (engine: EnginePool): EvaluateDeps => evaluateDeps(config, engine, services, null);
 const includeIdentity = values.split ? identitySplit({ part: values.split, seed: '1', testFraction: 0.5 }) : undefined;
 const req = { dataset: resolve(values.dataset!), includeIdentity, distractors: Number(values.distractors ?? 0), options: { matedAsNonMated: values.mnm === true } };
 const e1 = await createEngine(config.engine);
@@ -30,6 +30,7 @@ await e1.close();
 const e2 = await createEngine({ ...config.engine, name: values.secondary as 'human' | 'onnx' });
 const b = await acquireDataset(req, deps(e2));
 await e2.close();
+await services?.close();
 const d1 = e1.info.dims;
 const d2 = e2.info.dims;
 let missing2 = 0;

@@ -8,14 +8,16 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig } from '../src/config.ts';
-import { evaluateDeps, evaluationSealer } from '../src/cli/commands/evaluate.ts';
+import { cacheServices, evaluateDeps } from '../src/cli/commands/evaluate.ts';
 import { createEngine, similarity } from '../src/engine/index.ts';
 import { acquireDataset } from '../src/evaluate/service.ts';
 
 const { values } = parseArgs({ options: { dataset: { type: 'string' }, min: { type: 'string' } } });
 const config = loadConfig();
 const engine = await createEngine(config.engine);
-const ds = await acquireDataset({ dataset: resolve(values.dataset!) }, evaluateDeps(config, engine, evaluationSealer(config, true), null));
+const services = await cacheServices(config, true);
+const ds = await acquireDataset({ dataset: resolve(values.dataset!) }, evaluateDeps(config, engine, services, null));
+await services?.close();
 await engine.close();
 const min = Number(values.min ?? 0.55);
 const rows = ds.images.flatMap((im) => {

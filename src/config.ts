@@ -113,6 +113,9 @@ export const RetentionConfigSchema = z.object({
   /** Days an alert nobody decided is kept after its deployment ended; then its crop is deleted and it is
    *  counted as unjudged. */
   pendingAlertDays: z.coerce.number().min(0).max(31).default(7),
+  /** Days the evaluation harness's template cache (sealed templates of a labelled dataset) is kept after it
+   *  was last written; then the retention job destroys it (a later evaluation re-embeds). 0 = by the next run. */
+  evaluationCacheDays: z.coerce.number().min(0).max(366).default(30),
   /** How often the retention job re-verifies the whole audit chain, in seconds (also at every start). */
   auditVerifyIntervalSec: z.coerce.number().min(1).max(86_400).default(600),
 });
@@ -229,6 +232,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: ['retention', 'negativeAlertHours'],
   OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: ['retention', 'positiveAlertDays'],
   OPENLFR_RETENTION_PENDING_ALERT_DAYS: ['retention', 'pendingAlertDays'],
+  OPENLFR_RETENTION_EVALUATION_CACHE_DAYS: ['retention', 'evaluationCacheDays'],
   OPENLFR_AUDIT_VERIFY_INTERVAL_SEC: ['retention', 'auditVerifyIntervalSec'],
   OPENLFR_SERIOUS_OFFENCES: ['search', 'seriousOffences'],
   OPENLFR_SEARCH_RETENTION_DAYS: ['search', 'retentionDays'],

@@ -1,17 +1,15 @@
 /**
  * Template cache of the evaluation harness: per (engine id, image content SHA-256), so a re-run costs no
- * re-embedding. Templates are biometric data: the file implementation only ever writes them sealed
- * (AES-256-GCM through the injected `Sealer`, src/store/crypto.ts at integration), one file per engine id
- * and dataset, under `$OPENLFR_HOME/cache/`, written atomically with mode 0600.
+ * re-embedding. Templates are biometric data, so this module never touches the disk: a persistent cache
+ * hands its encoded bytes to a `TemplateCacheStore` port, which the CLI implements with THE biometric
+ * store (src/evaluate/cache-store.ts -> src/store/biometric-store.ts): sealed with the data key, one blob
+ * per engine, variant and dataset under `<home>/blobs`, each write, read and discard audited.
  *
  * What is cached per image is the outcome of acquisition, failures included, so a warm run repeats the
  * exact same failures to acquire without running the detector again.
  */
-import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
-import type { DataKey } from '../store/crypto.ts';
 
 export type Acquisition = 'face' | 'no-face' | 'unreadable';
 
@@ -49,20 +47,6 @@ export class MemoryTemplateCache implements TemplateCache {
   }
   async flush(): Promise<void> {}
 }
-
-/** Encryption at rest, injected: AES-256-GCM seal/open from the store at integration. */
-export interface Sealer {
-  seal(plain: Uint8Array): Promise<Uint8Array> | Uint8Array;
-  open(sealed: Uint8Array): Promise<Uint8Array> | Uint8Array;
-}
-
-/** The cache's sealer on the store's data key (AES-256-GCM, bound to this purpose). */
-export function dataKeySealer(key: DataKey): Sealer {
-  return { seal: (p) => key.seal(p, 'evaluation-template-cache'), open: (s) => key.open(s, 'evaluation-template-cache') };
-}
-
-/** Notified of every read and write of the cache file (no biometric content): the audit hook. */
-export type CacheAccessListener = (event: { action: 'read' | 'write'; file: string; entries: number }) => void;
 
 const MAGIC = 'OLFR-TC1';
 const STATUS: Acquisition[] = ['face', 'no-face', 'unreadable'];
@@ -121,46 +105,42 @@ export function decodeTemplates(buf: Buffer, engineId: string): { dims: number; 
   return { dims, entries };
 }
 
-/** `$OPENLFR_HOME/cache/templates-<engine+variant hash>-<dataset hash>.sealed` */
-export function templateCachePath(home: string, engineId: string, variant: string, datasetRoots: readonly string[]): string {
-  const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
-  return join(home, 'cache', `templates-${h(`${engineId}\n${variant}`)}-${h(datasetRoots.join('\n'))}.sealed`);
+/**
+ * Where a persistent cache keeps its encoded bytes (the biometric store at integration, which seals them and
+ * audits every access). `load` hands the stored bytes to `decode` (null when there are none, or when they
+ * could not be read or decoded: the port then discards them); `save` replaces what was stored.
+ */
+export interface TemplateCacheStore {
+  load<T>(decode: (plain: Uint8Array) => { value: T; entries: number }): Promise<T | null>;
+  save(plain: Uint8Array, entries: number): Promise<void>;
 }
 
-/** The encrypted file cache. Templates with other dimensions than the engine's are refused. */
-export class FileTemplateCache extends MemoryTemplateCache {
+/** The key of one cache: `evalcache:<engine+variant hash>-<dataset roots hash>` (the biometric store's owner id). */
+export function templateCacheKey(engineId: string, variant: string, datasetRoots: readonly string[]): string {
+  const h = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16);
+  return `evalcache:${h(`${engineId}\n${variant}`)}-${h(datasetRoots.join('\n'))}`;
+}
+
+/** A cache persisted through a `TemplateCacheStore`. Templates with other dimensions than the engine's are refused. */
+export class StoredTemplateCache extends MemoryTemplateCache {
   private dirty = false;
   private constructor(
-    private readonly file: string,
+    private readonly store: TemplateCacheStore,
     private readonly engineId: string,
     private readonly dims: number,
-    private readonly sealer: Sealer,
-    private readonly onAccess: CacheAccessListener | undefined,
   ) {
     super();
   }
 
-  /** Opens (or starts) the cache file. A file that cannot be opened (other key, corrupt) is discarded and rebuilt. */
-  static async open(file: string, engineId: string, dims: number, sealer: Sealer, onAccess?: CacheAccessListener): Promise<FileTemplateCache> {
-    const cache = new FileTemplateCache(file, engineId, dims, sealer, onAccess);
-    let sealed: Buffer | null = null;
-    try {
-      sealed = await readFile(file);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
-    if (sealed) {
-      try {
-        const plain = Buffer.from(await sealer.open(sealed));
-        const { dims: d, entries } = decodeTemplates(plain, engineId);
-        plain.fill(0);
-        if (d === dims) for (const [k, v] of entries) cache.map.set(k, v);
-        onAccess?.({ action: 'read', file, entries: cache.map.size });
-      } catch {
-        // unreadable with this key or corrupt: start again rather than fail the evaluation
-        await rm(file, { force: true });
-      }
-    }
+  /** Loads (or starts) the cache. Stored bytes that cannot be decoded are discarded by the port and the cache is rebuilt. */
+  static async open(store: TemplateCacheStore, engineId: string, dims: number): Promise<StoredTemplateCache> {
+    const cache = new StoredTemplateCache(store, engineId, dims);
+    const entries = await store.load((plain) => {
+      const d = decodeTemplates(Buffer.from(plain.buffer, plain.byteOffset, plain.byteLength), engineId);
+      return { value: d, entries: d.entries.size };
+    });
+    // another embedding size under the same engine id (should not happen): start again, the next save replaces it
+    if (entries && entries.dims === dims) for (const [k, v] of entries.entries) cache.map.set(k, v);
     return cache;
   }
 
@@ -170,9 +150,10 @@ export class FileTemplateCache extends MemoryTemplateCache {
     this.dirty = true;
   }
 
-  /** Writes are serialised; entries added while a write is under way are kept for the next one. */
+  /** Saves are serialised; entries added while a save is under way, or of a save that failed, are kept for the next one. */
   override flush(): Promise<void> {
-    this.writing = this.writing.then(() => this.write());
+    // a failed save was reported to its caller; it must not fail every later flush too
+    this.writing = this.writing.catch(() => undefined).then(() => this.write());
     return this.writing;
   }
 
@@ -181,20 +162,35 @@ export class FileTemplateCache extends MemoryTemplateCache {
   private async write(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    const entries = this.map.size;
     const plain = encodeTemplates(this.engineId, this.dims, this.map);
     try {
-      const sealed = await this.sealer.seal(plain);
-      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(tmp, sealed, { mode: 0o600 });
-      await rename(tmp, this.file);
+      await this.store.save(plain, this.map.size);
     } catch (e) {
       this.dirty = true;
       throw e;
     } finally {
       plain.fill(0);
     }
-    this.onAccess?.({ action: 'write', file: this.file, entries });
+  }
+}
+
+/** A `TemplateCacheStore` in memory (tests; it keeps a copy of the bytes, as a store would). */
+export class MemoryTemplateCacheStore implements TemplateCacheStore {
+  private bytes: Uint8Array | null = null;
+  async load<T>(decode: (plain: Uint8Array) => { value: T; entries: number }): Promise<T | null> {
+    if (!this.bytes) return null;
+    try {
+      return decode(Uint8Array.from(this.bytes)).value;
+    } catch {
+      this.bytes = null;
+      return null;
+    }
+  }
+  async save(plain: Uint8Array): Promise<void> {
+    this.bytes = Uint8Array.from(plain);
+  }
+  /** Replace the stored bytes (a test corrupts them). */
+  corrupt(bytes: Uint8Array): void {
+    this.bytes = bytes;
   }
 }

@@ -56,17 +56,19 @@ const PERMISSIONS = {
   'search.review': ['INVESTIGATOR', 'AUTHORISING_OFFICER'],
   /** Counts of searches and refusals (no personal data). */
   'search.report': ['ADMIN', 'AUDITOR'],
+  /** The evaluation harness's template cache (system:evaluation on the machine holding the store; the sweep expires it). */
+  'evaluation.cache': [],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
 
 /** What named system principals may do (they act on rules, never on a person's say-so). */
 const SYSTEM_PERMISSIONS: Record<string, readonly Permission[]> = {
-  'retention-sweep': ['deployment.read', 'watchlist.read'],
+  'retention-sweep': ['deployment.read', 'watchlist.read', 'evaluation.cache'],
   /** `openlfr report searches` on the machine holding the store (counts only). */
   'transparency-report': ['search.report'],
   'live-pipeline': ['deployment.read', 'watchlist.read', 'watchlist.frozen', 'alert.raise', 'live.operate'],
-  evaluation: ['calibration.write'],
+  evaluation: ['calibration.write', 'evaluation.cache'],
   /** `openlfr audit verify` on the machine holding the store (the chain reveals no personal data). */
   'audit-verifier': ['audit.verify'],
   /** `openlfr report` on the machine holding the store (aggregate figures only). */

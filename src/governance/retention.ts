@@ -12,7 +12,9 @@
  *     retention.positiveAlertDays after the outcome (or the decision to engage), unless exported to a case;
  *  4. alerts nobody decided: crop deleted retention.pendingAlertDays after the deployment ended; the alert
  *     stays PENDING and is counted as unjudged;
- *  5. the audit chain is verified (at most every retention.auditVerifyIntervalSec); a broken chain raises
+ *  5. evaluation template caches (src/evaluate/cache-store.ts) not rewritten for retention.evaluationCacheDays
+ *     are destroyed (derived from a labelled dataset, rebuilt by the next evaluation at the cost of re-embedding);
+ *  6. the audit chain is verified (at most every retention.auditVerifyIntervalSec); a broken chain raises
  *     the `audit-alarm` event and the status shows it until a later check passes.
  * The alert's non-biometric facts stay for the transparency figures; `biometricsDeletedAt` says when.
  */
@@ -24,6 +26,7 @@ import type { DeploymentService, SweepResult } from './deployments.ts';
 import { actorOf, SYSTEM_SWEEP, type Alert, type Principal } from './model.ts';
 import { retentionRepo, type CaseExport, type DueRule } from '../store/repositories/retention.ts';
 import type { AuditEvent } from './audit-trail.ts';
+import type { EvaluationCacheService } from '../evaluate/cache-store.ts';
 
 export interface AuditCheck {
   at: Date;
@@ -40,6 +43,8 @@ export interface RetentionRunResult {
   sweep: SweepResult;
   /** Alerts whose crop this run deleted, by rule. */
   cropsDeleted: Record<DueRule, string[]>;
+  /** Evaluation template caches this run destroyed (their keys). */
+  evaluationCachesDeleted: string[];
   /** The audit check made by this run (null when the last one is recent enough). */
   audit: AuditCheck | null;
 }
@@ -72,6 +77,7 @@ export class RetentionService {
   constructor(
     private readonly d: GovernanceDeps,
     private readonly deployments: DeploymentService,
+    private readonly evaluationCache: EvaluationCacheService,
   ) {}
 
   /** Run the job once (a run already in progress is joined, not doubled). */
@@ -92,8 +98,9 @@ export class RetentionService {
         'positive-period': await this.deleteCrops('positive-period', await repo.positiveDue(new Date(at.getTime() - r.positiveAlertDays * DAY))),
         'undecided-period': await this.deleteCrops('undecided-period', await repo.undecidedDue(new Date(at.getTime() - r.pendingAlertDays * DAY))),
       };
+      const evaluationCachesDeleted = await this.evaluationCache.clear(SYSTEM_SWEEP, `retention rule evaluation-cache (not rewritten for ${r.evaluationCacheDays} days)`, new Date(at.getTime() - r.evaluationCacheDays * DAY));
       const audit = await this.checkAudit(at);
-      const result = { at, interruptedDeletesFinished, sweep, cropsDeleted, audit };
+      const result = { at, interruptedDeletesFinished, sweep, cropsDeleted, evaluationCachesDeleted, audit };
       this.state = { ...this.state, lastRunAt: at, lastRunError: null, lastRun: result };
       return result;
     } catch (e) {

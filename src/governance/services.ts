@@ -29,6 +29,7 @@ import { GalleryService } from '../search/galleries.ts';
 import { GalleryIndexes } from '../search/gallery-index.ts';
 import { SearchService } from '../search/service.ts';
 import { makeSearchRepos } from '../store/repositories/search.ts';
+import { EvaluationCacheService } from '../evaluate/cache-store.ts';
 
 export class AuditService {
   constructor(private readonly d: Pick<GovernanceDeps, 'store' | 'audit'>) {}
@@ -89,6 +90,8 @@ export interface Services {
   engine: () => Promise<FaceEngine>;
   galleries: GalleryService;
   searches: SearchService;
+  /** The evaluation harness's template cache, kept in the biometric store. */
+  evaluationCache: EvaluationCacheService;
   /** Close the store (and the engine if one was started). */
   close(): Promise<void>;
 }
@@ -125,7 +128,8 @@ export function createServices(o: ServiceOptions): Services {
   const deployments = new DeploymentService(d);
   const alerts = new AlertService(d);
   const live = new LiveService(d, deployments, alerts);
-  const retention = new RetentionService(d, deployments);
+  const evaluationCache = new EvaluationCacheService(d);
+  const retention = new RetentionService(d, deployments, evaluationCache);
   const indexes = new GalleryIndexes({ db: o.store.db, biometrics: d.biometrics, match: o.config.match });
   return {
     config: o.config,
@@ -146,6 +150,7 @@ export function createServices(o: ServiceOptions): Services {
     engine,
     galleries: new GalleryService(d),
     searches: new SearchService(d, o.config.search, indexes),
+    evaluationCache,
     async close() {
       await live.stopAll();
       await indexes.close();

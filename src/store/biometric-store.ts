@@ -64,6 +64,14 @@ export class BiometricStore {
   /** Seal and store an image for `ownerId` (a watchlist entry, an alert...). Returns the blob id. */
   async putImage(tx: Queryable, kind: BlobKind, ownerId: string, bytes: Uint8Array, who: Who): Promise<string> {
     const id = randomUUID().replaceAll('-', '');
+    const sizeBytes = this.writeSealedFile(id, ownerId, bytes);
+    await biometricsRepo(tx).insertBlob({ id, kind, ownerId, sizeBytes, createdAt: this.o.clock.now() });
+    await this.o.audit.append(tx, { ...who, action: 'biometric.image.write', target: `blob:${id}`, details: { kind, ownerId } });
+    return id;
+  }
+
+  /** Seal `bytes` into the blob file `id`, atomically and durably, before its row commits. Returns the sealed size. */
+  private writeSealedFile(id: string, ownerId: string, bytes: Uint8Array): number {
     const sealed = this.o.key.seal(bytes, `blob:${id}:${ownerId}`);
     const path = this.pathOf(id);
     const folder = join(this.dir, id.slice(0, 2));
@@ -78,9 +86,18 @@ export class BiometricStore {
     }
     renameSync(tmp, path);
     fsyncDir(folder);
-    await biometricsRepo(tx).insertBlob({ id, kind, ownerId, sizeBytes: sealed.length, createdAt: this.o.clock.now() });
-    await this.o.audit.append(tx, { ...who, action: 'biometric.image.write', target: `blob:${id}`, details: { kind, ownerId } });
-    return id;
+    return sealed.length;
+  }
+
+  /** Read and open the blob file `id` (throws BIOMETRIC_UNREADABLE when it is missing; opening throws when it was tampered with). */
+  private readSealedFile(id: string, ownerId: string): Uint8Array {
+    let sealed: Buffer;
+    try {
+      sealed = readFileSync(this.pathOf(id));
+    } catch (e) {
+      throw new OpenLfrError('BIOMETRIC_UNREADABLE', `The image file for ${id} is missing`, { blobId: id }, { cause: e });
+    }
+    return this.o.key.open(sealed, `blob:${id}:${ownerId}`);
   }
 
   async imageIds(q: Queryable, ownerId: string): Promise<string[]> {
@@ -91,13 +108,7 @@ export class BiometricStore {
   async getImage(tx: Queryable, blobId: string, who: Who): Promise<Uint8Array> {
     const row = await biometricsRepo(tx).blob(blobId);
     if (!row) throw new OpenLfrError('NOT_FOUND', `No image ${blobId}`);
-    let sealed: Buffer;
-    try {
-      sealed = readFileSync(this.pathOf(blobId));
-    } catch (e) {
-      throw new OpenLfrError('BIOMETRIC_UNREADABLE', `The image file for ${blobId} is missing`, { blobId }, { cause: e });
-    }
-    const plain = this.o.key.open(sealed, `blob:${blobId}:${row.ownerId}`);
+    const plain = this.readSealedFile(blobId, row.ownerId);
     await this.o.audit.append(tx, { ...who, action: 'biometric.image.read', target: `blob:${blobId}`, details: { kind: row.kind, ownerId: row.ownerId } });
     return plain;
   }
@@ -153,10 +164,8 @@ export class BiometricStore {
   async destroy(db: Db, ownerIds: readonly string[], who: Who, within?: (tx: Tx) => Promise<void>): Promise<{ images: number; templates: number }> {
     const done = await db.transaction(async (tx) => {
       const repo = biometricsRepo(tx);
-      const blobs = await repo.blobsOf(ownerIds);
-      const ids = blobs.map((b) => b.id);
-      const images = await repo.deleteBlobs(ids);
-      await repo.insertTombstones(ids, this.o.clock.now());
+      const ids = (await repo.blobsOf(ownerIds)).map((b) => b.id);
+      const images = await this.dropBlobs(tx, ids);
       const templates = await repo.deleteTemplates(ownerIds);
       await this.o.audit.append(tx, { ...who, action: 'biometric.destroy', target: `owners:${ownerIds.length}`, details: { ownerIds, images, templates } });
       if (within) await within(tx);
@@ -164,6 +173,81 @@ export class BiometricStore {
     });
     await this.removeFiles(db, done.ids);
     return { images: done.images, templates: done.templates };
+  }
+
+  /** Delete blob rows and record a tombstone per file, in the caller's transaction (the files go after it commits). */
+  private async dropBlobs(tx: Queryable, ids: readonly string[]): Promise<number> {
+    const repo = biometricsRepo(tx);
+    const n = await repo.deleteBlobs(ids);
+    await repo.insertTombstones(ids, this.o.clock.now());
+    return n;
+  }
+
+  /**
+   * Replace the evaluation template cache `ownerId` (src/evaluate/cache.ts: one sealed blob per engine,
+   * variant and dataset): the new file is written first; then in one transaction its row is inserted, the
+   * previous caches of that owner are deleted with a tombstone per file, and the write is audited (counts
+   * only); then the old files are removed. Returns the new blob id.
+   */
+  async putEvaluationCache(db: Db, ownerId: string, plain: Uint8Array, about: { engineId: string; entries: number }, who: Who): Promise<string> {
+    const id = randomUUID().replaceAll('-', '');
+    const sizeBytes = this.writeSealedFile(id, ownerId, plain);
+    const replaced = await db.transaction(async (tx) => {
+      const repo = biometricsRepo(tx);
+      const old = (await repo.blobsOfKind('evaluation_templates', { ownerIds: [ownerId] })).map((b) => b.id);
+      await this.dropBlobs(tx, old);
+      await repo.insertBlob({ id, kind: 'evaluation_templates', ownerId, sizeBytes, createdAt: this.o.clock.now() });
+      await this.o.audit.append(tx, {
+        ...who,
+        action: 'biometric.evaluation-cache.write',
+        target: `blob:${id}`,
+        details: { kind: 'evaluation_templates', ownerId, engineId: about.engineId, entries: about.entries, replaced: old },
+      });
+      return old;
+    });
+    await this.removeFiles(db, replaced);
+    return id;
+  }
+
+  /**
+   * Read the evaluation template cache `ownerId` (the newest, if a concurrent writer left two), opened and
+   * handed to `decode` inside the audited transaction, so the audit entry counts what was read. A cache
+   * that cannot be read (file missing, sealed with another key, tampered with) or decoded is destroyed
+   * instead, and that is audited: the result is then null and the caller rebuilds it. Null when there is none.
+   */
+  async getEvaluationCache<T>(db: Db, ownerId: string, engineId: string, who: Who, decode: (plain: Uint8Array) => { value: T; entries: number }): Promise<T | null> {
+    const out = await db.transaction(async (tx) => {
+      const [row] = await biometricsRepo(tx).blobsOfKind('evaluation_templates', { ownerIds: [ownerId] });
+      if (!row) return { value: null, discard: [] };
+      const target = `blob:${row.id}`;
+      const details = { kind: row.kind, ownerId, engineId };
+      let problem: 'missing' | 'unsealable' | 'invalid' = 'missing';
+      try {
+        const sealed = readFileSync(this.pathOf(row.id));
+        problem = 'unsealable';
+        const plain = this.o.key.open(sealed, `blob:${row.id}:${ownerId}`);
+        problem = 'invalid';
+        try {
+          const { value, entries } = decode(plain);
+          await this.o.audit.append(tx, { ...who, action: 'biometric.evaluation-cache.read', target, details: { ...details, entries } });
+          return { value, discard: [] };
+        } finally {
+          plain.fill(0);
+        }
+      } catch {
+        await this.dropBlobs(tx, [row.id]);
+        await this.o.audit.append(tx, { ...who, action: 'biometric.evaluation-cache.discard', target, details: { ...details, problem } });
+        return { value: null, discard: [row.id] };
+      }
+    });
+    await this.removeFiles(db, out.discard);
+    return out.value;
+  }
+
+  /** Owners of evaluation template caches (all, or those written before `before`): no biometric data, not a read. */
+  async evaluationCacheOwners(q: Queryable, before?: Date): Promise<string[]> {
+    const rows = await biometricsRepo(q).blobsOfKind('evaluation_templates', before ? { before } : {});
+    return [...new Set(rows.map((b) => b.ownerId))];
   }
 
   private async removeFiles(db: Db, ids: readonly string[]): Promise<void> {

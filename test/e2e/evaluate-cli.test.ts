@@ -36,12 +36,31 @@ test('openlfr evaluate --json --out: one JSON object, report.html, evaluation.js
   assert.match(cal.datasetFingerprint, /^[0-9a-f]{64}$/);
   const html = await readFile(join(out, 'report.html'), 'utf8');
   assert.match(html, /^<!doctype html>/);
-  const cacheFiles = await readdir(join(home, 'cache'));
-  assert.equal(cacheFiles.length, 1);
-  const sealed = await readFile(join(home, 'cache', cacheFiles[0]!));
+  // the template cache is a sealed blob of the biometric store: no cache folder, one sealed file under blobs
+  assert.deepEqual((await readdir(home)).filter((f) => !['report', 'db', 'blobs'].includes(f)), []);
+  const blobs = (await readdir(join(home, 'blobs'), { recursive: true })).map(String).filter((f) => f.endsWith('.sealed'));
+  assert.equal(blobs.length, 1);
+  const sealed = await readFile(join(home, 'blobs', blobs[0]!));
   assert.equal(sealed.indexOf(Buffer.from('OLFR-TC1')), -1, 'the template cache is encrypted');
-  const warm = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', bbt, '--json'], { encoding: 'utf8', env: { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: KEY } });
+  const env = { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: KEY };
+  const warm = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', bbt, '--json'], { encoding: 'utf8', env });
   assert.equal(JSON.parse(warm.stdout).analysed, 0);
+  // every access is in the audit trail as system:evaluation; --clear-cache destroys the cache, audited
+  const clear = spawnSync(process.execPath, [bin, 'evaluate', '--clear-cache', '--json'], { encoding: 'utf8', env });
+  assert.equal(clear.status, 0, clear.stderr);
+  assert.deepEqual(JSON.parse(clear.stdout), { clearedCaches: 1 });
+  assert.deepEqual((await readdir(join(home, 'blobs'), { recursive: true })).map(String).filter((f) => f.endsWith('.sealed')), []);
+  const services = await openServices(loadConfig({ home, key: KEY }), defaultEngine);
+  try {
+    const rows = await services.store.db.query<{ actor: string; action: string; reason: string }>("select actor, action, reason from audit_log where action like 'biometric.%' order by seq");
+    assert.deepEqual(
+      rows.map((r) => r.action),
+      ['biometric.evaluation-cache.write', 'biometric.evaluation-cache.read', 'biometric.destroy'],
+    );
+    assert.ok(rows.every((r) => r.actor === 'system:evaluation' && r.reason.startsWith('evaluation template cache')));
+  } finally {
+    await services.close();
+  }
   await rm(home, { recursive: true, force: true });
 });
 

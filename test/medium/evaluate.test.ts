@@ -1,40 +1,42 @@
 /**
  * The evaluation runner on real faces with the real engine: a slice of lfw-devtrain (identities whose name
- * starts with "B": 221 people, 426 images) cold then warm through the sealed file cache, and a police-style
+ * starts with "B": 221 people, 426 images) cold then warm through the template cache in the biometric store
+ * (real schema on PGlite, sealed, audited), and a police-style
  * enrol/probe run with a file that is not an image.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { createEngine } from '../../src/engine/index.ts';
 import { decodeImage } from '../../src/ingest/image.ts';
-import { FileTemplateCache, dataKeySealer, templateCachePath } from '../../src/evaluate/cache.ts';
+import { StoredTemplateCache, templateCacheKey } from '../../src/evaluate/cache.ts';
 import { MemoryCalibrationSink } from '../../src/evaluate/calibration.ts';
-import { createDataKey } from '../../src/store/crypto.ts';
 import { runEvaluation, type EvaluateDeps } from '../../src/evaluate/service.ts';
-import { randomBytes } from 'node:crypto';
 import { ds } from '../helpers/datasets.ts';
 import { identitySplit } from '../../src/evaluate/split.ts';
 import { degradeTransform } from '../../src/evaluate/degrade.ts';
+import { makeRig } from '../helpers/governance.ts';
 
 const config = loadConfig();
 const lfw = ds('lfw-devtrain');
-const home = await mkdtemp(join(tmpdir(), 'openlfr-eval-home-'));
 const engine = await createEngine(config.engine);
-const sealer = dataKeySealer(createDataKey(randomBytes(32), 'test'));
+const rig = await makeRig();
+const EVALUATION = { kind: 'system', name: 'evaluation' } as const;
+const openCache = (id: string, dims: number, variant: string, roots: string[]) =>
+  StoredTemplateCache.open(rig.services.evaluationCache.port(EVALUATION, id, templateCacheKey(id, variant, roots)), id, dims);
 after(async () => {
   await engine.close();
-  await rm(home, { recursive: true, force: true });
+  await rig.close();
 });
 
 function deps(sink = new MemoryCalibrationSink()): EvaluateDeps {
   return {
     engine,
     decode: (b) => decodeImage(b, { maxPixels: config.engine.maxImagePixels, maxBytes: config.engine.maxImageBytes }),
-    openCache: (id, dims, variant, roots) => FileTemplateCache.open(templateCachePath(home, id, variant, roots), id, dims, sealer),
+    openCache,
     calibrationSink: sink,
     clock: () => new Date('2026-01-01T00:00:00Z'),
     concurrency: config.engine.workers * 2,
@@ -67,6 +69,11 @@ test('evaluate on an LFW slice: real figures in sane ranges, groups with CIs, wa
   const warm = await runEvaluation(req, deps());
   assert.equal(warm.analysed, 0, 'every template came from the sealed cache');
   assert.equal(warm.fromCache, 426);
+  const key = templateCacheKey(engine.id, '', [lfw]);
+  const accesses = await rig.db.query<{ action: string; details: string }>("select action, details from audit_log where action like 'biometric.evaluation-cache.%' and details like $1 order by seq", [`%${key}%`]);
+  assert.deepEqual(accesses.map((a) => a.action), ['biometric.evaluation-cache.write', 'biometric.evaluation-cache.read'], 'cold run wrote the cache once (426 < flushEvery), warm run read it');
+  assert.equal(JSON.parse(accesses[1]!.details).entries, 426);
+  assert.deepEqual(await readdir(rig.home), ['blobs'], 'the store wrote only sealed blobs');
   assert.deepEqual(warm.result.operatingPoints, r.operatingPoints);
   assert.equal(warm.calibration.datasetFingerprint, cold.calibration.datasetFingerprint);
 });
@@ -114,7 +121,7 @@ test('issue 9 levers on the LFW slice (warm from the first test): split, cohort 
   assert.ok(normed.result.operatingPoints[0]!.threshold! > 1, 'S-normalised thresholds are in cohort standard deviations');
 
   // searches degraded to 20 px between the eyes; watchlist entries untouched (served from the plain cache)
-  const cache = await FileTemplateCache.open(templateCachePath(home, engine.id, '', [lfw]), engine.id, engine.info.dims, sealer);
+  const cache = await openCache(engine.id, engine.info.dims, '', [lfw]);
   const degraded = await runEvaluation({ ...base, transform: degradeTransform({ interEyePx: 20 }, async ({ sha256 }) => cache.get(sha256)?.interEyePx ?? null) }, deps());
   assert.equal(degraded.fromCache, degraded.result.watchlistSize, 'only the watchlist came from the plain cache');
   assert.ok(degraded.result.fta < 0.1, `FTA at 20 px ${degraded.result.fta}`);

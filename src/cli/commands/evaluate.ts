@@ -1,7 +1,7 @@
 /**
  * `openlfr evaluate`: accuracy and demographic equity of the configured engine on a labelled dataset, the
- * way NPL measured NEC's algorithm. Parses options, wires the real engine, decoder, encrypted template cache
- * and calibration sink into the evaluation service, and prints / writes the results.
+ * way NPL measured NEC's algorithm. Parses options, wires the real engine, decoder, template cache (kept in
+ * the biometric store, audited) and calibration sink into the evaluation service, and prints / writes the results.
  */
 import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,16 +13,15 @@ import { Projection } from '../../engine/projection.ts';
 import { datasetFingerprint, selectSubjectFace, type ImageTransform } from '../../evaluate/acquire.ts';
 import { degradeTransform, validateDegradation, type Degradation } from '../../evaluate/degrade.ts';
 import { wipe } from '../../engine/port.ts';
-import type { Sealer } from '../../evaluate/cache.ts';
 import { identitySplit, siblingPart } from '../../evaluate/split.ts';
 import { trainProjection } from '../../evaluate/train-projection.ts';
 import { decodeImage } from '../../ingest/image.ts';
-import { FileTemplateCache, MemoryTemplateCache, dataKeySealer, templateCachePath } from '../../evaluate/cache.ts';
+import { MemoryTemplateCache, StoredTemplateCache, templateCacheKey } from '../../evaluate/cache.ts';
 import { JsonFileCalibrationSink, MemoryCalibrationSink } from '../../evaluate/calibration.ts';
 import { isOpenLfrError } from '../../errors.ts';
 import { defaultEngine } from '../../governance/engine-provider.ts';
-import { openServices } from '../../governance/services.ts';
-import { loadDataKey } from '../../store/crypto.ts';
+import type { Principal } from '../../governance/model.ts';
+import { openServices, type Services } from '../../governance/services.ts';
 import { terminalProgress } from '../../evaluate/progress.ts';
 import { renderReport } from '../../evaluate/report.ts';
 import { acquireDataset, runEvaluation, type EvaluateDeps, type EvaluateOutcome } from '../../evaluate/service.ts';
@@ -42,6 +41,7 @@ interface EvaluateFlags {
   json?: boolean;
   out?: string;
   cache: boolean;
+  clearCache?: boolean;
   split?: string;
   splitSeed?: string;
   splitTestFraction?: string;
@@ -123,7 +123,7 @@ function splitOf(flags: { split?: string; splitSeed?: string; splitTestFraction?
 }
 
 /** --degrade-*: the original inter-eye distance comes from the undegraded template cache, or a detection when it is not there. */
-async function degradationOf(flags: EvaluateFlags, config: Config, engine: EnginePool, sealer: Sealer | null, root: string | undefined): Promise<ImageTransform | undefined> {
+async function degradationOf(flags: EvaluateFlags, engine: EnginePool, deps: EvaluateDeps, root: string | undefined): Promise<ImageTransform | undefined> {
   if (flags.degradeEye === undefined && flags.degradeBlur === undefined && flags.degradeJpeg === undefined && flags.degradeCanvas === undefined) return undefined;
   if (flags.enrol !== undefined) throw new OpenLfrError('BAD_REQUEST', '--degrade-* works in --dataset mode');
   const canvas = flags.degradeCanvas?.split('x').map(Number);
@@ -135,7 +135,7 @@ async function degradationOf(flags: EvaluateFlags, config: Config, engine: Engin
     canvas: canvas as [number, number] | undefined,
   };
   validateDegradation(d);
-  const plain = sealer && root ? await FileTemplateCache.open(templateCachePath(config.home, engine.id, '', [resolve(root)]), engine.id, engine.info.dims, sealer) : new MemoryTemplateCache();
+  const plain = root ? await deps.openCache(engine.id, engine.info.dims, '', [resolve(root)]) : new MemoryTemplateCache();
   return degradeTransform(d, async ({ sha256 }, image) => {
     const t = plain.get(sha256);
     if (t) return t.interEyePx;
@@ -154,17 +154,32 @@ function scoreNormOf(flags: EvaluateFlags): { topK: number; cohortIdentity: (ide
   return { topK: number('score-norm', flags.scoreNorm)!, cohortIdentity: splitOf({ ...flags, split: siblingPart(flags.split) })! };
 }
 
+/** Run `fn` on the governance services of the configured store (the data key is required), then close them. */
+async function withStore<T>(config: Config, fn: (s: Services) => Promise<T>): Promise<T> {
+  const services = await openServices(config, defaultEngine);
+  try {
+    return await fn(services);
+  } finally {
+    await services.close();
+  }
+}
+
+/** Who reads and writes the template cache and records calibrations: the evaluation harness on the machine holding the store. */
+const EVALUATION: Principal = { kind: 'system', name: 'evaluation' };
+
 /**
- * The template cache holds biometric templates, so it is sealed with the store's data key
- * (OPENLFR_KEY / OPENLFR_KEY_FILE, or the demo key). Without a key the run keeps templates in memory only.
+ * The template cache holds biometric templates, so it lives in the biometric store (sealed with the data key,
+ * OPENLFR_KEY / OPENLFR_KEY_FILE or the demo key; every access audited as system:evaluation). Without a data
+ * key, or with the embedded store open in another process, the run keeps templates in memory only.
  */
-export function evaluationSealer(config: Config, wanted: boolean): Sealer | null {
+export async function cacheServices(config: Config, wanted: boolean): Promise<Services | null> {
   if (!wanted) return null;
   try {
-    return dataKeySealer(loadDataKey({ key: config.key, keyFile: config.keyFile, demo: config.demo, home: config.home }));
+    return await openServices(config, defaultEngine);
   } catch (e) {
-    if (!(isOpenLfrError(e) && e.code === 'KEY_MISSING')) throw e;
-    process.stderr.write('openlfr evaluate: no data key (OPENLFR_KEY or OPENLFR_KEY_FILE): templates are kept in memory only, not cached\n');
+    if (!(isOpenLfrError(e) && (e.code === 'KEY_MISSING' || e.code === 'STORE_LOCKED'))) throw e;
+    const why = e.code === 'KEY_MISSING' ? 'no data key (OPENLFR_KEY or OPENLFR_KEY_FILE)' : 'the store is open in another process';
+    process.stderr.write(`openlfr evaluate: ${why}: templates are kept in memory only, not cached\n`);
     return null;
   }
 }
@@ -175,36 +190,28 @@ export function evaluationSealer(config: Config, wanted: boolean): Sealer | null
  * false alerts between groups (the harm NPL found below 0.60); a differential in misses (FNIR) is reported
  * in the figures and the report, but does not set the floor (see docs/evaluation.md).
  */
-async function recordCalibration(config: Config, engine: EnginePool, outcome: EvaluateOutcome): Promise<{ id: string; threshold: number }> {
+async function recordCalibration(services: Services, engine: EnginePool, outcome: EvaluateOutcome): Promise<{ id: string; threshold: number }> {
   const threshold = outcome.result.equitableThresholdFpirOnly;
   if (threshold === null)
     throw new OpenLfrError(
       'RULE_VIOLATION',
       'No floor to record: no threshold met the FPIR target with no false-alert differential between groups (an equity check needs --labels with group columns, and enough non-mated searches for the target)',
     );
-  const services = await openServices(config, defaultEngine);
-  try {
-    const rec = await services.calibrations.record(
-      { kind: 'system', name: 'evaluation' },
-      {
-        engineId: engine.id,
-        datasetFingerprint: outcome.calibration.datasetFingerprint,
-        threshold,
-        figures: { ...outcome.calibration, floorRule: 'equitableThresholdFpirOnly', equitableThresholdFpirOnly: threshold, equitableThresholdFpirAndFnir: outcome.result.equitableThreshold },
-      },
-    );
-    return { id: rec.id, threshold };
-  } finally {
-    await services.close();
-  }
+  const rec = await services.calibrations.record(EVALUATION, {
+    engineId: engine.id,
+    datasetFingerprint: outcome.calibration.datasetFingerprint,
+    threshold,
+    figures: { ...outcome.calibration, floorRule: 'equitableThresholdFpirOnly', equitableThresholdFpirOnly: threshold, equitableThresholdFpirAndFnir: outcome.result.equitableThreshold },
+  });
+  return { id: rec.id, threshold };
 }
 
-export function evaluateDeps(config: Config, engine: EnginePool, sealer: Sealer | null, out: string | null): EvaluateDeps {
+export function evaluateDeps(config: Config, engine: EnginePool, services: Services | null, out: string | null): EvaluateDeps {
   return {
     engine,
     decode: (bytes) => decodeImage(bytes, { maxPixels: config.engine.maxImagePixels, maxBytes: config.engine.maxImageBytes }),
     openCache: async (engineId, dims, variant, roots) =>
-      sealer ? FileTemplateCache.open(templateCachePath(config.home, engineId, variant, roots), engineId, dims, sealer) : new MemoryTemplateCache(),
+      services ? StoredTemplateCache.open(services.evaluationCache.port(EVALUATION, engineId, templateCacheKey(engineId, variant, roots)), engineId, dims) : new MemoryTemplateCache(),
     calibrationSink: out ? new JsonFileCalibrationSink(out) : new MemoryCalibrationSink(),
     clock: () => new Date(),
     concurrency: config.engine.workers * 2,
@@ -222,13 +229,13 @@ export function registerEvaluate(program: Command): void {
     .requiredOption('--output <file>', 'where to write the projection JSON')
     .option('--dims <k>', 'output dimensions (default: the embedding dimension, i.e. WCCN only)')
     .option('--regularisation <r>', 'ridge added to the within-class covariance, as a share of its mean eigenvalue (default 0.1)')
-    .option('--no-cache', 'do not read or write the encrypted template cache');
+    .option('--no-cache', 'do not read or write the template cache (kept sealed and audited in the biometric store)');
   withSplitOptions(train).action(async (flags: TrainProjectionFlags) => {
       const config = loadConfig();
       const engine = await createEngine(config.engine);
+      const services = await cacheServices(config, flags.cache);
       try {
-        const sealer = evaluationSealer(config, flags.cache);
-        const ds = await acquireDataset({ dataset: flags.dataset, includeIdentity: splitOf(flags) }, evaluateDeps(config, engine, sealer, null));
+        const ds = await acquireDataset({ dataset: flags.dataset, includeIdentity: splitOf(flags) }, evaluateDeps(config, engine, services, null));
         const templates = [...ds.acquired.values()].filter((a) => a.template.embedding).map((a) => ({ identity: a.image.identity, embedding: a.template.embedding! }));
         const trained = trainProjection(templates, {
           dims: number('dims', flags.dims) ?? engine.info.dims,
@@ -244,6 +251,7 @@ export function registerEvaluate(program: Command): void {
         await writeFile(resolve(flags.output), trained.json);
         console.log(JSON.stringify({ output: resolve(flags.output), projection: trained.projection.id, method: trained.projection.method, engineId: trained.projection.engineId(engine.id), identities: trained.identities, templates: trained.templates, bytes: Buffer.byteLength(trained.json) }));
       } finally {
+        await services?.close();
         await engine.close();
       }
     });
@@ -261,7 +269,8 @@ export function registerEvaluate(program: Command): void {
     .option('--fpir-target <x>', 'FPIR target of the equitable threshold (default from config: 1e-3)')
     .option('--json', 'print one JSON object')
     .option('--out <dir>', 'write report.html, evaluation.json and calibration.json there')
-    .option('--no-cache', 'do not read or write the encrypted template cache')
+    .option('--no-cache', 'do not read or write the template cache (kept sealed and audited in the biometric store)')
+    .option('--clear-cache', 'destroy every evaluation template cache in the biometric store (audited; needs the data key), then evaluate if a dataset is given')
     .option('--score-norm <k>', 'S-normalise scores against a cohort (one image of each identity of the other part of --split), from each face\'s k highest cohort scores')
     .option('--degrade-eye <px>', 'degrade searches: downscale each so the subject\'s inter-eye distance is this many pixels')
     .option('--degrade-blur <sigma>', 'degrade searches: Gaussian blur of this sigma (pixels, after downscaling)')
@@ -272,14 +281,23 @@ export function registerEvaluate(program: Command): void {
     .option('--record', 'store the calibration in the governance store: it sets the threshold floor for this engine (needs the data key)')
     .action(async (flags: EvaluateFlags) => {
       const config = loadConfig();
+      if (flags.clearCache) {
+        const cleared = await withStore(config, (s) => s.evaluationCache.clear(EVALUATION, 'cleared by openlfr evaluate --clear-cache'));
+        process.stderr.write(`openlfr evaluate: ${cleared.length} evaluation template cache(s) destroyed\n`);
+        if (flags.dataset === undefined && flags.enrol === undefined && flags.probe === undefined) {
+          if (flags.json) console.log(JSON.stringify({ clearedCaches: cleared.length }));
+          return;
+        }
+      }
       const distractors = number('distractors', flags.distractors);
       const fpirTarget = number('fpir-target', flags.fpirTarget) ?? config.evaluate.fpirTarget;
       const includeIdentity = splitOf(flags);
       const projection = flags.projection ? await Projection.load(resolve(flags.projection)) : undefined;
       const engine = await createEngine(config.engine);
+      const services = await cacheServices(config, flags.cache);
       try {
-        const sealer = evaluationSealer(config, flags.cache);
         const out = flags.out ? resolve(flags.out) : null;
+        const deps = evaluateDeps(config, engine, services, out);
         const outcome = await runEvaluation(
           {
             dataset: flags.dataset,
@@ -294,14 +312,14 @@ export function registerEvaluate(program: Command): void {
             projection,
             scoreNorm: scoreNormOf(flags),
             walkPast: number('walk-past', flags.walkPast),
-            transform: await degradationOf(flags, config, engine, sealer, flags.dataset ?? flags.probe),
+            transform: await degradationOf(flags, engine, deps, flags.dataset ?? flags.probe),
             options: {
               fpirTarget,
               equity: { alpha: config.evaluate.alpha, ratio: config.evaluate.equityRatio, metrics: ['fpir', 'fnir'] },
               matedAsNonMated: flags.matedAsNonmated === true,
             },
           },
-          evaluateDeps(config, engine, sealer, out),
+          deps,
         );
         if (out) {
           await mkdir(out, { recursive: true });
@@ -309,10 +327,11 @@ export function registerEvaluate(program: Command): void {
           const title = `OpenLFR evaluation: ${outcome.calibration.dataset.name}`;
           await writeFile(join(out, 'report.html'), renderReport(outcome.result, outcome.calibration, { title, generatedAt: outcome.calibration.createdAt, wallSeconds: outcome.seconds.total }));
         }
-        const recorded = flags.record ? await recordCalibration(config, engine, outcome) : null;
+        const recorded = flags.record ? await (services ? recordCalibration(services, engine, outcome) : withStore(config, (s) => recordCalibration(s, engine, outcome))) : null;
         if (recorded) process.stderr.write(`openlfr evaluate: calibration ${recorded.id} recorded: floor ${recorded.threshold} for ${engine.id}\n`);
         console.log(flags.json ? JSON.stringify({ ...jsonOutput(outcome), ...(recorded ? { recordedCalibration: recorded } : {}) }) : summary(outcome));
       } finally {
+        await services?.close();
         await engine.close();
       }
     });

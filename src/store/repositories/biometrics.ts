@@ -2,7 +2,7 @@
 import type { Queryable } from '../db.ts';
 import { fromRow, insertSql } from './rows.ts';
 
-export type BlobKind = 'watchlist_image' | 'alert_crop' | 'probe_image';
+export type BlobKind = 'watchlist_image' | 'alert_crop' | 'probe_image' | 'evaluation_templates';
 export type TemplateKind = 'watchlist' | 'alert' | 'probe' | 'gallery';
 
 export interface BlobRow {
@@ -38,6 +38,15 @@ export function biometricsRepo(q: Queryable) {
     async blobsOf(ownerIds: readonly string[]): Promise<BlobRow[]> {
       if (ownerIds.length === 0) return [];
       const rows = await q.query('select * from biometric_blobs where owner_id = any($1::text[]) order by created_at, id', [ownerIds]);
+      return rows.map((r) => fromRow<BlobRow>(r));
+    },
+    /** Blobs of one kind (all, or only those of `ownerIds`, or created before `before`), newest first. */
+    async blobsOfKind(kind: BlobKind, f: { ownerIds?: readonly string[]; before?: Date } = {}): Promise<BlobRow[]> {
+      const rows = await q.query(
+        `select * from biometric_blobs where kind = $1 and ($2::text[] is null or owner_id = any($2::text[])) and ($3::timestamptz is null or created_at < $3)
+         order by created_at desc, id`,
+        [kind, f.ownerIds ?? null, f.before ?? null],
+      );
       return rows.map((r) => fromRow<BlobRow>(r));
     },
     async allBlobIds(): Promise<Set<string>> {
