@@ -64,6 +64,18 @@ test('openlfr evaluate --json --out: one JSON object, report.html, evaluation.js
   await rm(home, { recursive: true, force: true });
 });
 
+test('openlfr evaluate without a data key keeps templates in memory only: nothing written under OPENLFR_HOME', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'openlfr-cli-nokey-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENLFR_HOME: home };
+  for (const k of ['OPENLFR_KEY', 'OPENLFR_KEY_FILE', 'OPENLFR_DEMO']) delete env[k];
+  const r = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', bbt, '--json'], { encoding: 'utf8', env });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /no data key .*templates are kept in memory only, not cached/);
+  assert.equal(JSON.parse(r.stdout).fromCache, 0);
+  assert.deepEqual(await readdir(home), [], 'no store, no blobs, no cache file');
+  await rm(home, { recursive: true, force: true });
+});
+
 test('openlfr evaluate refuses bad input with a clear message and exit code 2', () => {
   const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'evaluate', ...args], { encoding: 'utf8', env: { ...process.env, OPENLFR_HOME: tmpdir() } });
   const none = run();
