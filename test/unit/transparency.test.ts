@@ -44,9 +44,10 @@ test('figures: each recorded decision lands in exactly the documented columns', 
 
 test('config: safe defaults, environment variables, and the 24-hour limit for negative decisions', () => {
   const d = loadConfig({}, {}).retention;
-  assert.deepEqual(d, { negativeAlertHours: 0, positiveAlertDays: 31, pendingAlertDays: 7, auditVerifyIntervalSec: 600 });
-  const e = loadConfig({}, { OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: '3', OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: '14', OPENLFR_RETENTION_PENDING_ALERT_DAYS: '2', OPENLFR_AUDIT_VERIFY_INTERVAL_SEC: '60' }).retention;
-  assert.deepEqual(e, { negativeAlertHours: 3, positiveAlertDays: 14, pendingAlertDays: 2, auditVerifyIntervalSec: 60 });
+  assert.deepEqual(d, { negativeAlertHours: 0, positiveAlertDays: 31, pendingAlertDays: 7, evaluationCacheDays: 30, auditVerifyIntervalSec: 600 });
+  const e = loadConfig({}, { OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: '3', OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: '14', OPENLFR_RETENTION_PENDING_ALERT_DAYS: '2', OPENLFR_RETENTION_EVALUATION_CACHE_DAYS: '0', OPENLFR_AUDIT_VERIFY_INTERVAL_SEC: '60' }).retention;
+  assert.deepEqual(e, { negativeAlertHours: 3, positiveAlertDays: 14, pendingAlertDays: 2, evaluationCacheDays: 0, auditVerifyIntervalSec: 60 });
+  assert.throws(() => loadConfig({}, { OPENLFR_RETENTION_EVALUATION_CACHE_DAYS: '400' }), code('CONFIG_INVALID'));
   assert.throws(() => loadConfig({}, { OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: '23', OPENLFR_SWEEP_INTERVAL_SEC: '3601' }), code('CONFIG_INVALID'));
   assert.throws(() => loadConfig({}, { OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: '25' }), code('CONFIG_INVALID'));
   assert.throws(() => loadConfig({}, { OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: 'forever' }), code('CONFIG_INVALID'));
