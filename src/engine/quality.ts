@@ -36,3 +36,32 @@ export function faceQuality(l5: readonly [Point, Point, Point, Point, Point], ch
   const { brightness, sharpness } = greyStats(chip);
   return { interEyePx, yawDeg, pitchDeg, rollDeg, sharpness, brightness };
 }
+
+/** The quality measures a gate and a shot ranking look at. */
+export type GateQuality = Pick<FaceQuality, 'interEyePx' | 'yawDeg' | 'pitchDeg' | 'sharpness'>;
+
+/** Limits a face must meet to be embedded (the live pipeline's gate; also measured by `openlfr evaluate`). */
+export interface QualityGate {
+  /** Faces with fewer pixels between the eyes are counted but never embedded. */
+  minInterEyePx: number;
+  maxAbsYawDeg: number;
+  maxAbsPitchDeg: number;
+  minSharpness: number;
+}
+
+/** Why a face's quality fails the gate, or null when it passes. */
+export function qualityFailure(q: GateQuality, gate: QualityGate): string | null {
+  if (q.interEyePx < gate.minInterEyePx) return 'too small';
+  if (Math.abs(q.yawDeg) > gate.maxAbsYawDeg) return 'turned away';
+  if (Math.abs(q.pitchDeg) > gate.maxAbsPitchDeg) return 'looking up or down';
+  if (q.sharpness < gate.minSharpness) return 'blurred';
+  return null;
+}
+
+/** A 0..1 quality score ranking shots: size, frontality, sharpness, detector confidence. */
+export function qualityScore(q: GateQuality, detectorScore: number): number {
+  const size = Math.min(1, q.interEyePx / 60);
+  const pose = Math.cos((q.yawDeg * Math.PI) / 180) * Math.cos((q.pitchDeg * Math.PI) / 180);
+  const sharp = Math.min(1, q.sharpness / 100);
+  return size * Math.max(0, pose) * (0.5 + 0.5 * sharp) * detectorScore;
+}

@@ -24,6 +24,15 @@ export interface Template {
   box: [number, number, number, number] | null;
   detectorScore: number | null;
   interEyePx: number | null;
+  /** The chosen face's other quality measures (src/engine/quality.ts), for TPIR/FPIR by quality; absent in hand-made templates. */
+  quality?: TemplateQuality | null;
+}
+
+export interface TemplateQuality {
+  yawDeg: number;
+  pitchDeg: number;
+  sharpness: number;
+  brightness: number;
 }
 
 export interface TemplateCache {
@@ -48,14 +57,17 @@ export class MemoryTemplateCache implements TemplateCache {
   async flush(): Promise<void> {}
 }
 
-const MAGIC = 'OLFR-TC1';
+/** Layout version 2 adds the four quality measures; a version-1 cache no longer decodes and is rebuilt. */
+const MAGIC = 'OLFR-TC2';
+const FLOATS = 10;
+const recordSizeOf = (dims: number) => 32 + 1 + 2 + 4 * FLOATS + 4 * dims;
 const STATUS: Acquisition[] = ['face', 'no-face', 'unreadable'];
 
 /** Plain layout (sealed as a whole): MAGIC, u32 header length, header JSON, then fixed-size records. */
 export function encodeTemplates(engineId: string, dims: number, entries: Iterable<[string, Template]>): Buffer {
   const list = [...entries];
   const header = Buffer.from(JSON.stringify({ engineId, dims, count: list.length }), 'utf8');
-  const recordSize = 32 + 1 + 2 + 4 * 6 + 4 * dims;
+  const recordSize = recordSizeOf(dims);
   const out = Buffer.alloc(MAGIC.length + 4 + header.length + recordSize * list.length);
   out.write(MAGIC, 0, 'latin1');
   out.writeUInt32LE(header.length, MAGIC.length);
@@ -66,11 +78,12 @@ export function encodeTemplates(engineId: string, dims: number, entries: Iterabl
     Buffer.from(sha, 'hex').copy(out, o);
     out.writeUInt8(STATUS.indexOf(t.status), o + 32);
     out.writeUInt16LE(Math.min(65535, t.faces), o + 33);
-    const f = [...(t.box ?? [NaN, NaN, NaN, NaN]), t.detectorScore ?? NaN, t.interEyePx ?? NaN];
+    const q = t.quality;
+    const f = [...(t.box ?? [NaN, NaN, NaN, NaN]), t.detectorScore ?? NaN, t.interEyePx ?? NaN, q?.yawDeg ?? NaN, q?.pitchDeg ?? NaN, q?.sharpness ?? NaN, q?.brightness ?? NaN];
     f.forEach((v, i) => out.writeFloatLE(v, o + 35 + 4 * i));
     if (t.embedding) {
       if (t.embedding.length !== dims) throw new OpenLfrError('INTERNAL', `template has ${t.embedding.length} dimensions, cache expects ${dims}`);
-      Buffer.from(t.embedding.buffer, t.embedding.byteOffset, t.embedding.byteLength).copy(out, o + 59);
+      Buffer.from(t.embedding.buffer, t.embedding.byteOffset, t.embedding.byteLength).copy(out, o + 35 + 4 * FLOATS);
     }
     o += recordSize;
   }
@@ -84,22 +97,24 @@ export function decodeTemplates(buf: Buffer, engineId: string): { dims: number; 
   const header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, MAGIC.length + 4 + hl)) as { engineId: string; dims: number; count: number };
   if (header.engineId !== engineId) throw bad(`made by engine ${header.engineId}`);
   const dims = header.dims;
-  const recordSize = 32 + 1 + 2 + 4 * 6 + 4 * dims;
+  const recordSize = recordSizeOf(dims);
   let o = MAGIC.length + 4 + hl;
   if (buf.length !== o + recordSize * header.count) throw bad('truncated');
   const entries = new Map<string, Template>();
   for (let i = 0; i < header.count; i++, o += recordSize) {
     const status = STATUS[buf.readUInt8(o + 32)];
     if (!status) throw bad('unknown status');
-    const f = Array.from({ length: 6 }, (_, k) => buf.readFloatLE(o + 35 + 4 * k));
+    const f = Array.from({ length: FLOATS }, (_, k) => buf.readFloatLE(o + 35 + 4 * k));
     const face = status === 'face';
+    const e = o + 35 + 4 * FLOATS;
     entries.set(buf.toString('hex', o, o + 32), {
       status,
       faces: buf.readUInt16LE(o + 33),
-      embedding: face ? new Float32Array(buf.buffer.slice(buf.byteOffset + o + 59, buf.byteOffset + o + 59 + 4 * dims)) : null,
+      embedding: face ? new Float32Array(buf.buffer.slice(buf.byteOffset + e, buf.byteOffset + e + 4 * dims)) : null,
       box: face ? [f[0]!, f[1]!, f[2]!, f[3]!] : null,
       detectorScore: face ? f[4]! : null,
       interEyePx: face ? f[5]! : null,
+      quality: face && !Number.isNaN(f[6]) ? { yawDeg: f[6]!, pitchDeg: f[7]!, sharpness: f[8]!, brightness: f[9]! } : null,
     });
   }
   return { dims, entries };

@@ -246,6 +246,7 @@ ${r.equitable.fpirTargetSupported ? '' : `<span class="warn">The ${r.nonMatedSea
     : '<p>None: no label columns, or no threshold within the FPIR target is free of a significant differential.</p>'
 }
 ${calibration ? `<p>Calibration record: dataset fingerprint <code>${e(calibration.datasetFingerprint)}</code>, created ${e(calibration.createdAt)}.</p>` : ''}
+${qualitySection(r.quality)}
 <h2>Highest-scoring non-mated searches</h2>
 <p class="note">The non-mated searches closest to a watchlist entry: where a dataset has label errors (the same person under two names), they show up here.</p>
 <table><tr><th>probe image</th><th>rank-1 candidate</th><th>score</th></tr>${rows(r.topNonMated.map((t) => [e(t.probe) + (t.withoutOwnEntry ? ' (a mated search, searched without its own entry)' : ''), e(t.candidate), num(t.score)]))}</table>
@@ -253,4 +254,21 @@ ${calibration ? `<p>Calibration record: dataset fingerprint <code>${e(calibratio
 ${DEFINITIONS}
 </body></html>
 `;
+}
+
+/** TPIR/FPIR by quintile of the probe's quality measures, and the live quality gate's effect at fixed FPIR. */
+function qualitySection(q: EvaluationResult['quality']): string {
+  if (!q) return '';
+  const e = escapeHtml;
+  const thresholds = q.measures[0]?.bins[0]?.points.map((p) => p.threshold) ?? [];
+  const g = q.gate;
+  return `<h2>Accuracy by probe quality</h2>
+<p class="note">Quintiles of the searched faces (mated and non-mated together). qualityScore is the live pipeline's shot score (size, frontality, sharpness, detector confidence). Each cell: TPIR / FPIR at the threshold of the operating point.</p>
+<table><tr><th>measure</th><th>range</th><th>mated</th><th>non-mated</th>${thresholds.map((t) => `<th>at ${num(t, 3)}</th>`).join('')}</tr>
+${q.measures.flatMap((m) => m.bins.map((b) => `<tr><td>${e(m.measure)}</td><td>${num(b.from, 1)} – ${num(b.to, 1)}</td><td>${b.mated}</td><td>${b.nonMated}</td>${b.points.map((p) => `<td>${pct(p.tpir)} / ${pct(p.fpir, 2)}</td>`).join('')}</tr>`)).join('\n')}
+</table>
+<p>Live quality gate (at least ${g.gate.minInterEyePx} px between the eyes, |yaw| ≤ ${g.gate.maxAbsYawDeg}°, |pitch| ≤ ${g.gate.maxAbsPitchDeg}°, sharpness ≥ ${g.gate.minSharpness}) applied to the searches: ${g.gatedMated} of ${g.matedSearches} mated and ${g.gatedNonMated} of ${g.nonMatedSearches} non-mated searches would not be searched (counted as failures to acquire).</p>
+<table><tr><th>FPIR</th><th>TPIR without the gate</th><th>TPIR with the gate</th></tr>
+${g.atFpir.map((a) => `<tr><td>${sci(a.fpir)}</td><td>${pct(a.before.tpir)} (t ${num(a.before.threshold, 3)})</td><td>${pct(a.after.tpir)} (t ${num(a.after.threshold, 3)})</td></tr>`).join('\n')}
+</table>`;
 }

@@ -26,6 +26,9 @@ import {
 } from './metrics.ts';
 import { DEFAULT_EQUITY, equityAt, findEquitableThreshold, type ColumnEquity, type EquityOptions, type LabelledSearch } from './equity.ts';
 import { scoreAll } from './score.ts';
+import { qualityAnalysis, type QualityReport, type QualitySearch } from './quality.ts';
+import { DEFAULT_GATE } from '../live/4-select.ts';
+import type { QualityGate } from '../engine/quality.ts';
 import { cohortStats, snorm } from './cohort.ts';
 import type { Interval } from './stats.ts';
 
@@ -41,6 +44,8 @@ export interface EvaluationOptions {
   matedAsNonMated: boolean;
   /** Watchlist sizes FPIR is scaled to. */
   scaleTo: number[];
+  /** The probe quality gate whose effect is measured (the live pipeline's, by default). */
+  qualityGate: QualityGate;
   /** How many of the highest-scoring non-mated searches to list (for spotting label errors). */
   listTopNonMated: number;
 }
@@ -54,6 +59,7 @@ export const DEFAULT_OPTIONS: EvaluationOptions = {
   matedAsNonMated: false,
   scaleTo: [1000, 10_000],
   listTopNonMated: 20,
+  qualityGate: DEFAULT_GATE,
 };
 
 export interface ReportedOperatingPoint {
@@ -117,6 +123,8 @@ export interface EvaluationResult {
   groupDetail: ColumnEquity[];
   /** The highest-scoring non-mated searches (with --mated-as-nonmated, mated searches by their best other identity, flagged `withoutOwnEntry`). */
   topNonMated: { probe: string; candidate: string; score: number; withoutOwnEntry?: boolean }[];
+  /** TPIR/FPIR by probe quality, and the quality gate's effect (null when no template carries quality measures). */
+  quality: QualityReport | null;
   /** Score normalisation used (thresholds are then in cohort standard deviations), or null for raw cosine similarity. */
   scoreNorm: { method: 's-norm'; topK: number; cohortSize: number } | null;
   /** Every search: probe image, identity, mated, FTA, rank-1 candidate and score, own-entry score (null where none). */
@@ -203,6 +211,14 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     : labelled;
   const set = prepareIdentification(all);
   const watchlistSize = enrolled.length;
+  const probeQuality = searches.map((s) => {
+    const t = acquiredOf(input, s.image.key).template;
+    return t.quality && t.interEyePx !== null && t.detectorScore !== null ? { ...t.quality, interEyePx: t.interEyePx, detectorScore: t.detectorScore } : null;
+  });
+  const qualitySearches: QualitySearch[] = [
+    ...labelled.map((s, i) => ({ ...s, quality: probeQuality[i]! })),
+    ...(options.matedAsNonMated ? labelled.flatMap((s, i) => (s.mated ? [{ ...s, mated: false, mateScore: -Infinity, quality: probeQuality[i]! }] : [])) : []),
+  ];
 
   // verification from the same comparisons: genuine = each mated search vs its own entry (FTA / not enrolled = -Infinity)
   const genuine = labelled.filter((s) => s.mated).map((s) => s.mateScore);
@@ -363,6 +379,12 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     equitable: eq ? { fpirTarget: eq.fpirTarget, fpirTargetSupported: eq.fpirTargetSupported, point: eq.point, columns: eq.columns.map(brief) } : null,
     groupDetail,
     topNonMated,
+    quality: qualityAnalysis(
+      qualitySearches,
+      operatingPoints.flatMap((p) => (p.threshold === null ? [] : [p.threshold])),
+      options.fpirPoints,
+      options.qualityGate,
+    ),
     scoreNorm: input.cohort ? { method: 's-norm', topK: input.cohort.topK, cohortSize: input.cohort.embeddings.length / dims } : null,
     searches: searchRecords,
     options,

@@ -4,14 +4,9 @@
  */
 import { resizeRgb } from '../engine/imgproc.ts';
 import type { Face, RgbImage } from '../engine/port.ts';
+import { qualityFailure, qualityScore, type QualityGate } from '../engine/quality.ts';
 
-export interface QualityGate {
-  /** Faces with fewer pixels between the eyes are counted but never embedded. */
-  minInterEyePx: number;
-  maxAbsYawDeg: number;
-  maxAbsPitchDeg: number;
-  minSharpness: number;
-}
+export type { QualityGate };
 
 export const DEFAULT_GATE: QualityGate = { minInterEyePx: 20, maxAbsYawDeg: 45, maxAbsPitchDeg: 40, minSharpness: 10 };
 
@@ -27,21 +22,12 @@ export const DEFAULT_SHOTS: ShotPolicy = { maxShots: 5, minImprovement: 1.1, min
 
 /** Why a face fails the gate, or null when it passes. */
 export function gateFailure(face: Face, gate: QualityGate): string | null {
-  const q = face.quality;
-  if (q.interEyePx < gate.minInterEyePx) return 'too small';
-  if (Math.abs(q.yawDeg) > gate.maxAbsYawDeg) return 'turned away';
-  if (Math.abs(q.pitchDeg) > gate.maxAbsPitchDeg) return 'looking up or down';
-  if (q.sharpness < gate.minSharpness) return 'blurred';
-  return null;
+  return qualityFailure(face.quality, gate);
 }
 
 /** A 0..1 score ranking shots of one track: size, frontality, sharpness, detector confidence. */
 export function shotScore(face: Face): number {
-  const q = face.quality;
-  const size = Math.min(1, q.interEyePx / 60);
-  const pose = Math.cos((q.yawDeg * Math.PI) / 180) * Math.cos((q.pitchDeg * Math.PI) / 180);
-  const sharp = Math.min(1, q.sharpness / 100);
-  return size * Math.max(0, pose) * (0.5 + 0.5 * sharp) * face.score;
+  return qualityScore(face.quality, face.score);
 }
 
 export interface ShotHistory {

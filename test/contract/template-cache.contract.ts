@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Template, TemplateCache } from '../../src/evaluate/cache.ts';
 
 const sha = (c: string) => c.repeat(64);
-export const FACE: Template = { status: 'face', faces: 2, embedding: Float32Array.from([0.6, 0.8, 0, 0]), box: [1, 2, 30, 40], detectorScore: 0.9, interEyePx: 12.5 };
+export const FACE: Template = { status: 'face', faces: 2, embedding: Float32Array.from([0.6, 0.8, 0, 0]), box: [1, 2, 30, 40], detectorScore: 0.9, interEyePx: 12.5, quality: { yawDeg: -12.5, pitchDeg: 4.25, sharpness: 180.5, brightness: 96 } };
 export const NOFACE: Template = { status: 'no-face', faces: 0, embedding: null, box: null, detectorScore: null, interEyePx: null };
 
 /** `make` opens the cache (again): implementations that persist must return what was flushed. */
@@ -24,6 +24,8 @@ export function templateCacheContract(name: string, make: () => Promise<Template
       assert.equal(again.size, 3);
       assert.deepEqual([...again.get(sha('a'))!.embedding!], [...FACE.embedding!].map((x) => Math.fround(x)));
       assert.deepEqual(again.get(sha('a'))!.box, FACE.box);
+      assert.deepEqual(again.get(sha('a'))!.quality, FACE.quality, 'the quality measures survive the round trip');
+      assert.equal(again.get(sha('b'))!.quality ?? null, null);
       assert.equal(again.get(sha('c'))!.status, 'unreadable');
     }
   });
