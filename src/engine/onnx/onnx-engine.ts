@@ -150,8 +150,11 @@ export class OnnxEngine implements FaceEngine {
     if (face.engineId !== this.id) throw new OpenLfrError('ENGINE_FACE_FOREIGN', `face was detected by ${face.engineId}, not ${this.id}`);
     const v = await this.embedChip(face.chip);
     if (this.flip) {
-      const f = await this.embedChip(flipHorizontal(face.chip));
+      const mirror = flipHorizontal(face.chip);
+      const f = await this.embedChip(mirror);
       for (let i = 0; i < v.length; i++) v[i] = v[i]! + f[i]!;
+      wipe(mirror.data);
+      wipe(f);
     }
     return this.dlib ? this.fuse(l2normalise(v), face, this.dlib) : l2normalise(v);
   }
@@ -171,6 +174,8 @@ export class OnnxEngine implements FaceEngine {
     const b = Math.sqrt(dlib.weight);
     for (let i = 0; i < v.length; i++) out[i] = a * v[i]!;
     for (let i = 0; i < d.length; i++) out[v.length + i] = b * d[i]!;
+    wipe(v);
+    wipe(d);
     return out;
   }
 
