@@ -92,6 +92,9 @@ export const GovernanceConfigSchema = z.object({
   minSharpness: z.coerce.number().min(0).default(50),
   /** How long an API session token lives, in hours. */
   sessionHours: z.coerce.number().min(0.01).max(24 * 30).default(12),
+  /** Wrong passwords within 15 minutes that lock an account, and for how long (src/governance/login-throttle.ts). */
+  loginMaxFailures: int(1, 1000).default(5),
+  loginLockMinutes: z.coerce.number().min(0.1).max(24 * 60).default(15),
   /** How often the server sweeps for ended deployments and destroys their watchlists, in seconds. */
   sweepIntervalSec: z.coerce.number().min(1).max(3600).default(60),
 });
@@ -228,6 +231,8 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_ENROL_MAX_PITCH_DEG: ['governance', 'maxPitchDeg'],
   OPENLFR_ENROL_MIN_SHARPNESS: ['governance', 'minSharpness'],
   OPENLFR_SESSION_HOURS: ['governance', 'sessionHours'],
+  OPENLFR_LOGIN_MAX_FAILURES: ['governance', 'loginMaxFailures'],
+  OPENLFR_LOGIN_LOCK_MINUTES: ['governance', 'loginLockMinutes'],
   OPENLFR_SWEEP_INTERVAL_SEC: ['governance', 'sweepIntervalSec'],
   OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: ['retention', 'negativeAlertHours'],
   OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: ['retention', 'positiveAlertDays'],

@@ -47,6 +47,7 @@ export const ERRORS = {
   BIOMETRIC_UNREADABLE: { status: 500, summary: 'Sealed biometric data could not be opened' },
   // people and sessions
   AUTH_FAILED: { status: 401, summary: 'Wrong username or password, or the account is disabled' },
+  AUTH_THROTTLED: { status: 429, summary: 'Too many wrong passwords for this account: logins are refused for a while' },
   // governance rules (each refusal has its own stable code)
   ENROLMENT_REJECTED: { status: 422, summary: 'The image failed the enrolment quality gate' },
   AUTHORITY_RANK: { status: 403, summary: 'Authority needs an authorising officer of Superintendent rank or above' },

@@ -20,6 +20,8 @@ export function errorResponse(c: Context, e: unknown): Response {
   const body = serialiseError(e);
   const status = isOpenLfrError(e) ? e.status : 500;
   if (!isOpenLfrError(e)) console.error(`openlfr api: internal error: ${e instanceof Error ? e.message : String(e)}`);
+  const retryAfter = isOpenLfrError(e) ? e.details?.['retryAfterSec'] : undefined;
+  if (typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
   return c.json(isOpenLfrError(e) ? body : { code: 'INTERNAL', message: 'Internal error' }, status as 500);
 }
 

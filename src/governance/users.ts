@@ -6,6 +6,7 @@ import { requirePermission } from './access.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import { actorOf, ROLES, RANKS, type Clock, type Principal, type Rank, type Role, type User } from './model.ts';
 import type { PasswordHasher } from './passwords.ts';
+import { LoginThrottle, type ThrottleLimits } from './login-throttle.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
 
@@ -27,10 +28,13 @@ const tokenHash = (token: string): string => createHash('sha256').update(token).
 
 export class UserService {
   private dummyHash: Promise<string> | undefined;
+  private readonly throttle: LoginThrottle;
 
   constructor(
-    private readonly d: { store: Store; audit: AuditTrail; clock: Clock; hasher: PasswordHasher; sessionHours: number },
-  ) {}
+    private readonly d: { store: Store; audit: AuditTrail; clock: Clock; hasher: PasswordHasher; sessionHours: number; loginLimits?: ThrottleLimits },
+  ) {
+    this.throttle = new LoginThrottle(d.clock, d.loginLimits ?? { maxFailures: 5, windowMinutes: 15, lockMinutes: 15 });
+  }
 
   private validate(input: NewUserInput): void {
     if (!/^[a-z0-9][a-z0-9._-]{1,63}$/.test(input.username)) {
@@ -112,15 +116,20 @@ export class UserService {
 
   /** Check a username and password; the answer takes the same time whether or not the user exists. */
   async checkPassword(username: string, password: string, via: string): Promise<Principal> {
+    const account = username.slice(0, 64);
+    this.throttle.check(account);
     const c = await this.d.store.repos.users.credentials(username);
     this.dummyHash ??= this.d.hasher.hash(randomBytes(16).toString('hex'));
     const ok = await this.d.hasher.verify(c?.passwordHash ?? (await this.dummyHash), password);
     if (!c || !ok || c.user.disabled) {
-      await this.d.store.tx((_r, tx) =>
-        this.d.audit.append(tx, { actor: 'anonymous', action: 'auth.failed', target: `user:${username.slice(0, 64)}`, reason: via }),
-      );
+      const locked = this.throttle.failed(account);
+      await this.d.store.tx(async (_r, tx) => {
+        await this.d.audit.append(tx, { actor: 'anonymous', action: 'auth.failed', target: `user:${account}`, reason: via });
+        if (locked) await this.d.audit.append(tx, { actor: 'system:login-throttle', action: 'auth.locked', target: `user:${account}`, reason: 'too many wrong passwords' });
+      });
       throw new OpenLfrError('AUTH_FAILED');
     }
+    this.throttle.succeeded(account);
     return { kind: 'user', user: c.user };
   }
 

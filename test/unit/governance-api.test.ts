@@ -93,6 +93,11 @@ test('api: no token, a bad token, malformed JSON, unknown routes and fields get 
   expectError(await call('GET', '/api/v1/deployments', 'not-a-token'), 401, 'UNAUTHENTICATED');
   expectError(await call('POST', '/api/v1/sessions', null, { username: 'admin', password: 'wrong-password' }), 401, 'AUTH_FAILED');
   expectError(await call('POST', '/api/v1/sessions', null, { username: 'nobody', password: 'wrong-password' }), 401, 'AUTH_FAILED');
+  // password guessing: the fifth wrong password locks the account; then 429 with Retry-After
+  for (let i = 0; i < 4; i++) expectError(await call('POST', '/api/v1/sessions', null, { username: 'nobody', password: `guess-${i}` }), 401, 'AUTH_FAILED');
+  const throttled = await call('POST', '/api/v1/sessions', null, { username: 'nobody', password: 'wrong-password' });
+  expectError(throttled, 429, 'AUTH_THROTTLED');
+  assert.ok(Number(throttled.raw.headers.get('retry-after')) > 0, 'Retry-After says how long to wait');
   expectError(await call('POST', '/api/v1/deployments', tok.op, undefined, '{"name": '), 400, 'BAD_REQUEST');
   const missing = await call('POST', '/api/v1/deployments', tok.op, { name: 'x' });
   expectError(missing, 400, 'BAD_REQUEST', /purpose/);

@@ -66,3 +66,33 @@ test('a destruction interrupted after the biometrics went but before the entries
     await rig.close();
   }
 });
+
+test('five wrong passwords lock the account for 15 minutes (even the right password is refused), audited; the lock ends with the clock', async () => {
+  const rig = await makeRig();
+  try {
+    const u = rig.services.users;
+    await u.bootstrap({ username: 'admin', displayName: 'A', roles: ['ADMIN'], password: 'admin-password-1' });
+    const admin = await u.checkPassword('admin', 'admin-password-1', 'test');
+    await u.create(admin, { username: 'op', displayName: 'O', roles: ['OPERATOR'], password: 'op-password-123' });
+    for (let i = 0; i < 4; i++) await assert.rejects(u.login('op', `guess-number-${i}`), code('AUTH_FAILED'));
+    const s = await u.login('op', 'op-password-123');
+    assert.ok(s.token, 'four failures do not lock, and a success clears the count');
+    for (let i = 0; i < 5; i++) await assert.rejects(u.login('op', `guess-again-${i}`), code('AUTH_FAILED'));
+    await assert.rejects(u.login('op', 'op-password-123'), (e: unknown) => e instanceof OpenLfrError && e.code === 'AUTH_THROTTLED' && e.status === 429 && (e.details?.['retryAfterSec'] as number) > 800);
+    await assert.rejects(u.checkPassword('op', 'op-password-123', 'cli'), code('AUTH_THROTTLED'), 'the CLI path is throttled too');
+    assert.ok(await u.login('admin', 'admin-password-1'), 'another account is not affected');
+    const locked = await rig.services.audit.list(admin, { action: 'auth.locked' });
+    assert.equal(locked.length, 1);
+    assert.equal(locked[0]!.target, 'user:op');
+    rig.clock.advance(15 * 60_000 + 1000);
+    assert.ok(await u.login('op', 'op-password-123'), 'the lock ends');
+    // failures spread wider than the window never add up to a lock
+    for (let i = 0; i < 8; i++) {
+      await assert.rejects(u.login('op', `slow-guess-${i}`), code('AUTH_FAILED'));
+      rig.clock.advance(4 * 60_000);
+    }
+    assert.ok(await u.login('op', 'op-password-123'));
+  } finally {
+    await rig.close();
+  }
+});
