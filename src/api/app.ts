@@ -11,6 +11,7 @@ import { HTTPException } from 'hono/http-exception';
 import { OpenLfrError } from '../errors.ts';
 import type { Principal } from '../governance/model.ts';
 import type { Services } from '../governance/services.ts';
+import { parseAnchor } from '../governance/audit-trail.ts';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
 import * as S from './schemas.ts';
@@ -146,9 +147,19 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
     r({ method: 'get', path: '/api/v1/audit', summary: 'Audit entries (ADMIN, AUDITOR)', request: { query: z.object({ action: z.string().optional(), actor: z.string().optional(), target: z.string().optional(), afterSeq: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }) }, responses: { 200: json(z.array(S.AuditEntrySchema), 'Entries') } }),
     async (c) => ok(c, await services.audit.list(me(c), c.req.valid('query'))),
   );
-  app.openapi(r({ method: 'get', path: '/api/v1/audit/verify', summary: 'Verify the hash chain (ADMIN, AUDITOR)', responses: { 200: json(S.VerifySchema, 'The verdict') } }), async (c) => {
-    return ok(c, await services.audit.verify(me(c)));
-  });
+  app.openapi(
+    r({
+      method: 'get',
+      path: '/api/v1/audit/verify',
+      summary: 'Verify the hash chain, and published anchors <seq>:<hash> from transparency reports (ADMIN, AUDITOR)',
+      request: { query: z.object({ anchor: z.union([z.string(), z.array(z.string())]).optional() }) },
+      responses: { 200: json(S.VerifySchema, 'The verdict') },
+    }),
+    async (c) => {
+      const a = c.req.queries('anchor') ?? [];
+      return ok(c, await services.audit.verify(me(c), a.map(parseAnchor)));
+    },
+  );
 
   registerOversightRoutes(app, services);
   // --- the console: alerts, decisions, the live pipeline, the push channel ---

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../store/db.ts';
 import { auditRepo, type AuditFilter } from '../store/repositories/audit.ts';
 import type { AuditRecord, Clock } from './model.ts';
+import { OpenLfrError } from '../errors.ts';
 
 export const GENESIS = 'GENESIS';
 
@@ -37,6 +38,23 @@ export function canonicalJson(v: unknown): string {
 export function hashEntry(e: Omit<AuditRecord, 'hash'>): string {
   const body = canonicalJson({ seq: e.seq, at: e.at, actor: e.actor, action: e.action, target: e.target, reason: e.reason, details: e.details, prev: e.prevHash });
   return createHash('sha256').update(body).digest('hex');
+}
+
+/**
+ * The chain's head at one moment (entry count and last hash). Published outside OpenLFR (in every
+ * transparency report), it lets anyone show later that entries up to `seq` were not rewritten, even by
+ * someone able to recompute the whole chain inside the database.
+ */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
+
+/** `<seq>:<sha256 hex>`, as printed in reports. */
+export function parseAnchor(text: string): AuditAnchor {
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(text.trim());
+  if (!m) throw new OpenLfrError('BAD_REQUEST', `an audit anchor is <entry number>:<64 hex digits> (got "${text}")`);
+  return { seq: Number(m[1]), hash: m[2]! };
 }
 
 export interface VerifyReport {
@@ -74,8 +92,35 @@ export class AuditTrail {
     return auditRepo(q).find(f);
   }
 
-  /** Walk the whole chain; report the first entry that was edited, removed, reordered, or cut off. */
-  async verify(q: Queryable): Promise<VerifyReport> {
+  /** The current head, to publish. */
+  async anchor(q: Queryable): Promise<AuditAnchor> {
+    const head = await auditRepo(q).head();
+    return { seq: head.count, hash: head.headHash };
+  }
+
+  /**
+   * Walk the whole chain; report the first entry that was edited, removed, reordered, or cut off. With
+   * published anchors, also check that entry `seq` still has the published hash (a chain rewritten and
+   * re-hashed from some entry on passes the walk, but not this).
+   */
+  async verify(q: Queryable, anchors: readonly AuditAnchor[] = []): Promise<VerifyReport> {
+    const walked = await this.walk(q);
+    if (!walked.ok) return walked;
+    const repo = auditRepo(q);
+    for (const a of [...anchors].sort((x, y) => x.seq - y.seq)) {
+      const fail = (problem: string): VerifyReport => ({ ...walked, ok: false, firstBad: { seq: a.seq, position: a.seq, problem } });
+      if (a.seq === 0) {
+        if (a.hash !== GENESIS) return fail('an anchor at entry 0 must be GENESIS');
+        continue;
+      }
+      const [e] = await repo.page(a.seq - 1, 1);
+      if (!e || e.seq !== a.seq) return fail(`the published anchor names entry ${a.seq}, which is no longer in the chain (entries removed)`);
+      if (e.hash !== a.hash) return fail(`entry ${a.seq} does not have the published hash ${a.hash.slice(0, 12)}...: the chain was rewritten up to there`);
+    }
+    return walked;
+  }
+
+  private async walk(q: Queryable): Promise<VerifyReport> {
     const repo = auditRepo(q);
     const head = await repo.head();
     let prev = GENESIS;

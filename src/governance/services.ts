@@ -11,7 +11,7 @@ import { loadDataKey, type DataKey } from '../store/crypto.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import type { AuditFilter } from '../store/repositories/audit.ts';
 import { requirePermission } from './access.ts';
-import { AuditTrail, type VerifyReport } from './audit-trail.ts';
+import { AuditTrail, type AuditAnchor, type VerifyReport } from './audit-trail.ts';
 import type { GovernanceDeps } from './deps.ts';
 import { DeploymentService } from './deployments.ts';
 import { actorOf, systemClock, type AuditRecord, type Calibration, type Clock, type Principal } from './model.ts';
@@ -37,10 +37,10 @@ export class AuditService {
     requirePermission(p, 'audit.read');
     return this.d.audit.find(this.d.store.db, f);
   }
-  /** Check the whole chain (the CLI runs this as system:audit-verifier). */
-  async verify(p: Principal): Promise<VerifyReport> {
+  /** Check the whole chain, and any published anchors (the CLI runs this as system:audit-verifier). */
+  async verify(p: Principal, anchors: readonly AuditAnchor[] = []): Promise<VerifyReport> {
     requirePermission(p, 'audit.verify');
-    return this.d.audit.verify(this.d.store.db);
+    return this.d.audit.verify(this.d.store.db, anchors);
   }
 }
 

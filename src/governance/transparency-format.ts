@@ -5,6 +5,7 @@
  */
 import { CATEGORIES } from './model.ts';
 import type { DeploymentRecord, SummaryRecord } from './transparency.ts';
+import type { AuditAnchor } from './audit-trail.ts';
 
 type Cell = string | number | null;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -53,6 +54,7 @@ export const COLUMNS: readonly [string, (r: DeploymentRecord) => Cell][] = [
   ['watchlist_destroyed_at', (r) => iso(r.watchlistDestroyedAt)],
   ['dpia_ref', (r) => r.dpiaRef],
   ['policy_refs', (r) => r.policyRefs.join('; ')],
+  ['audit_anchor', (r) => `${r.auditAnchor.seq}:${r.auditAnchor.hash}`],
 ];
 
 function csvCell(v: Cell): string {
@@ -81,6 +83,10 @@ counts engagements with no outcome recorded or closed with no further action. Un
 (one per face passing a camera and analysed). False alert rate per face seen = false alerts / faces seen. Faces that matched
 no one were never stored.</p>`;
 
+/** The audit head at publication, so a reader can later check the trail was not rewritten. */
+const anchorNote = (a: AuditAnchor): string =>
+  `Audit trail anchor: <code>${a.seq}:${esc(a.hash)}</code> (check with <code>openlfr audit verify --anchor ${a.seq}:${esc(a.hash)}</code>: it fails if any of the first ${a.seq} audit entries was later changed).`;
+
 function page(title: string, body: string): string {
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title><style>${STYLE}</style></head><body>\n${body}\n</body></html>\n`;
@@ -92,7 +98,7 @@ export function deploymentHtml(r: DeploymentRecord): string {
     return `<tr><th scope="row">${esc(h.replaceAll('_', ' '))}</th><td${typeof v === 'number' ? ' class="n"' : ''}>${esc(v)}</td></tr>`;
   }).join('\n');
   return page(`LFR deployment ${r.date}: ${r.name}`, `<h1>Live facial recognition deployment, ${esc(r.date)}: ${esc(r.name)}</h1>
-<table>\n${rows}\n</table>\n${DEFINITIONS}\n<p class="note">Generated ${esc(r.generatedAt.toISOString())} by OpenLFR.</p>`);
+<table>\n${rows}\n</table>\n${DEFINITIONS}\n<p class="note">Generated ${esc(r.generatedAt.toISOString())} by OpenLFR. ${anchorNote(r.auditAnchor)}</p>`);
 }
 
 const SUMMARY_COLUMNS = ['date', 'name', 'locations', 'duration_minutes', 'watchlist_size', 'threshold', 'faces_seen', 'alerts', 'true_alerts', 'false_alerts', 'unconfirmed_alerts', 'unjudged_alerts', 'false_alert_rate_per_face_seen', 'engagements', 'arrests'];
@@ -112,5 +118,5 @@ ${t.engagements} engagements, ${t.arrests} arrests. False alert rate per face se
 <tr><th>gallery</th><th>access class</th><th>searches</th><th>released</th><th>withheld</th><th>refused</th></tr>
 ${s.retrospectiveSearches.perGallery.map((g) => `<tr><td>${esc(g.gallery)}</td><td>${esc(g.accessClass ?? '')}</td><td class="n">${g.searches}</td><td class="n">${g.released}</td><td class="n">${g.withheld}</td><td class="n">${g.refused}</td></tr>`).join('\n')}
 </table>
-<p class="note">Searches counted by calendar month of the period. Generated ${esc(s.generatedAt.toISOString())} by OpenLFR.</p>`);
+<p class="note">Searches counted by calendar month of the period. Generated ${esc(s.generatedAt.toISOString())} by OpenLFR. ${anchorNote(s.auditAnchor)}</p>`);
 }

@@ -15,6 +15,7 @@
 import { OpenLfrError } from '../errors.ts';
 import { requirePermission } from './access.ts';
 import type { GovernanceDeps } from './deps.ts';
+import type { AuditAnchor } from './audit-trail.ts';
 import { CATEGORIES, type Alert, type Category, type Deployment, type Principal } from './model.ts';
 import { summarise, type SearchReport } from '../search/service.ts';
 import type { SearchCount } from '../store/repositories/search.ts';
@@ -100,6 +101,8 @@ export interface DeploymentRecord extends AlertFigures {
   dpiaRef: string;
   policyRefs: string[];
   generatedAt: Date;
+  /** The audit trail's head when the record was made: once published, `openlfr audit verify --anchor <seq>:<hash>` shows the trail up to here was not rewritten. */
+  auditAnchor: AuditAnchor;
 }
 
 export interface SummaryRecord {
@@ -111,6 +114,7 @@ export interface SummaryRecord {
   /** Retrospective searches in the calendar months the period touches, per gallery (restricted ones
    *  included) and per month, with refusals. */
   retrospectiveSearches: SearchReport;
+  auditAnchor: AuditAnchor;
 }
 
 const CAL_ID = /calibration (cal_[A-Za-z0-9-]+)/;
@@ -157,6 +161,7 @@ export class TransparencyService {
         (await this.searchCounts()).filter((r) => r.month >= month(from) && r.month <= month(new Date(to.getTime() - 1))),
         this.d.clock.now(),
       ),
+      auditAnchor: await this.d.audit.anchor(this.d.store.db),
     };
   }
 
@@ -202,6 +207,7 @@ export class TransparencyService {
       dpiaRef: dep.dpiaRef,
       policyRefs: dep.policyRefs,
       generatedAt: this.d.clock.now(),
+      auditAnchor: await this.d.audit.anchor(this.d.store.db),
     };
   }
 }

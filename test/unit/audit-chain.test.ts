@@ -88,3 +88,31 @@ test('audit chain: a rewritten head is detected', async () => {
   assert.match(v.firstBad!.problem, /head/);
   await db.close();
 });
+
+test('audit chain: a chain rewritten and re-hashed from an entry on passes the walk, but not a published anchor', async () => {
+  const { db, trail } = await chainOf(6);
+  const { hashEntry, parseAnchor } = await import('../../src/governance/audit-trail.ts');
+  const published = await trail.anchor(db); // printed in a transparency report at seq 6
+  assert.equal(published.seq, 6);
+  const early = (await trail.verify(db)).ok && (await db.query<Record<string, unknown>>('select hash from audit_log where seq = 3'))[0]!.hash;
+  // the attacker rewrites entry 3 and recomputes every hash after it, and the head
+  const rows = await db.query<Record<string, unknown>>('select * from audit_log order by seq');
+  let prev = String(rows[1]!.hash);
+  for (const r of rows.slice(2)) {
+    const rec = { seq: Number(r.seq), at: String(r.at), actor: r.seq === 3 ? 'user:someone-else' : String(r.actor), action: String(r.action), target: String(r.target), reason: String(r.reason), details: String(r.details), prevHash: prev };
+    const hash = hashEntry(rec);
+    await db.query('update audit_log set actor = $1, prev_hash = $2, hash = $3 where seq = $4', [rec.actor, prev, hash, rec.seq]);
+    prev = hash;
+  }
+  await db.query('update audit_head set head_hash = $1 where id = 1', [prev]);
+  assert.equal((await trail.verify(db)).ok, true, 'a consistent rewrite passes the walk: this is what the anchor is for');
+  const v = await trail.verify(db, [published]);
+  assert.equal(v.ok, false);
+  assert.equal(v.firstBad?.seq, 6);
+  assert.match(v.firstBad!.problem, /published hash/);
+  assert.equal((await trail.verify(db, [{ seq: 2, hash: String(rows[1]!.hash) }])).ok, true, 'an anchor before the rewrite still holds');
+  assert.equal((await trail.verify(db, [parseAnchor(`3:${String(early)}`)])).ok, false);
+  assert.match((await trail.verify(db, [{ seq: 9, hash: 'a'.repeat(64) }])).firstBad!.problem, /no longer in the chain/);
+  assert.throws(() => parseAnchor('3:xyz'), /anchor/);
+  await db.close();
+});

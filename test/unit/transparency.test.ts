@@ -116,10 +116,19 @@ describe('transparency and oversight on the embedded store, through the API', ()
     assert.ok(html.includes('Queen Street &lt;match day&gt;, &quot;north&quot;'));
     assert.doesNotMatch(html, /<script|<link|<img|src=|url\(|https?:\/\//i);
     for (const [h] of COLUMNS) assert.ok(html.includes(`>${h.replaceAll('_', ' ')}<`), h);
+    // the published report carries the audit head; an auditor can check it later against the trail
+    const anchor = /audit verify --anchor (\d+:[0-9a-f]{64})/.exec(html)?.[1];
+    assert.ok(anchor, 'the HTML names the audit anchor');
+    const v = await call('GET', `/api/v1/audit/verify?anchor=${anchor}`, tok.aud);
+    assert.equal(v.status, 200);
+    assert.equal(v.body.ok, true);
+    const wrong = await call('GET', `/api/v1/audit/verify?anchor=${anchor.split(':')[0]}:${'0'.repeat(64)}`, tok.aud);
+    assert.equal(wrong.body.ok, false);
+    assert.equal((await call('GET', '/api/v1/audit/verify?anchor=nonsense', tok.aud)).status, 400);
   });
 
   it('CSV neutralises spreadsheet formulas in typed text', () => {
-    const rec = { deploymentId: 'd', name: '=HYPERLINK("x")', locations: [], policyRefs: [], watchlistByCategory: {}, generatedAt: new Date() } as unknown as DeploymentRecord;
+    const rec = { deploymentId: 'd', name: '=HYPERLINK("x")', locations: [], policyRefs: [], watchlistByCategory: {}, generatedAt: new Date(), auditAnchor: { seq: 1, hash: 'a'.repeat(64) } } as unknown as DeploymentRecord;
     assert.ok(toCsv([rec]).split('\r\n')[1]!.includes(`"'=HYPERLINK(""x"")"`));
     assert.ok(deploymentHtml(rec).includes('=HYPERLINK(&quot;x&quot;)'));
   });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { asOption, login, print, withServices } from '../governance-context.ts';
+import { parseAnchor } from '../../governance/audit-trail.ts';
 
 export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the hash-chained audit trail');
@@ -7,10 +8,12 @@ export function registerAudit(program: Command): void {
     .command('verify')
     .description('check the whole chain; names the first bad entry (exit code 3 when broken)')
     .option('--json', 'print the verdict as JSON')
-    .action(async (o: { json?: boolean }) => {
-      const v = await withServices((s) => s.audit.verify({ kind: 'system', name: 'audit-verifier' }));
+    .option('--anchor <seq:hash...>', 'published audit anchors (from transparency reports) the chain must still contain')
+    .action(async (o: { json?: boolean; anchor?: string[] }) => {
+      const anchors = (o.anchor ?? []).map(parseAnchor);
+      const v = await withServices((s) => s.audit.verify({ kind: 'system', name: 'audit-verifier' }, anchors));
       if (o.json) console.log(JSON.stringify(v));
-      else if (v.ok) console.log(`audit trail intact: ${v.entries} entries, head ${v.headHash}`);
+      else if (v.ok) console.log(`audit trail intact: ${v.entries} entries, head ${v.headCount}:${v.headHash}${anchors.length ? `; ${anchors.length} published anchor(s) match` : ''}`);
       else console.log(`audit trail BROKEN at entry ${v.firstBad?.seq ?? '?'} (position ${v.firstBad?.position}): ${v.firstBad?.problem}`);
       // set after the store is closed: closing the embedded engine resets process.exitCode
       if (!v.ok) process.exitCode = 3;
