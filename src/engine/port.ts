@@ -66,6 +66,9 @@ export interface DetectOptions {
 export interface AnalysedFace {
   face: Face;
   embedding: Float32Array;
+  /** Length of the embedder's output before L2 normalisation, where the engine exposes it: a quality signal
+   *  (margin-trained embedders give unclear faces shorter vectors); its scale is the engine's own. */
+  embeddingNorm?: number;
 }
 
 export interface ModelFile {

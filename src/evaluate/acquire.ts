@@ -91,7 +91,13 @@ function templateOf(faces: AnalysedFace[], image: RgbImage): Template {
         box: [chosen.face.box.x, chosen.face.box.y, chosen.face.box.width, chosen.face.box.height],
         detectorScore: chosen.face.score,
         interEyePx: chosen.face.quality.interEyePx,
-        quality: { yawDeg: chosen.face.quality.yawDeg, pitchDeg: chosen.face.quality.pitchDeg, sharpness: chosen.face.quality.sharpness, brightness: chosen.face.quality.brightness },
+        quality: {
+          yawDeg: chosen.face.quality.yawDeg,
+          pitchDeg: chosen.face.quality.pitchDeg,
+          sharpness: chosen.face.quality.sharpness,
+          brightness: chosen.face.quality.brightness,
+          embeddingNorm: chosen.embeddingNorm ?? null,
+        },
       }
     : { status: 'no-face', faces: 0, embedding: null, box: null, detectorScore: null, interEyePx: null };
   for (const f of faces) {

@@ -33,6 +33,8 @@ export interface TemplateQuality {
   pitchDeg: number;
   sharpness: number;
   brightness: number;
+  /** The embedder's raw output length (AnalysedFace.embeddingNorm), when the engine gives it. */
+  embeddingNorm?: number | null;
 }
 
 export interface TemplateCache {
@@ -57,9 +59,10 @@ export class MemoryTemplateCache implements TemplateCache {
   async flush(): Promise<void> {}
 }
 
-/** Layout version 2 adds the four quality measures; a version-1 cache no longer decodes and is rebuilt. */
-const MAGIC = 'OLFR-TC2';
-const FLOATS = 10;
+/** Layout version 3: box, detector score, inter-eye distance and five quality measures per record; an older
+ *  cache no longer decodes, and is discarded (audited) and rebuilt. */
+const MAGIC = 'OLFR-TC3';
+const FLOATS = 11;
 const recordSizeOf = (dims: number) => 32 + 1 + 2 + 4 * FLOATS + 4 * dims;
 const STATUS: Acquisition[] = ['face', 'no-face', 'unreadable'];
 
@@ -79,7 +82,7 @@ export function encodeTemplates(engineId: string, dims: number, entries: Iterabl
     out.writeUInt8(STATUS.indexOf(t.status), o + 32);
     out.writeUInt16LE(Math.min(65535, t.faces), o + 33);
     const q = t.quality;
-    const f = [...(t.box ?? [NaN, NaN, NaN, NaN]), t.detectorScore ?? NaN, t.interEyePx ?? NaN, q?.yawDeg ?? NaN, q?.pitchDeg ?? NaN, q?.sharpness ?? NaN, q?.brightness ?? NaN];
+    const f = [...(t.box ?? [NaN, NaN, NaN, NaN]), t.detectorScore ?? NaN, t.interEyePx ?? NaN, q?.yawDeg ?? NaN, q?.pitchDeg ?? NaN, q?.sharpness ?? NaN, q?.brightness ?? NaN, q?.embeddingNorm ?? NaN];
     f.forEach((v, i) => out.writeFloatLE(v, o + 35 + 4 * i));
     if (t.embedding) {
       if (t.embedding.length !== dims) throw new OpenLfrError('INTERNAL', `template has ${t.embedding.length} dimensions, cache expects ${dims}`);
@@ -114,7 +117,7 @@ export function decodeTemplates(buf: Buffer, engineId: string): { dims: number; 
       box: face ? [f[0]!, f[1]!, f[2]!, f[3]!] : null,
       detectorScore: face ? f[4]! : null,
       interEyePx: face ? f[5]! : null,
-      quality: face && !Number.isNaN(f[6]) ? { yawDeg: f[6]!, pitchDeg: f[7]!, sharpness: f[8]!, brightness: f[9]! } : null,
+      quality: face && !Number.isNaN(f[6]) ? { yawDeg: f[6]!, pitchDeg: f[7]!, sharpness: f[8]!, brightness: f[9]!, embeddingNorm: Number.isNaN(f[10]) ? null : f[10]! } : null,
     });
   }
   return { dims, entries };

@@ -11,14 +11,16 @@ import { identificationAt, operatingPointByFpir, prepareIdentification, type Sea
 export interface ProbeQuality extends GateQuality {
   brightness: number;
   detectorScore: number;
+  embeddingNorm?: number | null;
 }
 
 export interface QualitySearch extends SearchOutcome {
   quality: ProbeQuality | null;
 }
 
-type Measure = 'qualityScore' | 'interEyePx' | 'absYawDeg' | 'absPitchDeg' | 'sharpness' | 'brightness';
+type Measure = 'embeddingNorm' | 'qualityScore' | 'interEyePx' | 'absYawDeg' | 'absPitchDeg' | 'sharpness' | 'brightness';
 const MEASURES: { measure: Measure; of: (q: ProbeQuality) => number }[] = [
+  { measure: 'embeddingNorm', of: (q) => q.embeddingNorm ?? NaN },
   { measure: 'qualityScore', of: (q) => qualityScore(q, q.detectorScore) },
   { measure: 'interEyePx', of: (q) => q.interEyePx },
   { measure: 'absYawDeg', of: (q) => Math.abs(q.yawDeg) },
@@ -38,15 +40,18 @@ export interface QualityBinPoint {
 export interface QualityReport {
   /** Per measure, quintiles of the searched faces (mated and non-mated together), with TPIR/FPIR at each threshold. */
   measures: { measure: Measure; bins: { from: number; to: number; mated: number; nonMated: number; points: QualityBinPoint[] }[] }[];
-  gate: {
-    gate: QualityGate;
-    gatedMated: number;
-    gatedNonMated: number;
-    matedSearches: number;
-    nonMatedSearches: number;
-    /** TPIR at each FPIR target without and with the gate (each with its own threshold). */
-    atFpir: { fpir: number; before: { threshold: number | null; tpir: number | null }; after: { threshold: number | null; tpir: number | null } }[];
-  };
+  gate: GateEffect & { gate: QualityGate };
+  /** Gates on the embedding norm at the 5th, 10th and 20th percentile of the searched faces (when the engine gives it). */
+  normGates: (GateEffect & { percentile: number; minNorm: number })[];
+}
+
+export interface GateEffect {
+  gatedMated: number;
+  gatedNonMated: number;
+  matedSearches: number;
+  nonMatedSearches: number;
+  /** TPIR at each FPIR target without and with the gate (each with its own threshold). */
+  atFpir: { fpir: number; before: { threshold: number | null; tpir: number | null }; after: { threshold: number | null; tpir: number | null } }[];
 }
 
 const finiteOrNull = (t: number): number | null => (Number.isFinite(t) ? t : null);
@@ -54,14 +59,16 @@ const finiteOrNull = (t: number): number | null => (Number.isFinite(t) ? t : nul
 export function qualityAnalysis(searches: readonly QualitySearch[], thresholds: readonly number[], fpirTargets: readonly number[], gate: QualityGate, bins = 5): QualityReport | null {
   const withQ = searches.filter((s): s is QualitySearch & { quality: ProbeQuality } => !s.fta && s.quality !== null);
   if (withQ.length === 0) return null;
-  const measures = MEASURES.map(({ measure, of }) => {
-    const values = withQ.map((s) => of(s.quality)).sort((a, b) => a - b);
+  const measures = MEASURES.flatMap(({ measure, of }) => {
+    const has = withQ.filter((s) => !Number.isNaN(of(s.quality)));
+    if (has.length === 0) return []; // the engine does not give this measure
+    const values = has.map((s) => of(s.quality)).sort((a, b) => a - b);
     // cut points at the quintiles; tied values stay in one bin, so there may be fewer bins than asked
     const cuts = [...new Set(Array.from({ length: bins - 1 }, (_, k) => values[Math.floor(((k + 1) * values.length) / bins)]!))].filter((c) => c > values[0]!);
     const edges = [-Infinity, ...cuts, Infinity];
     const out = [];
     for (let b = 0; b + 1 < edges.length; b++) {
-      const inBin = withQ.filter((s) => of(s.quality) >= edges[b]! && of(s.quality) < edges[b + 1]!);
+      const inBin = has.filter((s) => of(s.quality) >= edges[b]! && of(s.quality) < edges[b + 1]!);
       const v = inBin.map((s) => of(s.quality));
       const set = prepareIdentification(inBin);
       out.push({
@@ -75,25 +82,37 @@ export function qualityAnalysis(searches: readonly QualitySearch[], thresholds: 
         }),
       });
     }
-    return { measure, bins: out };
+    return [{ measure, bins: out }];
   });
-  const gated = searches.map((s) => (s.fta || !s.quality || qualityFailure(s.quality, gate) === null ? s : { ...s, fta: true }));
+  const norms = withQ.map((s) => s.quality.embeddingNorm).filter((n): n is number => typeof n === 'number').sort((a, b) => a - b);
+  return {
+    measures,
+    gate: { gate, ...gateEffect(searches, fpirTargets, (q) => qualityFailure(q, gate) === null) },
+    normGates:
+      norms.length === 0
+        ? []
+        : [0.05, 0.1, 0.2].map((percentile) => {
+            const minNorm = norms[Math.floor(percentile * norms.length)]!;
+            return { percentile, minNorm, ...gateEffect(searches, fpirTargets, (q) => (q.embeddingNorm ?? Infinity) >= minNorm) };
+          }),
+  };
+}
+
+/** Searches whose face fails `keep` are not searched (failures to acquire); TPIR at each FPIR before and after. */
+function gateEffect(searches: readonly QualitySearch[], fpirTargets: readonly number[], keep: (q: ProbeQuality) => boolean): GateEffect {
+  const gated = searches.map((s) => (s.fta || !s.quality || keep(s.quality) ? s : { ...s, fta: true }));
   const before = prepareIdentification(searches);
   const after = prepareIdentification(gated);
   const newlyGated = gated.filter((s, i) => s.fta && !searches[i]!.fta);
   return {
-    measures,
-    gate: {
-      gate,
-      gatedMated: newlyGated.filter((s) => s.mated).length,
-      gatedNonMated: newlyGated.filter((s) => !s.mated).length,
-      matedSearches: before.matedSearches,
-      nonMatedSearches: before.nonMatedSearches,
-      atFpir: fpirTargets.map((fpir) => {
-        const b = operatingPointByFpir(before, fpir);
-        const a = operatingPointByFpir(after, fpir);
-        return { fpir, before: { threshold: finiteOrNull(b.threshold), tpir: b.tpir }, after: { threshold: finiteOrNull(a.threshold), tpir: a.tpir } };
-      }),
-    },
+    gatedMated: newlyGated.filter((s) => s.mated).length,
+    gatedNonMated: newlyGated.filter((s) => !s.mated).length,
+    matedSearches: before.matedSearches,
+    nonMatedSearches: before.nonMatedSearches,
+    atFpir: fpirTargets.map((fpir) => {
+      const b = operatingPointByFpir(before, fpir);
+      const a = operatingPointByFpir(after, fpir);
+      return { fpir, before: { threshold: finiteOrNull(b.threshold), tpir: b.tpir }, after: { threshold: finiteOrNull(a.threshold), tpir: a.tpir } };
+    }),
   };
 }

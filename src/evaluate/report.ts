@@ -270,5 +270,13 @@ ${q.measures.flatMap((m) => m.bins.map((b) => `<tr><td>${e(m.measure)}</td><td>$
 <p>Live quality gate (at least ${g.gate.minInterEyePx} px between the eyes, |yaw| ≤ ${g.gate.maxAbsYawDeg}°, |pitch| ≤ ${g.gate.maxAbsPitchDeg}°, sharpness ≥ ${g.gate.minSharpness}) applied to the searches: ${g.gatedMated} of ${g.matedSearches} mated and ${g.gatedNonMated} of ${g.nonMatedSearches} non-mated searches would not be searched (counted as failures to acquire).</p>
 <table><tr><th>FPIR</th><th>TPIR without the gate</th><th>TPIR with the gate</th></tr>
 ${g.atFpir.map((a) => `<tr><td>${sci(a.fpir)}</td><td>${pct(a.before.tpir)} (t ${num(a.before.threshold, 3)})</td><td>${pct(a.after.tpir)} (t ${num(a.after.threshold, 3)})</td></tr>`).join('\n')}
-</table>`;
+</table>
+${
+  q.normGates.length === 0
+    ? ''
+    : `<p>Gates on the embedding norm (searches with a shorter raw embedding are not searched):</p>
+<table><tr><th>gate</th><th>mated / non-mated not searched</th>${g.atFpir.map((a) => `<th>TPIR at FPIR ${sci(a.fpir)}: without / with</th>`).join('')}</tr>
+${q.normGates.map((n) => `<tr><td>norm ≥ ${num(n.minNorm, 2)} (${pct(n.percentile, 0)} percentile)</td><td>${n.gatedMated} / ${n.gatedNonMated}</td>${n.atFpir.map((a) => `<td>${pct(a.before.tpir)} / ${pct(a.after.tpir)}</td>`).join('')}</tr>`).join('\n')}
+</table>`
+}`;
 }

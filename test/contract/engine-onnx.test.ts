@@ -113,3 +113,16 @@ test('onnx fused with dlib: the template is [sqrt(1-w) onnx, sqrt(w) dlib], so i
     await Promise.all([plain.close(), fused.close()]);
   }
 });
+
+test('onnx: analyse gives the embedder\'s raw output length (a quality signal), also through the worker pool', async () => {
+  const pool = await EnginePool.start(config, 1);
+  try {
+    const [a] = await pool.analyse(await readImageFile(ds('hamilton', 'obama.jpg')));
+    assert.ok(a!.embeddingNorm! > 1 && a!.embeddingNorm! < 100, String(a!.embeddingNorm));
+    let len = 0;
+    for (const x of a!.embedding) len += x * x;
+    assert.ok(Math.abs(len - 1) < 1e-5, 'the template itself stays unit length');
+  } finally {
+    await pool.close();
+  }
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Template, TemplateCache } from '../../src/evaluate/cache.ts';
 
 const sha = (c: string) => c.repeat(64);
-export const FACE: Template = { status: 'face', faces: 2, embedding: Float32Array.from([0.6, 0.8, 0, 0]), box: [1, 2, 30, 40], detectorScore: 0.9, interEyePx: 12.5, quality: { yawDeg: -12.5, pitchDeg: 4.25, sharpness: 180.5, brightness: 96 } };
+export const FACE: Template = { status: 'face', faces: 2, embedding: Float32Array.from([0.6, 0.8, 0, 0]), box: [1, 2, 30, 40], detectorScore: 0.9, interEyePx: 12.5, quality: { yawDeg: -12.5, pitchDeg: 4.25, sharpness: 180.5, brightness: 96, embeddingNorm: 3.75 } };
 export const NOFACE: Template = { status: 'no-face', faces: 0, embedding: null, box: null, detectorScore: null, interEyePx: null };
 
 /** `make` opens the cache (again): implementations that persist must return what was flushed. */

@@ -41,7 +41,7 @@ test('openlfr evaluate --json --out: one JSON object, report.html, evaluation.js
   const blobs = (await readdir(join(home, 'blobs'), { recursive: true })).map(String).filter((f) => f.endsWith('.sealed'));
   assert.equal(blobs.length, 1);
   const sealed = await readFile(join(home, 'blobs', blobs[0]!));
-  assert.equal(sealed.indexOf(Buffer.from('OLFR-TC2')), -1, 'the template cache is encrypted');
+  assert.equal(sealed.indexOf(Buffer.from('OLFR-TC3')), -1, 'the template cache is encrypted');
   const env = { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: KEY };
   const warm = spawnSync(process.execPath, [bin, 'evaluate', '--dataset', bbt, '--json'], { encoding: 'utf8', env });
   assert.equal(JSON.parse(warm.stdout).analysed, 0);

@@ -68,7 +68,7 @@ test('the cache is one sealed blob of the biometric store: nothing else on disk,
   const sealed = readFileSync(blobFile(first.id));
   assert.equal(sealed.indexOf(embeddingBytes), -1, 'embedding bytes must not be in the file');
   assert.equal(sealed.indexOf(embeddingBytes.subarray(0, 4)), -1, 'not even one float of it');
-  assert.equal(sealed.indexOf(Buffer.from('OLFR-TC2')), -1);
+  assert.equal(sealed.indexOf(Buffer.from('OLFR-TC3')), -1);
   assert.equal(statSync(blobFile(first.id)).mode & 0o777, 0o600);
 
   const warm = await StoredTemplateCache.open(port(), ENGINE, 4);

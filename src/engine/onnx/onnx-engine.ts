@@ -146,9 +146,15 @@ export class OnnxEngine implements FaceEngine {
   }
 
   async embed(face: Face): Promise<Float32Array> {
+    return (await this.embedWithNorm(face)).embedding;
+  }
+
+  /** The template, and the length of the embedder's raw output for the chip (a quality signal). */
+  private async embedWithNorm(face: Face): Promise<{ embedding: Float32Array; norm: number }> {
     this.assertOpen();
     if (face.engineId !== this.id) throw new OpenLfrError('ENGINE_FACE_FOREIGN', `face was detected by ${face.engineId}, not ${this.id}`);
     const v = await this.embedChip(face.chip);
+    const norm = Math.hypot(...v);
     if (this.flip) {
       const mirror = flipHorizontal(face.chip);
       const f = await this.embedChip(mirror);
@@ -156,7 +162,7 @@ export class OnnxEngine implements FaceEngine {
       wipe(mirror.data);
       wipe(f);
     }
-    return this.dlib ? this.fuse(l2normalise(v), face, this.dlib) : l2normalise(v);
+    return { embedding: this.dlib ? await this.fuse(l2normalise(v), face, this.dlib) : l2normalise(v), norm };
   }
 
   /** [sqrt(1-w) onnx, sqrt(w) dlib]: unit length, and its cosine is the weighted sum of the two scores. */
@@ -182,7 +188,10 @@ export class OnnxEngine implements FaceEngine {
   async analyse(image: RgbImage, options: DetectOptions = {}): Promise<AnalysedFace[]> {
     const faces = await this.detect(image, options);
     const out: AnalysedFace[] = [];
-    for (const face of faces) out.push({ face, embedding: await this.embed(face) });
+    for (const face of faces) {
+      const { embedding, norm } = await this.embedWithNorm(face);
+      out.push({ face, embedding, embeddingNorm: norm });
+    }
     return out;
   }
 

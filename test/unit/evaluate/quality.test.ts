@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { qualityAnalysis, type QualitySearch } from '../../../src/evaluate/quality.ts';
 import { DEFAULT_GATE } from '../../../src/live/4-select.ts';
 
-const good = { interEyePx: 40, yawDeg: 5, pitchDeg: 2, sharpness: 120, brightness: 110, detectorScore: 0.99 };
-const turned = { ...good, yawDeg: 60 };
+const good = { interEyePx: 40, yawDeg: 5, pitchDeg: 2, sharpness: 120, brightness: 110, detectorScore: 0.99, embeddingNorm: 4 };
+const turned = { ...good, yawDeg: 60, embeddingNorm: 2.5 };
 
 /** 100 mated and 100 non-mated searches; the 20 turned-away faces of each kind behave badly. */
 function searches(): QualitySearch[] {
@@ -32,6 +32,10 @@ test('quality: TPIR and FPIR per quintile of each measure, with the counts behin
   assert.equal(yaw.bins[0]!.points[0]!.tpir, 1);
   assert.equal(yaw.bins[0]!.points[0]!.fpir, 0);
   assert.ok(q.measures.some((m) => m.measure === 'qualityScore'));
+  const norm = q.measures.find((m) => m.measure === 'embeddingNorm')!;
+  assert.equal(norm.bins[0]!.points[0]!.tpir, 0, 'short embeddings (unclear faces) miss');
+  const without = qualityAnalysis(searches().map((s) => ({ ...s, quality: s.quality && { ...s.quality, embeddingNorm: null } })), [0.45], [0.01], DEFAULT_GATE)!;
+  assert.ok(!without.measures.some((m) => m.measure === 'embeddingNorm'), 'an engine without the norm gives no such row');
 });
 
 test('quality: the live gate drops turned-away probes, and TPIR at the same FPIR goes up', () => {
@@ -45,6 +49,11 @@ test('quality: the live gate drops turned-away probes, and TPIR at the same FPIR
   // with the gate, no alarm can come from a turned face, so the threshold falls to just above 0.2
   assert.ok(at!.after.threshold! < at!.before.threshold!);
   assert.equal(at!.after.tpir, 0.8);
+  // gates on the embedding norm at the 5th / 10th / 20th percentile: only the 20th reaches the short (turned) ones
+  assert.deepEqual(q.normGates.map((n) => n.percentile), [0.05, 0.1, 0.2]);
+  assert.equal(q.normGates[0]!.gatedMated, 0);
+  assert.equal(q.normGates[2]!.gatedMated, 20);
+  assert.equal(q.normGates[2]!.gatedNonMated, 20);
 });
 
 test('quality: no measures (hand-made templates) gives no report', () => {
