@@ -11,13 +11,19 @@ import { AuditTrail } from '../../src/governance/audit-trail.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof OpenLfrError && e.code === c;
 
+/** An ADMIN (admin / admin-password-1) and an OPERATOR (op / op-password-123). */
+async function adminAndOperator(rig: Awaited<ReturnType<typeof makeRig>>) {
+  const u = rig.services.users;
+  await u.bootstrap({ username: 'admin', displayName: 'A', roles: ['ADMIN'], password: 'admin-password-1' });
+  const admin = await u.checkPassword('admin', 'admin-password-1', 'test');
+  await u.create(admin, { username: 'op', displayName: 'O', roles: ['OPERATOR'], password: 'op-password-123' });
+  return { u, admin };
+}
+
 test('sessions expire with the clock; disabling a user revokes their sessions and blocks login', async () => {
   const rig = await makeRig();
   try {
-    const u = rig.services.users;
-    await u.bootstrap({ username: 'admin', displayName: 'A', roles: ['ADMIN'], password: 'admin-password-1' });
-    const admin = await u.checkPassword('admin', 'admin-password-1', 'test');
-    await u.create(admin, { username: 'op', displayName: 'O', roles: ['OPERATOR'], password: 'op-password-123' });
+    const { u, admin } = await adminAndOperator(rig);
     const s = await u.login('op', 'op-password-123');
     assert.equal((await u.authenticate(s.token)).kind, 'user');
     rig.clock.advance(12 * 3600_000 + 1);
@@ -70,10 +76,7 @@ test('a destruction interrupted after the biometrics went but before the entries
 test('five wrong passwords lock the account for 15 minutes (even the right password is refused), audited; the lock ends with the clock', async () => {
   const rig = await makeRig();
   try {
-    const u = rig.services.users;
-    await u.bootstrap({ username: 'admin', displayName: 'A', roles: ['ADMIN'], password: 'admin-password-1' });
-    const admin = await u.checkPassword('admin', 'admin-password-1', 'test');
-    await u.create(admin, { username: 'op', displayName: 'O', roles: ['OPERATOR'], password: 'op-password-123' });
+    const { u, admin } = await adminAndOperator(rig);
     for (let i = 0; i < 4; i++) await assert.rejects(u.login('op', `guess-number-${i}`), code('AUTH_FAILED'));
     const s = await u.login('op', 'op-password-123');
     assert.ok(s.token, 'four failures do not lock, and a success clears the count');
