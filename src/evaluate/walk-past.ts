@@ -22,8 +22,9 @@ import { identificationAt, operatingPointByFpir, prepareIdentification, type Sea
 import { scoreAll } from './score.ts';
 import { OpenLfrError } from '../errors.ts';
 
-export type FusionRule = 'single' | 'max' | 'average';
-export const FUSION_RULES: readonly FusionRule[] = ['single', 'max', 'average'];
+export type FusionRule = 'single' | 'max' | 'average' | 'norm-weighted';
+/** norm-weighted: the average with each shot weighted by its embedding norm (a quality signal; weight 1 when the engine gives none). */
+export const FUSION_RULES: readonly FusionRule[] = ['single', 'max', 'average', 'norm-weighted'];
 
 export interface WalkPastPoint {
   fpir: number;
@@ -58,6 +59,7 @@ interface Track {
   identity: string;
   mated: boolean;
   frames: (Float32Array | null)[];
+  norms: number[];
 }
 
 export function walkPast(
@@ -76,6 +78,7 @@ export function walkPast(
     if (!a) throw new OpenLfrError('INTERNAL', `image ${im.key} was not acquired`);
     return a.template.embedding;
   };
+  const normOf = (im: DatasetImage) => acquired.get(im.key)?.template.quality?.embeddingNorm ?? 1;
   const walkers = hashOrder([...byId.keys()].filter((id) => byId.get(id)!.length >= frames + 1));
   const onList = new Set(walkers.filter((_, i) => i % 2 === 0));
   const offList = new Set(walkers.filter((_, i) => i % 2 === 1));
@@ -92,7 +95,10 @@ export function walkPast(
       }
     }
     const rest = onList.has(id) ? ims.slice(1) : offList.has(id) ? ims : [];
-    for (let s = 0; s + frames <= rest.length; s += frames) tracks.push({ identity: id, mated: onList.has(id), frames: rest.slice(s, s + frames).map(emb) });
+    for (let s = 0; s + frames <= rest.length; s += frames) {
+      const span = rest.slice(s, s + frames);
+      tracks.push({ identity: id, mated: onList.has(id), frames: span.map(emb), norms: span.map(normOf) });
+    }
   }
   const idIndex = new Map<string, number>();
   const idx = (id: string) => idIndex.get(id) ?? (idIndex.set(id, idIndex.size), idIndex.size - 1);
@@ -111,15 +117,20 @@ export function walkPast(
   const shots = tracks.flatMap((t) => t.frames);
   const shotIds = tracks.flatMap((t) => t.frames.map(() => t.identity));
   const perShot = score(shots, shotIds);
-  const fused = tracks.map((t) => {
-    const faces = t.frames.filter((f): f is Float32Array => f !== null);
-    return faces.length ? fuse(faces, new Float32Array(dims)) : null;
-  });
+  const fusedWith = (weighted: boolean) =>
+    tracks.map((t) => {
+      const kept = t.frames.flatMap((f, k) => (f ? [{ f, w: t.norms[k]! }] : []));
+      return kept.length ? fuse(kept.map((x) => x.f), new Float32Array(dims), weighted ? kept.map((x) => x.w) : undefined) : null;
+    });
+  const fused = fusedWith(false);
   const perFused = score(fused, tracks.map((t) => t.identity));
+  const weightedFused = fusedWith(true);
+  const perWeighted = score(weightedFused, tracks.map((t) => t.identity));
 
   const outcomes = (rule: FusionRule): SearchOutcome[] =>
     tracks.map((t, i) => {
       if (rule === 'average') return { mated: t.mated, fta: fused[i] === null, mateScore: perFused.mateScore[i]!, nonMateScore: perFused.nonMateScore[i]! };
+      if (rule === 'norm-weighted') return { mated: t.mated, fta: weightedFused[i] === null, mateScore: perWeighted.mateScore[i]!, nonMateScore: perWeighted.nonMateScore[i]! };
       const first = i * frames;
       const span = rule === 'single' ? [first] : Array.from({ length: frames }, (_, f) => first + f).filter((s) => shots[s] !== null);
       if (span.length === 0 || shots[span[0]!] === null) return { mated: t.mated, fta: true, mateScore: -Infinity, nonMateScore: -Infinity };

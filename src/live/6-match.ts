@@ -56,9 +56,12 @@ export class FrozenWatchlist {
 }
 
 /** Mean of unit vectors, re-normalised (into `out`, which is returned). */
-export function fuse(vectors: readonly Float32Array[], out: Float32Array): Float32Array {
+export function fuse(vectors: readonly Float32Array[], out: Float32Array, weights?: readonly number[]): Float32Array {
   out.fill(0);
-  for (const v of vectors) for (let i = 0; i < out.length; i++) out[i] = out[i]! + v[i]!;
+  vectors.forEach((v, k) => {
+    const w = weights?.[k] ?? 1;
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! + w * v[i]!;
+  });
   let s = 0;
   for (let i = 0; i < out.length; i++) s += out[i]! * out[i]!;
   const inv = s > 0 ? 1 / Math.sqrt(s) : 0;

@@ -113,7 +113,7 @@ test('issue 9 levers on the LFW slice (warm from the first test): split, cohort 
   assert.ok(plain.images > 100 && plain.images < 330, `${plain.images} images in the test part`);
   const wp = plain.walkPast!;
   assert.ok(wp.matedTracks > 0 && wp.nonMatedTracks > 0 && wp.watchlistSize > 50, JSON.stringify({ ...wp, rules: undefined }));
-  assert.deepEqual(wp.rules.map((r) => r.rule), ['single', 'max', 'average']);
+  assert.deepEqual(wp.rules.map((r) => r.rule), ['single', 'max', 'average', 'norm-weighted']);
 
   const normed = await runEvaluation({ ...base, scoreNorm: { topK: 10, cohortIdentity: (id) => inB(id) && trainPart(id) } }, deps());
   assert.equal(normed.result.scoreNorm?.method, 's-norm');

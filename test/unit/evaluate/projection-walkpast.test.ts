@@ -115,3 +115,13 @@ test('walk-past: tracks, watchlist and the three fusion rules on hand-made templ
   assert.equal(w.topNonMated[0]!.identity, offList);
   assert.throws(() => walkPast(images, acquired, 1, 3, [0.5]), (e) => isOpenLfrError(e) && e.code === 'BAD_REQUEST');
 });
+
+test('fuse: the mean of unit vectors, re-normalised; with weights (the norm-weighted rule), a heavier shot pulls harder', async () => {
+  const { fuse } = await import('../../../src/live/6-match.ts');
+  const a = Float32Array.from([1, 0]);
+  const b = Float32Array.from([0, 1]);
+  const even = fuse([a, b], new Float32Array(2));
+  assert.ok(Math.abs(even[0]! - Math.SQRT1_2) < 1e-6 && Math.abs(even[1]! - Math.SQRT1_2) < 1e-6);
+  const heavy = fuse([a, b], new Float32Array(2), [3, 1]);
+  assert.ok(Math.abs(heavy[0]! - 3 / Math.sqrt(10)) < 1e-6 && Math.abs(heavy[1]! - 1 / Math.sqrt(10)) < 1e-6);
+});
