@@ -17,6 +17,19 @@ export function registerSearchRoutes(app: App, services: Services): void {
   app.openapi(
     route({
       method: 'post',
+      path: '/api/v1/galleries/{name}/removals',
+      summary: "Remove a person's images (subjectKey) or one image (sourceRef) from a gallery, with the reason (ADMIN; templates destroyed, audited)",
+      request: { params: z.object({ name: z.string().min(1).max(100).openapi({ param: { name: 'name', in: 'path' } }) }), ...body(S.GalleryRemovalInputSchema) },
+      responses: { 200: json(S.GalleryRemovalSchema, 'What was removed') },
+    }),
+    async (c) => {
+      const { reason, ...by } = c.req.valid('json');
+      return ok(c, await services.galleries.removeItems(me(c), c.req.valid('param').name, by, reason));
+    },
+  );
+  app.openapi(
+    route({
+      method: 'post',
       path: '/api/v1/searches',
       summary: 'Search a gallery with a probe image (INVESTIGATOR; behind the gate; candidates are leads, not identifications)',
       request: body(S.SearchInputSchema),

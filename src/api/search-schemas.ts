@@ -93,3 +93,20 @@ export const SearchReportSchema = z
     totals: z.object({ searches: z.number(), refused: z.number() }),
   })
   .openapi('SearchReport');
+
+export const GalleryRemovalInputSchema = z
+  .object({
+    subjectKey: z.string().min(1).max(500).optional(),
+    sourceRef: z.string().min(1).max(1000).optional(),
+    reason: z.string().min(1).max(2000),
+  })
+  .strict()
+  .openapi('GalleryRemovalInput');
+
+export const GalleryRemovalSchema = z
+  .object({
+    removed: z.number(),
+    templates: z.number(),
+    items: z.array(z.object({ id: z.string(), sourceRef: z.string(), subjectKey: z.string() })),
+  })
+  .openapi('GalleryRemoval');

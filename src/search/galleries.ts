@@ -104,6 +104,33 @@ export class GalleryService {
     return this.repos.items.ofGallery(g.id, status);
   }
 
+  /**
+   * Take a person's images out of a gallery (a custody image that must no longer be held): their templates
+   * are destroyed through the biometric store, the items are marked REMOVED with the reason (so a later
+   * import of the same files skips them), the gallery's revision moves (every search index drops them
+   * before its next search), all in one audited transaction. By subject key (every image of the person)
+   * or by source reference (one image).
+   */
+  async removeItems(p: Principal, galleryName: string, by: { subjectKey?: string; sourceRef?: string }, reason: string): Promise<{ removed: number; templates: number; items: { id: string; sourceRef: string; subjectKey: string }[] }> {
+    requirePermission(p, 'gallery.manage');
+    if ((by.subjectKey === undefined) === (by.sourceRef === undefined)) throw new OpenLfrError('BAD_REQUEST', 'Give either a subject key or a source reference', { field: 'subjectKey' });
+    const why = (reason ?? '').trim();
+    if (why.length < 10) throw new OpenLfrError('BAD_REQUEST', 'reason: say why the images are removed (at least 10 characters, e.g. the review or order)', { field: 'reason' });
+    const gallery = await this.repos.galleries.byName(galleryName);
+    if (!gallery) throw new OpenLfrError('NOT_FOUND', `No gallery named ${galleryName}`);
+    const items = await this.repos.items.matching(gallery.id, by);
+    if (items.length === 0) throw new OpenLfrError('NOT_FOUND', `No image in ${galleryName} for ${by.subjectKey !== undefined ? `subject ${by.subjectKey}` : `source ${by.sourceRef}`}`);
+    const ids = items.map((i) => i.id);
+    const who = { actor: actorOf(p), reason: why };
+    const { templates } = await this.d.biometrics.destroy(this.d.store.db, ids, who, async (tx) => {
+      const repos = makeSearchRepos(tx);
+      await repos.items.markRemoved(ids, this.d.clock.now(), why);
+      if (gallery.engineId) await repos.galleries.bump(gallery.id, gallery.engineId);
+      await this.d.audit.append(tx, { ...who, action: 'gallery.remove', target: `gallery:${gallery.id}`, details: { gallery: gallery.name, ...by, items: ids } });
+    });
+    return { removed: ids.length, templates, items: items.map((i) => ({ id: i.id, sourceRef: i.sourceRef, subjectKey: i.subjectKey })) };
+  }
+
   async importImages(p: Principal, galleryName: string, source: ImageSource, o: ImportOptions = {}): Promise<ImportReport> {
     requirePermission(p, 'gallery.manage');
     const gallery = await this.repos.galleries.byName(galleryName);

@@ -15,7 +15,8 @@ export interface Gallery {
   createdAt: Date;
 }
 
-export type ItemStatus = 'ENROLLED' | 'FTA' | 'BAD';
+/** REMOVED: taken out of the gallery (its template destroyed); the row stays so a re-import skips the image. */
+export type ItemStatus = 'ENROLLED' | 'FTA' | 'BAD' | 'REMOVED';
 
 export interface GalleryItem {
   id: string;
@@ -30,6 +31,8 @@ export interface GalleryItem {
   faces: number | null;
   problem: string | null;
   createdAt: Date;
+  removedAt?: Date | null;
+  removedReason?: string | null;
 }
 
 export interface SearchAuthority {

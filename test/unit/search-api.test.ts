@@ -251,3 +251,40 @@ test('retention: probes and results are deleted when due, by the sweep, audited;
   assert.equal((r.body.totals as { searches: number }).searches, 4);
   assert.equal((await rig.services.audit.verify({ kind: 'system', name: 'audit-verifier' })).ok, true);
 });
+
+test("removal: an ADMIN takes a person's images out of a gallery with a reason; searches stop finding them, a re-import skips them, all audited", async () => {
+  for (const u of ['admin', 'inv', 'aud']) tok[u] = (await call('POST', '/api/v1/sessions', null, { username: u, password: u === 'admin' ? 'admin-password-1' : `${u}-password-1` })).body.token as string;
+  const reason = 'Custody image review: no further action, the image may no longer be held';
+  const path = '/api/v1/galleries/custody/removals';
+  expectError(await call('POST', path, tok.inv, { subjectKey: 'custody-person-2', reason }), 403, 'FORBIDDEN');
+  expectError(await call('POST', path, tok.admin, { subjectKey: 'custody-person-2', reason: 'because' }), 400, 'BAD_REQUEST', /reason/);
+  expectError(await call('POST', path, tok.admin, { reason }), 400, 'BAD_REQUEST');
+  expectError(await call('POST', path, tok.admin, { subjectKey: 'custody-person-2', sourceRef: 'custody/2.png', reason }), 400, 'BAD_REQUEST');
+  expectError(await call('POST', path, tok.admin, { subjectKey: 'nobody-at-all', reason }), 404, 'NOT_FOUND');
+  expectError(await call('POST', '/api/v1/galleries/nope/removals', tok.admin, { subjectKey: 'custody-person-2', reason }), 404, 'NOT_FOUND');
+
+  const subjects = async () => {
+    probeShows(12); // custody person 2's face
+    const s = await call('POST', '/api/v1/searches', tok.inv, searchBody({ caseRef: 'OP-9', top: 10 }));
+    assert.equal(s.status, 201, JSON.stringify(s.body));
+    return (s.body.candidates as { subjectKey: string; score: number }[]).map((c) => c.subjectKey);
+  };
+  assert.equal((await subjects())[0], 'custody-person-2', 'found before the removal');
+
+  const r = await call('POST', path, tok.admin, { subjectKey: 'custody-person-2', reason });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual([r.body.removed, r.body.templates], [1, 1]);
+  assert.ok(!(await subjects()).includes('custody-person-2'), 'the search index dropped the template');
+  expectError(await call('POST', path, tok.admin, { subjectKey: 'custody-person-2', reason }), 404, 'NOT_FOUND');
+
+  const again = await rig.services.galleries.importImages(admin(), 'custody', source('custody', 5, 10), { concurrency: 1 });
+  assert.deepEqual([again.enrolled, again.alreadyImported], [0, 5], 'the removed image is not enrolled again by a re-import');
+  const custody = ((await call('GET', '/api/v1/galleries', tok.inv)).body as unknown as { name: string; counts: Record<string, number> }[]).find((g) => g.name === 'custody')!;
+  assert.equal(custody.counts.REMOVED, 1);
+  const [entry] = (await call('GET', '/api/v1/audit?action=gallery.remove', tok.aud)).body as unknown as { reason: string; actor: string }[];
+  assert.equal(entry!.reason, reason);
+  assert.match(entry!.actor, /admin/);
+  const destroyed = (await call('GET', '/api/v1/audit?action=biometric.destroy', tok.aud)).body as unknown as { reason: string }[];
+  assert.ok(destroyed.some((d) => d.reason === reason), 'the template destruction is audited with the same reason');
+  assert.equal((await rig.services.audit.verify({ kind: 'system', name: 'audit-verifier' })).ok, true);
+});

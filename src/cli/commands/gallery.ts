@@ -18,6 +18,17 @@ export function registerGallery(program: Command): void {
   ).action(async (o: { as?: string; name: string; access: string; description: string }) => {
     await withServices(async (s) => print(await s.galleries.create(await login(s, o.as), { name: o.name, accessClass: o.access.toUpperCase() as AccessClass, description: o.description })));
   });
+  asOption(
+    g
+      .command('remove')
+      .description("take a person's images (--subject) or one image (--source) out of a gallery: templates destroyed, the reason audited (ADMIN)")
+      .requiredOption('--gallery <name>')
+      .option('--subject <key>', 'every image filed under this subject key (the folder name at import)')
+      .option('--source <ref>', 'one image, by its source reference (its path relative to the imported folder)')
+      .requiredOption('--reason <text>', 'why: the review, decision or order'),
+  ).action(async (o: { as?: string; gallery: string; subject?: string; source?: string; reason: string }) => {
+    await withServices(async (s) => print(await s.galleries.removeItems(await login(s, o.as), o.gallery, { subjectKey: o.subject, sourceRef: o.source }, o.reason)));
+  });
   asOption(g.command('list').description('galleries with their item counts')).action(async (o: { as?: string }) => {
     await withServices(async (s) => print(await s.galleries.list(await login(s, o.as))));
   });

@@ -47,6 +47,17 @@ export function galleryItemsRepo(q: Queryable) {
       if (ids.length === 0) return [];
       return (await q.query('select * from gallery_items where id = any($1::text[])', [ids])).map((r) => fromRow<GalleryItem>(r));
     },
+    /** Items of a gallery filed under a subject key or with a source reference (not already removed). */
+    async matching(galleryId: string, by: { subjectKey?: string; sourceRef?: string }): Promise<GalleryItem[]> {
+      const rows = await q.query(
+        `select * from gallery_items where gallery_id = $1 and status <> 'REMOVED' and (subject_key = $2 or source_ref = $3) order by source_ref`,
+        [galleryId, by.subjectKey ?? null, by.sourceRef ?? null],
+      );
+      return rows.map((r) => fromRow<GalleryItem>(r));
+    },
+    async markRemoved(ids: readonly string[], at: Date, reason: string): Promise<void> {
+      await q.query(`update gallery_items set status = 'REMOVED', removed_at = $2, removed_reason = $3 where id = any($1::text[])`, [ids, at, reason]);
+    },
     async ofGallery(galleryId: string, status?: GalleryItem['status']): Promise<GalleryItem[]> {
       const rows = status
         ? await q.query('select * from gallery_items where gallery_id = $1 and status = $2 order by source_ref', [galleryId, status])
