@@ -132,7 +132,7 @@ export class TransparencyService {
     requirePermission(p, 'report.read');
     const dep = await this.d.store.repos.deployments.byId(id);
     if (!dep) throw new OpenLfrError('NOT_FOUND', `No deployment ${id}`);
-    return this.record(dep);
+    return this.record(dep, await this.d.audit.anchor(this.d.store.db));
   }
 
   async summary(p: Principal, from: Date, to: Date): Promise<SummaryRecord> {
@@ -140,8 +140,9 @@ export class TransparencyService {
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new OpenLfrError('BAD_REQUEST', 'from/to: dates as YYYY-MM-DD or ISO 8601');
     if (to <= from) throw new OpenLfrError('BAD_REQUEST', 'to: must be after from');
     const deps = await this.d.store.repos.retention.deploymentsStarting(from, to);
+    const anchor = await this.d.audit.anchor(this.d.store.db);
     const records: DeploymentRecord[] = [];
-    for (const dep of deps) records.push(await this.record(dep));
+    for (const dep of deps) records.push(await this.record(dep, anchor));
     const all = await Promise.all(deps.map((x) => this.d.store.repos.alerts.byDeployment(x.id)));
     const facesSeen = records.reduce((s, r) => s + r.facesSeen, 0);
     return {
@@ -161,11 +162,11 @@ export class TransparencyService {
         (await this.searchCounts()).filter((r) => r.month >= month(from) && r.month <= month(new Date(to.getTime() - 1))),
         this.d.clock.now(),
       ),
-      auditAnchor: await this.d.audit.anchor(this.d.store.db),
+      auditAnchor: anchor,
     };
   }
 
-  private async record(dep: Deployment): Promise<DeploymentRecord> {
+  private async record(dep: Deployment, auditAnchor: AuditAnchor): Promise<DeploymentRecord> {
     const repos = this.d.store.repos;
     const [alerts, counters, entries] = await Promise.all([repos.alerts.byDeployment(dep.id), repos.counters.byDeployment(dep.id), repos.watchlist.byDeployment(dep.id)]);
     const exports = await repos.retention.exportsOf(alerts.map((a) => a.id));
@@ -207,7 +208,7 @@ export class TransparencyService {
       dpiaRef: dep.dpiaRef,
       policyRefs: dep.policyRefs,
       generatedAt: this.d.clock.now(),
-      auditAnchor: await this.d.audit.anchor(this.d.store.db),
+      auditAnchor,
     };
   }
 }
