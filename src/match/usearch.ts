@@ -11,6 +11,7 @@
  * Both re-score their candidates in double precision from the matrix and rank them in the port's
  * order, so scores and tie order agree with the `exact` matcher.
  */
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { OpenLfrError } from '../errors.ts';
@@ -128,13 +129,23 @@ export class UsearchExactMatcher extends UsearchBase {
 /**
  * Approximate search with an HNSW graph. Graph keys are stable integers (a template keeps its key when
  * the matrix moves rows on removal); hits are re-scored exactly from the float32 matrix.
+ *
+ * Identical templates share one graph node. A gallery does hold exact duplicates (the same custody
+ * photograph imported under two references, the same image enrolled twice), and an HNSW graph copes
+ * badly with points at distance zero from each other: their edges fill up with one another and one of
+ * them can become unreachable (CI caught 2 of 4 identical templates missing). One node per distinct
+ * vector, expanded to every id holding it when the hits are re-scored, makes duplicates always found
+ * together and keeps the graph smaller.
  */
 export class UsearchHnswMatcher extends UsearchBase {
   readonly impl = 'usearch-hnsw' as const;
   readonly approximate = true;
   private index: InstanceType<UsearchModule['Index']>;
   private readonly keyOfId = new Map<string, bigint>();
-  private readonly idOfKey = new Map<bigint, string>();
+  /** Every id whose template is the vector behind a graph key (one for a template with no duplicate). */
+  private readonly idsOfKey = new Map<bigint, string[]>();
+  private readonly keyOfDigest = new Map<string, bigint>();
+  private readonly digestOfKey = new Map<bigint, string>();
   private nextKey = 0n;
   private readonly oversample: number;
 
@@ -152,18 +163,43 @@ export class UsearchHnswMatcher extends UsearchBase {
     });
   }
 
+  /** Number of nodes in the graph (distinct vectors), as against `size` (templates). */
+  get graphSize(): number {
+    return this.idsOfKey.size;
+  }
+
   override async add(ids: readonly string[], vectors: Probes): Promise<void> {
     const first = this.store.add(ids, vectors);
-    const keys = new BigUint64Array(ids.length);
+    const d = this.dims;
+    const data = this.store.data;
+    const newKeys: bigint[] = [];
+    const newRows: number[] = [];
     ids.forEach((id, i) => {
+      const row = first + i;
+      const bytes = Buffer.from(data.buffer, data.byteOffset + row * d * 4, d * 4);
+      const digest = createHash('sha1').update(bytes).digest('base64');
+      const shared = this.keyOfDigest.get(digest);
+      if (shared !== undefined && this.sameVector(shared, row)) {
+        this.idsOfKey.get(shared)!.push(id);
+        this.keyOfId.set(id, shared);
+        return;
+      }
       const key = this.nextKey++;
-      keys[i] = key;
       this.keyOfId.set(id, key);
-      this.idOfKey.set(key, id);
+      this.idsOfKey.set(key, [id]);
+      if (shared === undefined) {
+        this.keyOfDigest.set(digest, key);
+        this.digestOfKey.set(key, digest);
+      }
+      newKeys.push(key);
+      newRows.push(row);
     });
-    const rows = this.store.data.subarray(first * this.dims, (first + ids.length) * this.dims);
+    if (newKeys.length === 0) return;
+    // the rows are contiguous unless duplicates were folded: copy only then
+    const contiguous = newRows.length === ids.length;
+    const rows = contiguous ? data.subarray(first * d, (first + ids.length) * d) : gatherRows(data, d, newRows);
     try {
-      this.index.add(keys, rows, this.threads);
+      this.index.add(BigUint64Array.from(newKeys), rows, this.threads);
     } catch (err) {
       // keep the matrix and the graph consistent: undo the matrix part
       this.store.remove(ids);
@@ -174,22 +210,28 @@ export class UsearchHnswMatcher extends UsearchBase {
 
   override async remove(ids: readonly string[]): Promise<number> {
     const known = ids.filter((id) => this.keyOfId.has(id));
-    if (known.length > 0) this.index.remove(BigUint64Array.from(known, (id) => this.keyOfId.get(id)!));
-    for (const id of known) this.forget(id);
+    const emptied: bigint[] = [];
+    for (const id of known) {
+      const key = this.forget(id);
+      if (key !== undefined && !this.idsOfKey.has(key)) emptied.push(key);
+    }
+    if (emptied.length > 0) this.index.remove(BigUint64Array.from(emptied));
     return this.store.remove(known);
   }
 
   override async close(): Promise<void> {
     await super.close();
     this.keyOfId.clear();
-    this.idOfKey.clear();
+    this.idsOfKey.clear();
+    this.keyOfDigest.clear();
+    this.digestOfKey.clear();
     // drop the native graph (and its vector copies) now rather than at garbage collection
     this.index = new this.usearch.Index({ dimensions: this.dims, metric: this.usearch.MetricKind.IP, quantization: 'f32' as never, connectivity: 2, expansion_add: 0, expansion_search: 0, multi: false });
   }
 
   protected topK(flat: Float32Array, count: number, k: number): SearchHit[][] {
     const d = this.dims;
-    const fetch = Math.min(this.size, k * this.oversample);
+    const fetch = Math.min(this.idsOfKey.size, k * this.oversample);
     // a flat array of several probes comes back as BatchMatches (the typings only know the one-probe case)
     const raw = this.index.search(atOffsetZero(flat), fetch, this.threads) as ReturnType<UsearchModule['exactSearch']>;
     const out: SearchHit[][] = [];
@@ -197,19 +239,48 @@ export class UsearchHnswMatcher extends UsearchBase {
       const m = 'get' in raw ? raw.get(p) : raw;
       const rows: number[] = [];
       for (const key of m.keys) {
-        const id = this.idOfKey.get(key);
-        const row = id === undefined ? undefined : this.store.rowOf(id);
-        if (row !== undefined) rows.push(row);
+        for (const id of this.idsOfKey.get(key) ?? []) {
+          const row = this.store.rowOf(id);
+          if (row !== undefined) rows.push(row);
+        }
       }
       out.push(rescore(this.store, flat, p * d, rows));
     }
     return out;
   }
 
-  private forget(id: string): void {
-    const key = this.keyOfId.get(id);
-    if (key === undefined) return;
-    this.keyOfId.delete(id);
-    this.idOfKey.delete(key);
+  /** True when the template at `row` is bit-identical to the vector behind `key`. */
+  private sameVector(key: bigint, row: number): boolean {
+    const other = this.store.rowOf(this.idsOfKey.get(key)![0]!);
+    if (other === undefined) return false;
+    const d = this.dims;
+    const data = this.store.data;
+    for (let j = 0; j < d; j++) if (!Object.is(data[row * d + j], data[other * d + j])) return false;
+    return true;
   }
+
+  /** Drop an id's key mapping; returns the key, which is gone from `idsOfKey` once no id holds it. */
+  private forget(id: string): bigint | undefined {
+    const key = this.keyOfId.get(id);
+    if (key === undefined) return undefined;
+    this.keyOfId.delete(id);
+    const holders = this.idsOfKey.get(key)!.filter((other) => other !== id);
+    if (holders.length > 0) {
+      this.idsOfKey.set(key, holders);
+      return key;
+    }
+    this.idsOfKey.delete(key);
+    const digest = this.digestOfKey.get(key);
+    if (digest !== undefined) {
+      this.keyOfDigest.delete(digest);
+      this.digestOfKey.delete(key);
+    }
+    return key;
+  }
+}
+
+function gatherRows(data: Float32Array, d: number, rows: readonly number[]): Float32Array {
+  const out = new Float32Array(rows.length * d);
+  rows.forEach((r, i) => out.set(data.subarray(r * d, (r + 1) * d), i * d));
+  return out;
 }
