@@ -83,6 +83,13 @@ export type EvaluateConfig = z.infer<typeof EvaluateConfigSchema>;
 export const GovernanceConfigSchema = z.object({
   /** Match-threshold floor used when no calibration is recorded for the engine in use (cosine score). */
   thresholdFloorDefault: z.coerce.number().min(-1).max(1).default(0.5),
+  /**
+   * Reference check at enrolment (src/governance/reference-check.ts): a further photo of a subject already on
+   * the watchlist must score at least this against one of the subject's photos, unless the engine's latest
+   * calibration gives its pair threshold at FMR 1e-3, which is used instead. 0.34 is that threshold for the
+   * default ONNX engine on the train part of lfw-devtrain (bench/reference-check.ts).
+   */
+  referenceMatchMinDefault: z.coerce.number().min(-1).max(1).default(0.34),
   /** Enrolment quality gate: minimum distance between the eye centres, in pixels. */
   minInterEyePx: z.coerce.number().min(1).default(40),
   /** Enrolment quality gate: largest head yaw / pitch accepted, in degrees. */
@@ -226,6 +233,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_KEY_FILE: ['keyFile'],
   OPENLFR_DEMO: ['demo'],
   OPENLFR_THRESHOLD_FLOOR: ['governance', 'thresholdFloorDefault'],
+  OPENLFR_REFERENCE_MATCH_MIN: ['governance', 'referenceMatchMinDefault'],
   OPENLFR_ENROL_MIN_INTER_EYE_PX: ['governance', 'minInterEyePx'],
   OPENLFR_ENROL_MAX_YAW_DEG: ['governance', 'maxYawDeg'],
   OPENLFR_ENROL_MAX_PITCH_DEG: ['governance', 'maxPitchDeg'],

@@ -50,6 +50,7 @@ export const ERRORS = {
   AUTH_THROTTLED: { status: 429, summary: 'Too many wrong passwords for this account: logins are refused for a while' },
   // governance rules (each refusal has its own stable code)
   ENROLMENT_REJECTED: { status: 422, summary: 'The image failed the enrolment quality gate' },
+  REFERENCE_MISMATCH: { status: 422, summary: "A further photo of a watchlist subject does not match the subject's other photos (a mis-filed image?)" },
   AUTHORITY_RANK: { status: 403, summary: 'Authority needs an authorising officer of Superintendent rank or above' },
   AUTHORITY_SELF: { status: 403, summary: 'The officer who requested a deployment cannot authorise it' },
   REVIEW_SELF: { status: 403, summary: 'An entry must be reviewed by someone other than who enrolled it' },

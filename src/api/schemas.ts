@@ -108,10 +108,29 @@ export const EnrolSchema = z
     captureDate: z.iso.date(),
     under18: z.boolean(),
     riskRationale: z.string().max(4000).nullable().optional().openapi({ description: 'Required when under18' }),
+    checkOverride: z
+      .string()
+      .max(4000)
+      .nullable()
+      .optional()
+      .openapi({ description: "Why the enrolment stands although the photo does not match the subject's other photos on this watchlist (REFERENCE_MISMATCH); recorded and audited" }),
     imageBase64: z.string().min(1).openapi({ description: 'The enrolment image (JPEG/PNG/WebP), base64' }),
   })
   .strict()
   .openapi('Enrolment');
+
+export const ReferenceCheckSchema = z
+  .object({
+    sameSubject: z.object({ references: z.number(), bestScore: z.number().nullable(), bar: z.number(), barSource: z.string(), passed: z.boolean() }),
+    otherSubjects: z.object({
+      compared: z.number(),
+      best: z.object({ subjectRef: z.string(), score: z.number() }).nullable(),
+      alertThreshold: z.number(),
+      resemblesAnother: z.boolean(),
+    }),
+    override: z.string().nullable(),
+  })
+  .openapi('ReferenceCheck', { description: "The enrolment photo against the subject's other photos and against every other subject on the watchlist (scores only)" });
 
 export const EntrySchema = z
   .object({
@@ -127,6 +146,7 @@ export const EntrySchema = z
     under18: z.boolean().nullable(),
     riskRationale: z.string().nullable(),
     quality: z.record(z.string(), z.number()).nullable(),
+    referenceCheck: ReferenceCheckSchema.nullable().optional(),
     enrolledBy: z.string(),
     reviewedBy: z.string().nullable(),
     destroyedAt: z.string().nullable(),

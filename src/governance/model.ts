@@ -1,4 +1,5 @@
 /** Domain vocabulary of the governance core: roles, ranks, watchlist categories, records, principals. */
+import type { ReferenceCheck } from './reference-check.ts';
 
 export const ROLES = ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR', 'INVESTIGATOR'] as const;
 export type Role = (typeof ROLES)[number];
@@ -116,6 +117,8 @@ export interface WatchlistEntry {
   under18: boolean | null;
   riskRationale: string | null;
   quality: EnrolmentQuality | null;
+  /** The reference check at enrolment (src/governance/reference-check.ts); null once destroyed, or for entries enrolled before it existed. */
+  referenceCheck: ReferenceCheck | null;
   enrolledBy: string;
   enrolledAt: Date;
   reviewedBy: string | null;

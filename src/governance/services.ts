@@ -121,7 +121,7 @@ export function createServices(o: ServiceOptions): Services {
     key: o.key,
     biometrics: new BiometricStore({ key: o.key, home: o.config.home, clock, audit, ...(o.removeFile ? { removeFile: o.removeFile } : {}) }),
     engine,
-    floor: o.floor ?? calibratedFloor(o.store, o.config.governance.thresholdFloorDefault),
+    floor: o.floor ?? calibratedFloor(o.store, o.config.governance.thresholdFloorDefault, o.config.governance.referenceMatchMinDefault),
     config: o.config,
     events,
   };

@@ -13,10 +13,25 @@ export interface Floor {
 
 export interface ThresholdFloor {
   floorFor(engineId: string): Promise<Floor>;
+  /** The bar of the enrolment reference check (src/governance/reference-check.ts): the calibrated pair threshold at FMR 1e-3, else the configured default. */
+  referenceBarFor(engineId: string): Promise<{ bar: number; source: string }>;
 }
 
-export function calibratedFloor(store: Store, defaultFloor: number): ThresholdFloor {
+/** The pair threshold at FMR 1e-3 inside a calibration's figures (the record written by `evaluate --record`), if there is one. */
+function pairThresholdAt1e3(figures: Record<string, unknown>): number | null {
+  const inner = (figures as { figures?: { tarAtFmr?: { fmr: number; threshold: number | null }[] } }).figures;
+  const t = inner?.tarAtFmr?.find((x) => Math.abs(x.fmr - 1e-3) < 1e-12)?.threshold;
+  return typeof t === 'number' && Number.isFinite(t) ? t : null;
+}
+
+export function calibratedFloor(store: Store, defaultFloor: number, defaultReferenceBar = 0.34): ThresholdFloor {
   return {
+    async referenceBarFor(engineId) {
+      const c = await store.repos.calibrations.latest(engineId);
+      const t = c ? pairThresholdAt1e3(c.figures) : null;
+      if (c && t !== null) return { bar: t, source: `pair threshold at FMR 1e-3 of calibration ${c.id} for engine ${engineId}` };
+      return { bar: defaultReferenceBar, source: `configured default governance.referenceMatchMinDefault (OPENLFR_REFERENCE_MATCH_MIN) = ${defaultReferenceBar}; no calibration with pair figures for engine ${engineId}` };
+    },
     async floorFor(engineId) {
       const c = await store.repos.calibrations.latest(engineId);
       if (c) {

@@ -11,6 +11,7 @@ import { requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
 import { actorOf, CATEGORIES, type Category, type Deployment, type Principal, type WatchlistEntry } from './model.ts';
 import { assessEnrolment } from './quality-gate.ts';
+import { checkReference, type OnWatchlist, type ReferenceCheck } from './reference-check.ts';
 
 export interface EnrolInput {
   /** The subject's identifier in the source system (e.g. PNC ID). Never stored: only its keyed pseudonym is. */
@@ -27,6 +28,11 @@ export interface EnrolInput {
   under18: boolean;
   /** Why including a child is necessary; required when under18. */
   riskRationale?: string | null | undefined;
+  /**
+   * Why the enrolment stands although the photo does not match the subject's other photos on this
+   * watchlist (the reference check, src/governance/reference-check.ts). Recorded on the entry and audited.
+   */
+  checkOverride?: string | null | undefined;
   image: Uint8Array;
 }
 
@@ -100,10 +106,18 @@ export class WatchlistService {
     }
     const embedding = await engine.embed(verdict.face);
     wipe(verdict.face.chip.data);
+    const subjectRef = `S-${this.d.key.pseudonym(input.sourceRecordId.trim())}`;
+    let referenceCheck: ReferenceCheck;
+    try {
+      referenceCheck = await this.checkAgainstWatchlist(p, deploymentId, subjectRef, engine.id, embedding, input.checkOverride);
+    } catch (e) {
+      wipe(embedding);
+      return refuse(this.d, p, 'watchlist.enrol', target, e);
+    }
     const entry: WatchlistEntry = {
       id: `wle_${randomUUID()}`,
       deploymentId,
-      subjectRef: `S-${this.d.key.pseudonym(input.sourceRecordId.trim())}`,
+      subjectRef,
       category: input.category,
       reason: input.reason.trim(),
       grounds: input.grounds?.trim() || null,
@@ -113,6 +127,7 @@ export class WatchlistService {
       under18: input.under18,
       riskRationale: input.riskRationale?.trim() || null,
       quality: verdict.quality,
+      referenceCheck,
       enrolledBy: userIdOf(p)!,
       enrolledAt: this.d.clock.now(),
       reviewedBy: null,
@@ -131,13 +146,54 @@ export class WatchlistService {
           ...who,
           action: 'watchlist.enrol',
           target: `watchlist-entry:${entry.id}`,
-          details: { deploymentId, subjectRef: entry.subjectRef, category: entry.category, under18: entry.under18, quality: entry.quality },
+          details: { deploymentId, subjectRef: entry.subjectRef, category: entry.category, under18: entry.under18, quality: entry.quality, referenceCheck },
         });
       });
     } finally {
       wipe(embedding);
     }
     return entry;
+  }
+
+  /**
+   * The reference check (src/governance/reference-check.ts): the new template against the templates of the
+   * deployment's current entries, read from the biometric store (audited) and wiped after use. Throws
+   * REFERENCE_MISMATCH when a further photo of the subject does not match and no override is given.
+   */
+  private async checkAgainstWatchlist(p: Principal, deploymentId: string, subjectRef: string, engineId: string, embedding: Float32Array, override: string | null | undefined): Promise<ReferenceCheck> {
+    const dep = await this.openDeployment(deploymentId);
+    const entries = (await this.d.store.repos.watchlist.byDeployment(deploymentId)).filter((e) => !e.destroyedAt);
+    const stored = entries.length
+      ? await this.d.store.tx((_r, tx) =>
+          this.d.biometrics.getTemplates(
+            tx,
+            entries.map((e) => e.id),
+            { actor: actorOf(p), reason: `reference check of a new enrolment on the watchlist of ${deploymentId}` },
+          ),
+        )
+      : [];
+    try {
+      const subjectOf = new Map(entries.map((e) => [e.id, e.subjectRef]));
+      const bySubject = new Map<string, Float32Array[]>();
+      for (const t of stored) {
+        if (t.engineId !== engineId) continue; // another engine's scores are not comparable (go-live refuses such entries anyway)
+        const s = subjectOf.get(t.ownerId)!;
+        bySubject.set(s, [...(bySubject.get(s) ?? []), t.vector]);
+      }
+      const watchlist: OnWatchlist[] = [...bySubject].map(([ref, vectors]) => ({ subjectRef: ref, vectors }));
+      const { bar, source } = await this.d.floor.referenceBarFor(engineId);
+      const check = checkReference(embedding, subjectRef, watchlist, { bar, barSource: source, alertThreshold: dep.threshold });
+      const why = (override ?? '').trim();
+      if (check.sameSubject.passed) return { ...check, override: null };
+      if (why.length >= MIN_TEXT) return { ...check, override: why };
+      throw new OpenLfrError(
+        'REFERENCE_MISMATCH',
+        `This photo scores ${check.sameSubject.bestScore} against the ${check.sameSubject.references} photo(s) of ${subjectRef} already on this watchlist, below the reference bar ${bar}: it may show someone else. Check the image is of this person; if it is, enrol it with checkOverride saying why (at least ${MIN_TEXT} characters).`,
+        { sameSubject: check.sameSubject },
+      );
+    } finally {
+      for (const t of stored) wipe(t.vector);
+    }
   }
 
   async review(p: Principal, entryId: string, note: string): Promise<WatchlistEntry> {

@@ -9,7 +9,7 @@
  * then files. A crash between the two leaves the tombstone, and `finishDeletes()` (run by every retention
  * job) removes the file; a file with neither row nor tombstone (a crashed write) is removed by `reconcile()`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenLfrError } from '../errors.ts';
@@ -151,7 +151,9 @@ export class BiometricStore {
   async getTemplates(tx: Queryable, ownerIds: readonly string[], who: Who): Promise<StoredTemplate[]> {
     const rows = await biometricsRepo(tx).templatesOf(ownerIds);
     const out = rows.map((t) => this.openTemplate(t));
-    await this.o.audit.append(tx, { ...who, action: 'biometric.template.read', target: `owners:${ownerIds.length}`, details: { ownerIds, templates: out.length } });
+    // a whole watchlist is read at each enrolment (the reference check): name up to 100 owners, beyond that a digest of the list
+    const owners = ownerIds.length <= 100 ? { ownerIds } : { owners: ownerIds.length, ownerIdsSha256: createHash('sha256').update(ownerIds.join('\n')).digest('hex') };
+    await this.o.audit.append(tx, { ...who, action: 'biometric.template.read', target: `owners:${ownerIds.length}`, details: { ...owners, templates: out.length } });
     return out;
   }
 

@@ -2,6 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { loadConfig } from '../../src/config.ts';
 import { defaultEngine } from '../../src/governance/engine-provider.ts';
 import type { FaceEngine } from '../../src/engine/port.ts';
@@ -68,4 +69,52 @@ test('enrolment gate (real engine): a group photo is refused as many faces, a ti
     return true;
   });
   assert.equal((await rig.services.watchlists.list(wm, depId)).length, 1);
+});
+
+// LFW's 250 px photos have about 38 px between the eyes, under the gate's 40: they are enlarged 2x (which adds no
+// detail) so that the test reaches the reference check rather than the resolution gate
+const lfw = async (name: string, n: number) =>
+  new Uint8Array(await sharp(photo(`lfw-devtrain/${name}/${name}_${String(n).padStart(4, '0')}.jpg`)).resize(500, 500, { kernel: 'lanczos3' }).jpeg({ quality: 95 }).toBuffer());
+const record = async (sourceRecordId: string, image: Promise<Uint8Array>, checkOverride?: string) => ({ ...entry(await image), sourceRecordId, checkOverride });
+
+test('reference check (real engine): a further photo must show the same person; a mis-filed one is refused unless an officer records why', async (t) => {
+  // the deployment of the tests above: its own watchlist, alert threshold 0.6
+  const first = await rig.services.watchlists.enrol(wm, depId, await record('PNC-MS', lfw('Michael_Schumacher', 1)));
+  assert.equal(first.referenceCheck!.sameSubject.references, 0);
+  assert.equal(first.referenceCheck!.sameSubject.passed, true);
+  const second = await rig.services.watchlists.enrol(wm, depId, await record('PNC-MS', lfw('Michael_Schumacher', 2)));
+  assert.equal(second.subjectRef, first.subjectRef);
+  assert.equal(second.referenceCheck!.sameSubject.references, 1);
+  assert.ok(second.referenceCheck!.sameSubject.bestScore! >= 0.34, JSON.stringify(second.referenceCheck));
+  assert.equal(second.referenceCheck!.override, null);
+
+  // lfw-devtrain's Michael_Schumacher_0008 is a photograph of Rubens Barrichello (data/lfw-devtrain-label-corrections.csv)
+  const before = (await rig.db.query<{ n: number }>('select count(*)::int n from templates'))[0]!.n;
+  await assert.rejects(rig.services.watchlists.enrol(wm, depId, await record('PNC-MS', lfw('Michael_Schumacher', 8))), (err: unknown) => {
+    assert.ok(err instanceof OpenLfrError && err.code === 'REFERENCE_MISMATCH', String(err));
+    assert.match(err.message, /scores -?0\.\d+ against the 2 photo\(s\) of S-.* below the reference bar 0\.34: it may show someone else/);
+    return true;
+  });
+  assert.equal((await rig.db.query<{ n: number }>('select count(*)::int n from templates'))[0]!.n, before, 'nothing of the refused photo is stored');
+  const refusal = await rig.db.query<{ details: string }>(`select details from audit_log where action = 'watchlist.enrol.refused' order by seq desc limit 1`);
+  assert.match(refusal[0]!.details, /REFERENCE_MISMATCH/);
+  const read = await rig.db.query<{ reason: string }>(`select reason from audit_log where action = 'biometric.template.read' order by seq desc limit 1`);
+  assert.match(read[0]!.reason, /reference check of a new enrolment/, 'the comparison read the watchlist through the audited store');
+
+  // an override too short is not an override
+  await assert.rejects(rig.services.watchlists.enrol(wm, depId, await record('PNC-MS', lfw('Michael_Schumacher', 8), 'yes')), /REFERENCE_MISMATCH|does not match|may show someone else/);
+  const forced = await rig.services.watchlists.enrol(wm, depId, await record('PNC-MS', lfw('Michael_Schumacher', 8), 'Custody record checked by hand: the photograph is of the subject'));
+  assert.equal(forced.referenceCheck!.sameSubject.passed, false);
+  assert.match(forced.referenceCheck!.override!, /checked by hand/);
+  const audited = await rig.db.query<{ details: string }>(`select details from audit_log where action = 'watchlist.enrol' and target = $1`, [`watchlist-entry:${forced.id}`]);
+  assert.match(audited[0]!.details, /checked by hand/);
+
+  // a different record whose photo is the same face as one already on the list: enrolled, flagged for the reviewer
+  const rb = await rig.services.watchlists.enrol(wm, depId, await record('PNC-RB', lfw('Rubens_Barrichello', 1)));
+  assert.equal(rb.referenceCheck!.sameSubject.references, 0);
+  assert.equal(rb.referenceCheck!.otherSubjects.best!.subjectRef, first.subjectRef, JSON.stringify(rb.referenceCheck));
+  assert.equal(rb.referenceCheck!.otherSubjects.alertThreshold, 0.6);
+  t.diagnostic(`same person ${second.referenceCheck!.sameSubject.bestScore}; mis-filed ${forced.referenceCheck!.sameSubject.bestScore}; Barrichello vs the list ${rb.referenceCheck!.otherSubjects.best!.score}`);
+  const listed = (await rig.services.watchlists.list(wm, depId)).find((e) => e.id === rb.id)!;
+  assert.deepEqual(listed.referenceCheck, rb.referenceCheck, 'the check is stored with the entry for the reviewer');
 });

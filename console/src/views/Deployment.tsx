@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { api, can, CATEGORY_LABEL, fmtTime, getSession } from '../api.ts';
+import { api, ApiError, can, CATEGORY_LABEL, fmtTime, getSession } from '../api.ts';
 import { ActionButton, ErrorBox, Field, useLoad } from '../ui.tsx';
 import { StateBadge } from './Deployments.tsx';
 import type { Deployment, Entry } from './types.ts';
@@ -138,6 +138,28 @@ function quality(q: Entry['quality']): string {
   return `Passed: ${n('faces')} face, ${n('interEyePx')} px between the eyes, yaw ${n('yawDeg')}°, pitch ${n('pitchDeg')}°, sharpness ${n('sharpness')}`;
 }
 
+/** The reference check at enrolment, for the reviewer: a further photo against the subject's others, and the closest other subject. */
+function ReferenceCheckNote({ rc }: { rc: Entry['referenceCheck'] }): ReactNode {
+  if (!rc) return null;
+  const same = rc.sameSubject;
+  const other = rc.otherSubjects;
+  return (
+    <div data-testid="reference-check">
+      {same.references > 0 && (
+        <div className={same.passed ? 'muted' : undefined}>
+          {same.passed ? 'Matches' : <span className="tag">does not match</span>} this subject&apos;s {same.references} other photo(s): {same.bestScore?.toFixed(2)} (bar {same.bar.toFixed(2)})
+        </div>
+      )}
+      {rc.override && <div>Enrolled anyway: {rc.override}</div>}
+      {other.resemblesAnother && other.best && (
+        <div>
+          <span className="tag">resembles another subject</span> <code>{other.best.subjectRef}</code> scores {other.best.score.toFixed(2)}, at or above the alert threshold {other.alertThreshold.toFixed(2)}
+        </div>
+      )}
+    </div>
+  );
+}
+
 function Watchlist({ deployment: d, onChange }: { deployment: Deployment; onChange: () => void }): ReactNode {
   const list = useLoad(() => api<Entry[]>('GET', `/api/v1/deployments/${d.id}/watchlist`), [d.id, d.state]);
   const me = getSession()?.user.id;
@@ -190,7 +212,16 @@ function Watchlist({ deployment: d, onChange }: { deployment: Deployment; onChan
                     </>
                   )}
                 </td>
-                <td>{e.destroyedAt ? '—' : quality(e.quality)}</td>
+                <td>
+                  {e.destroyedAt ? (
+                    '—'
+                  ) : (
+                    <>
+                      {quality(e.quality)}
+                      <ReferenceCheckNote rc={e.referenceCheck} />
+                    </>
+                  )}
+                </td>
                 <td>
                   {e.reviewedBy ? (
                     'Reviewed'
@@ -211,7 +242,7 @@ function Watchlist({ deployment: d, onChange }: { deployment: Deployment; onChan
 }
 
 function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () => void }): ReactNode {
-  const blank = { sourceRecordId: '', category: 'WANTED_BY_COURT', reason: '', grounds: '', legalBasis: '', imageSource: '', captureDate: '', under18: false, riskRationale: '' };
+  const blank = { sourceRecordId: '', category: 'WANTED_BY_COURT', reason: '', grounds: '', legalBasis: '', imageSource: '', captureDate: '', under18: false, riskRationale: '', checkOverride: '' };
   const [f, setF] = useState(blank);
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -243,9 +274,11 @@ function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () 
               captureDate: f.captureDate,
               under18: f.under18,
               riskRationale: f.riskRationale || null,
+              checkOverride: f.checkOverride || null,
               imageBase64: btoa(bin),
             });
-            setDone(`Enrolled ${e.subjectRef}. ${quality(e.quality)}`);
+            const resembles = e.referenceCheck?.otherSubjects.resemblesAnother ? ` Resembles ${e.referenceCheck.otherSubjects.best?.subjectRef} (${e.referenceCheck.otherSubjects.best?.score.toFixed(2)}): the reviewer will see it.` : '';
+            setDone(`Enrolled ${e.subjectRef}. ${quality(e.quality)}${resembles}`);
             setF(blank);
             setFile(null);
             (ev.target as HTMLFormElement).reset();
@@ -284,6 +317,15 @@ function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () 
       </label>
       {f.under18 && (
         <Field label="Risk rationale (required for under-18s)" name="riskRationale" value={f.riskRationale} onChange={set('riskRationale')} multiline />
+      )}
+      {error instanceof ApiError && error.code === 'REFERENCE_MISMATCH' && (
+        <Field
+          label="This photo does not match the subject's other photos. If you have checked it shows this person, say why it stands (recorded and audited)"
+          name="checkOverride"
+          value={f.checkOverride}
+          onChange={set('checkOverride')}
+          multiline
+        />
       )}
       <label>
         Image (one face, near-frontal, sharp)

@@ -9,7 +9,7 @@ export function registerWatchlist(program: Command): void {
   asOption(
     wl
       .command('enrol <deploymentId>')
-      .description('enrol a subject (WATCHLIST_MANAGER); the image must pass the quality gate')
+      .description('enrol a subject (WATCHLIST_MANAGER); the image must pass the quality gate, and a further photo of a subject the reference check')
       .requiredOption('--image <file>')
       .requiredOption('--source-record-id <id>', 'identifier in the source system (only its keyed pseudonym is stored)')
       .requiredOption('--category <category>', 'WANTED_BY_COURT, WANTED_BY_POLICE_SUSPECT, BAIL_OR_COURT_ORDER, MISSING_AT_RISK, RISK_OF_HARM')
@@ -19,7 +19,8 @@ export function registerWatchlist(program: Command): void {
       .requiredOption('--capture-date <YYYY-MM-DD>')
       .option('--grounds <text>', 'grounds for suspicion (required for WANTED_BY_POLICE_SUSPECT)')
       .option('--under18', 'the subject is under 18 (needs --risk-rationale)')
-      .option('--risk-rationale <text>'),
+      .option('--risk-rationale <text>')
+      .option('--check-override <why>', "why the enrolment stands although the photo does not match the subject's other photos on this watchlist (REFERENCE_MISMATCH)"),
   ).action(async (deploymentId: string, o: Record<string, string | boolean | undefined>) => {
     let image: Uint8Array;
     try {
@@ -40,6 +41,7 @@ export function registerWatchlist(program: Command): void {
           grounds: (o.grounds as string | undefined) ?? null,
           under18: o.under18 === true,
           riskRationale: (o.riskRationale as string | undefined) ?? null,
+          checkOverride: (o.checkOverride as string | undefined) ?? null,
           image,
         }),
       );

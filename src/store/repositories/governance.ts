@@ -134,7 +134,7 @@ export function watchlistRepo(q: Queryable) {
     async strip(deploymentId: string, at: Date): Promise<number> {
       const rows = await q.query(
         `update watchlist_entries set reason = null, grounds = null, legal_basis = null, image_source = null,
-           capture_date = null, under18 = null, risk_rationale = null, quality = null, destroyed_at = $2
+           capture_date = null, under18 = null, risk_rationale = null, quality = null, reference_check = null, destroyed_at = $2
          where deployment_id = $1 and destroyed_at is null returning id`,
         [deploymentId, at],
       );
