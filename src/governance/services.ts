@@ -65,6 +65,10 @@ export class CalibrationService {
   floorFor(engineId: string) {
     return this.d.floor.floorFor(engineId);
   }
+  /** The bar of the enrolment reference check for an engine, and where it comes from. */
+  referenceBarFor(engineId: string) {
+    return this.d.floor.referenceBarFor(engineId);
+  }
 }
 
 export interface Services {

@@ -114,6 +114,11 @@ test('openlfr evaluate --record stores the calibration: the floor of the engine 
     assert.equal(floor.floor, json.recordedCalibration.threshold);
     assert.equal(floor.calibrationId, json.recordedCalibration.id);
     assert.match(floor.source, new RegExp(json.recordedCalibration.id));
+    // the reference check at enrolment takes its bar from the same record: the pair threshold at FMR 1e-3
+    const pair = json.verification.tarAtFmr.find((t: { targetFmr: number }) => t.targetFmr === 1e-3);
+    const bar = await services.calibrations.referenceBarFor(json.engine);
+    assert.equal(bar.bar, pair.threshold);
+    assert.match(bar.source, new RegExp(`FMR 1e-3 of calibration ${json.recordedCalibration.id}`));
   } finally {
     await services.close();
   }
