@@ -166,7 +166,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
   await t.test('watchlist manager enrols the two reference photos and sees each quality verdict', async () => {
     await login('wm1');
     await openDeployment(dep);
-    const enrol = async (ref: string, file: string, category: string, grounds?: string) => {
+    const fill = async (ref: string, file: string, category: string, grounds?: string) => {
       const form = page.getByRole('form', { name: 'Enrol a subject' });
       await form.locator('input[name=sourceRecordId]').fill(ref);
       await form.locator('select[name=category]').selectOption(category);
@@ -177,6 +177,10 @@ test('console: the whole path in a real browser, role by role, and what each rol
       await form.locator('input[name=captureDate]').fill('2026-01-05');
       await form.locator('input[name=image]').setInputFiles(file);
       await form.getByRole('button', { name: 'Enrol' }).click();
+      return form;
+    };
+    const enrol = async (ref: string, file: string, category: string, grounds?: string) => {
+      const form = await fill(ref, file, category, grounds);
       await form.getByRole('status').filter({ hasText: 'Enrolled' }).waitFor({ timeout: 60_000 });
     };
     await enrol('PNC-1', LIN, 'WANTED_BY_COURT');
@@ -185,6 +189,12 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await verdicts.nth(1).waitFor(); // the list reloads after each enrolment
     assert.equal(await page.getByTestId('watchlist').locator('tbody tr').count(), 2);
     assert.equal(await verdicts.count(), 2);
+    // a photo of someone else offered as a further photo of PNC-1: refused by the reference check, and the
+    // form asks for the officer's reason before it would stand (not given here: nothing is enrolled)
+    const form = await fill('PNC-1', ALEX, 'WANTED_BY_COURT');
+    await form.getByText(/may show someone else/).waitFor({ timeout: 60_000 });
+    assert.equal(await form.locator('textarea[name=checkOverride]').count(), 1);
+    assert.equal(await page.getByTestId('watchlist').locator('tbody tr').count(), 2);
     await page.getByRole('heading', { name: 'Watchlist' }).scrollIntoViewIfNeeded();
     await page.evaluate(() => (window as unknown as { scrollBy(x: number, y: number): void }).scrollBy(0, -80));
     await shot('02-watchlist-enrolled');
