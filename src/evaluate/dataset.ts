@@ -259,6 +259,12 @@ export interface DatasetProtocolOptions {
   includeIdentity?: (identity: string) => boolean;
   /** Reference images per watchlist subject (default 1): a person with n >= 2 images is enrolled with the first min(k, n - 1), the rest are searches. */
   references?: number;
+  /**
+   * The order in which a person's images are taken as references (default: file-name order). `--reference-choice
+   * quality` passes the engine's own quality order, best first, as a watchlist manager choosing the best of a
+   * person's custody photos would.
+   */
+  referenceOrder?: (images: readonly DatasetImage[]) => DatasetImage[];
 }
 
 function byIdentity(images: readonly DatasetImage[]): Map<string, DatasetImage[]> {
@@ -296,8 +302,10 @@ export function datasetProtocol(images: readonly DatasetImage[], options: Datase
   for (const [id, ims] of groups) {
     if (ims.length >= 2) {
       const k = Math.min(refs, ims.length - 1);
-      for (const im of ims.slice(0, k)) watchlist.push({ image: im, distractor: false });
-      for (const im of ims.slice(k)) searches.push({ image: im, mated: true });
+      const ordered = options.referenceOrder ? options.referenceOrder(ims) : ims;
+      if (ordered.length !== ims.length) throw new OpenLfrError('INTERNAL', 'a reference order must keep every image');
+      for (const im of ordered.slice(0, k)) watchlist.push({ image: im, distractor: false });
+      for (const im of ordered.slice(k)) searches.push({ image: im, mated: true });
     } else if (distractorSet.has(id)) watchlist.push({ image: ims[0]!, distractor: true });
     else searches.push({ image: ims[0]!, mated: false });
   }

@@ -16,6 +16,7 @@ import type { ProgressFn } from './progress.ts';
 import { walkPast, type WalkPastResult } from './walk-past.ts';
 import type { Projection } from '../engine/projection.ts';
 import { DEFAULT_OPTIONS, evaluateRun, type EvaluationOptions, type EvaluationResult } from './run.ts';
+import { qualityScore } from '../engine/quality.ts';
 
 export interface EvaluateRequest {
   /** One folder per identity (LFW style). */
@@ -30,6 +31,12 @@ export interface EvaluateRequest {
   labelCorrections?: string;
   /** Reference images per watchlist subject in dataset mode (default 1; every reference counts: a subject's score is its best). */
   references?: number;
+  /**
+   * Which of a person's images become the references (dataset mode): `first` in file-name order (default), or
+   * the engine's own choice, best first: `norm` (the embedder's output length, which predicts a miss) or `shot`
+   * (the live pipeline's shot score: size, pose, sharpness, detector score). A face not found sorts last.
+   */
+  referenceChoice?: ReferenceChoice;
   /** Keep only these identities (a split by identity: tune on one part, report on another). */
   includeIdentity?: (identity: string) => boolean;
   /** Keep only these images (by key); internal, for acquiring a cohort. */
@@ -58,6 +65,8 @@ export interface EvaluateDeps {
 
 export interface EvaluateOutcome {
   result: EvaluationResult;
+  /** How the watchlist was built in dataset mode: references per subject and which images were chosen. */
+  references: { perSubject: number; choice: ReferenceChoice } | null;
   walkPast: WalkPastResult | null;
   calibration: CalibrationRecord;
   images: number;
@@ -88,6 +97,17 @@ export interface AcquiredDataset {
 }
 
 /** Reads the dataset and acquires every image (engine or cache); templates come out projected when a projection is given. */
+export const REFERENCE_CHOICES = ['first', 'norm', 'shot'] as const;
+export type ReferenceChoice = (typeof REFERENCE_CHOICES)[number];
+
+/** The value a reference choice ranks an image by (higher is better; -Infinity when no face was found). */
+function referenceMerit(choice: Exclude<ReferenceChoice, 'first'>, a: AcquiredImage | undefined): number {
+  const t = a?.template;
+  if (!t?.embedding) return -Infinity;
+  if (choice === 'norm') return t.quality?.embeddingNorm ?? -Infinity;
+  return t.quality && t.interEyePx !== null && t.detectorScore !== null ? qualityScore({ ...t.quality, interEyePx: t.interEyePx }, t.detectorScore) : -Infinity;
+}
+
 export async function acquireDataset(req: EvaluateRequest, deps: EvaluateDeps): Promise<AcquiredDataset> {
   const datasetMode = req.dataset !== undefined;
   if (datasetMode === (req.enrol !== undefined || req.probe !== undefined) || (!datasetMode && (!req.enrol || !req.probe)))
@@ -149,6 +169,14 @@ export async function acquireDataset(req: EvaluateRequest, deps: EvaluateDeps): 
     acquired.fromCache += part.fromCache;
     acquired.analysed += part.analysed;
   }
+  const choice = req.referenceChoice ?? 'first';
+  if (choice !== 'first') {
+    if (!datasetMode) throw new OpenLfrError('BAD_REQUEST', '--reference-choice needs --dataset mode');
+    if (req.transform?.searchesOnly) throw new OpenLfrError('BAD_REQUEST', '--reference-choice cannot be combined with a transform of the searches only (the references are not known before the images are analysed)');
+    const merit = new Map(images.map((im) => [im.key, referenceMerit(choice, acquired.images.get(im.key))]));
+    const referenceOrder = (ims: readonly DatasetImage[]) => ims.map((im, i) => ({ im, i })).sort((a, b) => merit.get(b.im.key)! - merit.get(a.im.key)! || a.i - b.i).map((x) => x.im);
+    protocol = datasetProtocol(images, { distractors: req.distractors ?? 0, references: req.references, referenceOrder });
+  }
   if (req.projection) {
     const p = req.projection;
     for (const [k, a] of acquired.images)
@@ -195,6 +223,7 @@ export async function runEvaluation(req: EvaluateRequest, deps: EvaluateDeps): P
   const t2 = performance.now();
   return {
     result,
+    references: req.dataset ? { perSubject: req.references ?? 1, choice: req.referenceChoice ?? 'first' } : null,
     walkPast: walk,
     calibration,
     images: images.length,

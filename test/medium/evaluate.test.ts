@@ -14,7 +14,7 @@ import { createEngine } from '../../src/engine/index.ts';
 import { decodeImage } from '../../src/ingest/image.ts';
 import { StoredTemplateCache, templateCacheKey } from '../../src/evaluate/cache.ts';
 import { MemoryCalibrationSink } from '../../src/evaluate/calibration.ts';
-import { runEvaluation, type EvaluateDeps } from '../../src/evaluate/service.ts';
+import { acquireDataset, runEvaluation, type EvaluateDeps } from '../../src/evaluate/service.ts';
 import { ds } from '../helpers/datasets.ts';
 import { identitySplit } from '../../src/evaluate/split.ts';
 import { degradeTransform } from '../../src/evaluate/degrade.ts';
@@ -76,6 +76,23 @@ test('evaluate on an LFW slice: real figures in sane ranges, groups with CIs, wa
   assert.deepEqual(await readdir(rig.home), ['blobs'], 'the store wrote only sealed blobs');
   assert.deepEqual(warm.result.operatingPoints, r.operatingPoints);
   assert.equal(warm.calibration.datasetFingerprint, cold.calibration.datasetFingerprint);
+});
+
+test('--reference-choice norm enrols each person with the image whose template the engine rates strongest; the searches are the rest', async () => {
+  const base = { dataset: lfw, includeIdentity: (id: string) => id.startsWith('B') };
+  const first = await acquireDataset(base, deps());
+  const norm = await acquireDataset({ ...base, referenceChoice: 'norm' }, deps());
+  const normOf = (key: string) => norm.acquired.get(key)?.template.quality?.embeddingNorm ?? -Infinity;
+  assert.equal(norm.protocol.watchlist.length, first.protocol.watchlist.length);
+  assert.equal(norm.protocol.searches.length, first.protocol.searches.length);
+  let moved = 0;
+  for (const w of norm.protocol.watchlist) {
+    const same = norm.images.filter((im) => im.identity === w.image.identity);
+    assert.equal(normOf(w.image.key), Math.max(...same.map((im) => normOf(im.key))), `${w.image.rel} is the strongest of ${same.length}`);
+    if (same.length > 1 && same[0]!.key !== w.image.key) moved++;
+  }
+  assert.ok(moved > 10, `the choice differs from file order for ${moved} people`);
+  await assert.rejects(acquireDataset({ enrol: lfw, probe: lfw, referenceChoice: 'norm' }, deps()), /--reference-choice needs --dataset mode/);
 });
 
 test('evaluate enrol/probe on real faces: an unreadable probe is a failure to acquire, never dropped', async () => {

@@ -24,7 +24,7 @@ import type { Principal } from '../../governance/model.ts';
 import { openServices, type Services } from '../../governance/services.ts';
 import { terminalProgress } from '../../evaluate/progress.ts';
 import { renderReport } from '../../evaluate/report.ts';
-import { acquireDataset, runEvaluation, type EvaluateDeps, type EvaluateOutcome } from '../../evaluate/service.ts';
+import { acquireDataset, REFERENCE_CHOICES, runEvaluation, type EvaluateDeps, type EvaluateOutcome, type ReferenceChoice } from '../../evaluate/service.ts';
 import type { EvaluationResult } from '../../evaluate/run.ts';
 
 interface EvaluateFlags {
@@ -35,6 +35,7 @@ interface EvaluateFlags {
   pairs?: string;
   distractors?: string;
   references?: string;
+  referenceChoice?: string;
   labelCorrections?: string;
   matedAsNonmated?: boolean;
   fpirTarget?: string;
@@ -73,11 +74,18 @@ const number = (name: string, v: string | undefined): number | undefined => {
   return n;
 };
 
+function referenceChoiceOf(v: string | undefined): ReferenceChoice | undefined {
+  if (v === undefined) return undefined;
+  if (!(REFERENCE_CHOICES as readonly string[]).includes(v)) throw new OpenLfrError('BAD_REQUEST', `--reference-choice must be one of ${REFERENCE_CHOICES.join(', ')} (got "${v}")`);
+  return v as ReferenceChoice;
+}
+
 /** The JSON printed by --json: the result (the issue's stable keys and more) without report-only detail, plus timings and the calibration record; evaluation.json adds every search. */
 export function jsonOutput(o: EvaluateOutcome, withSearches = false): Record<string, unknown> {
   const { groupDetail: _detail, searches, ...r }: EvaluationResult = o.result;
   return {
     ...r,
+    ...(o.references ? { references: o.references } : {}),
     ...(o.walkPast ? { walkPast: o.walkPast } : {}),
     images: o.images,
     fromCache: o.fromCache,
@@ -263,6 +271,7 @@ export function registerEvaluate(program: Command): void {
     .option('--labels <csv>', 'CSV: identity, image (relative path), then group columns (empty = unknown)')
     .option('--pairs <file>', 'LFW pairs file (pairsDevTrain.txt / pairs.txt) for verification accuracy')
     .option('--distractors <n>', 'single-image identities put on the watchlist as distractors instead of searched (default 0)')
+    .option('--reference-choice <how>', 'dataset mode: which of a person\'s images become references: first (file-name order), norm (the embedder\'s output length, best first) or shot (the live shot score, best first); default first')
     .option('--references <k>', 'dataset mode: enrol each watchlist subject with up to k reference images (a person with n images gets min(k, n-1); the best-scoring reference counts); default 1')
     .option('--label-corrections <csv>', 'dataset mode: apply corrections of the dataset\'s labels (path,action,identity,evidence), e.g. data/lfw-devtrain-label-corrections.csv; report figures with and without')
     .option('--mated-as-nonmated', 'also search every mated probe against the watchlist without its own entry, as a non-mated search')
@@ -307,6 +316,7 @@ export function registerEvaluate(program: Command): void {
             pairs: flags.pairs,
             distractors,
             references: number('references', flags.references),
+            referenceChoice: referenceChoiceOf(flags.referenceChoice),
             labelCorrections: flags.labelCorrections ? resolve(flags.labelCorrections) : undefined,
             includeIdentity,
             projection,
