@@ -129,6 +129,20 @@ export const ReferenceCheckSchema = z
       resemblesAnother: z.boolean(),
     }),
     override: z.string().nullable(),
+    strength: z
+      .object({
+        norm: z.number(),
+        bin: z.number(),
+        bins: z.number(),
+        weak: z.boolean(),
+        foundInBin: z.number().nullable(),
+        foundStrongest: z.number().nullable(),
+        threshold: z.number(),
+        calibrationId: z.string(),
+      })
+      .nullable()
+      .optional()
+      .openapi({ description: "Where the photo's template strength falls among the reference photos of the engine's latest calibration, with the share of searches found for that fifth and the strongest" }),
   })
   .openapi('ReferenceCheck', { description: "The enrolment photo against the subject's other photos and against every other subject on the watchlist (scores only)" });
 

@@ -34,6 +34,12 @@ export interface CalibrationRecord {
     pairsAccuracy: number | null;
     atEquitableThreshold: { tpir: number | null; fpir: number | null } | null;
   };
+  /**
+   * TPIR by the strength (embedding norm) of the searched person's reference photo, at the floor threshold (the
+   * FPIR-only equitable threshold, else the FPIR target's): the enrolment step places a new photo among these
+   * bins and quotes them (src/governance/reference-strength.ts). Null when the engine gives no norm.
+   */
+  referenceStrength: { threshold: number; cuts: number[]; bins: { from: number; to: number; subjects: number; matedSearches: number; tpir: number | null }[] } | null;
 }
 
 export interface CalibrationSink {
@@ -41,6 +47,17 @@ export interface CalibrationSink {
 }
 
 const finite = (t: number): number | null => (Number.isFinite(t) ? t : null);
+
+function strengthAtFloor(result: EvaluationResult): CalibrationRecord['referenceStrength'] {
+  const rs = result.referenceStrength;
+  const t = result.equitableThresholdFpirOnly ?? result.operatingPoints.find((o) => o.fpir === result.options.fpirTarget)?.threshold ?? null;
+  if (!rs || t === null) return null;
+  return {
+    threshold: t,
+    cuts: rs.cuts,
+    bins: rs.bins.map((b) => ({ from: b.from, to: b.to, subjects: b.subjects, matedSearches: b.matedSearches, tpir: b.points.find((p) => p.threshold === t)?.tpir ?? null })),
+  };
+}
 
 export function calibrationRecord(
   result: EvaluationResult,
@@ -72,6 +89,7 @@ export function calibrationRecord(
       pairsAccuracy: result.pairsAccuracy,
       atEquitableThreshold: result.equitable ? { tpir: result.equitable.point.tpir, fpir: result.equitable.point.fpir } : null,
     },
+    referenceStrength: strengthAtFloor(result),
   };
 }
 

@@ -247,6 +247,7 @@ ${r.equitable.fpirTargetSupported ? '' : `<span class="warn">The ${r.nonMatedSea
 }
 ${calibration ? `<p>Calibration record: dataset fingerprint <code>${e(calibration.datasetFingerprint)}</code>, created ${e(calibration.createdAt)}.</p>` : ''}
 ${qualitySection(r.quality)}
+${strengthSection(r.referenceStrength)}
 <h2>Highest-scoring non-mated searches</h2>
 <p class="note">The non-mated searches closest to a watchlist entry: where a dataset has label errors (the same person under two names), they show up here.</p>
 <table><tr><th>probe image</th><th>rank-1 candidate</th><th>score</th></tr>${rows(r.topNonMated.map((t) => [e(t.probe) + (t.withoutOwnEntry ? ' (a mated search, searched without its own entry)' : ''), e(t.candidate), num(t.score)]))}</table>
@@ -254,6 +255,17 @@ ${qualitySection(r.quality)}
 ${DEFINITIONS}
 </body></html>
 `;
+}
+
+/** TPIR by the strength (embedding norm) of the searched person's reference photo. */
+function strengthSection(rs: EvaluationResult['referenceStrength']): string {
+  if (!rs) return '';
+  const thresholds = rs.bins[0]?.points.map((p) => p.threshold) ?? [];
+  return `<h2>Accuracy by reference-photo strength</h2>
+<p class="note">Quintiles of the watchlist subjects searched for, by the embedding norm of their reference photo (the strongest, with several). The enrolment step places a new photo among these bins from the recorded calibration and tells the watchlist manager what its bin meant. Each cell: TPIR of the bin's mated searches at the threshold.</p>
+<table><tr><th>reference norm</th><th>subjects</th><th>mated searches</th>${thresholds.map((t) => `<th>at ${num(t, 3)}</th>`).join('')}</tr>
+${rs.bins.map((b) => `<tr><td>${num(b.from, 2)} – ${num(b.to, 2)}</td><td>${b.subjects}</td><td>${b.matedSearches}</td>${b.points.map((p) => `<td>${pct(p.tpir)}</td>`).join('')}</tr>`).join('\n')}
+</table>`;
 }
 
 /** TPIR/FPIR by quintile of the probe's quality measures, and the live quality gate's effect at fixed FPIR. */

@@ -26,6 +26,7 @@ import {
 } from './metrics.ts';
 import { DEFAULT_EQUITY, equityAt, findEquitableThreshold, type ColumnEquity, type EquityOptions, type LabelledSearch } from './equity.ts';
 import { scoreAll } from './score.ts';
+import { referenceStrength, type ReferenceStrength } from './reference-strength.ts';
 import { qualityAnalysis, type QualityReport, type QualitySearch } from './quality.ts';
 import { DEFAULT_GATE } from '../live/4-select.ts';
 import type { QualityGate } from '../engine/quality.ts';
@@ -125,6 +126,8 @@ export interface EvaluationResult {
   topNonMated: { probe: string; candidate: string; score: number; withoutOwnEntry?: boolean }[];
   /** TPIR/FPIR by probe quality, and the quality gate's effect (null when no template carries quality measures). */
   quality: QualityReport | null;
+  /** TPIR by the strength (embedding norm) of the searched person's reference photo; null when the engine gives no norm. */
+  referenceStrength: ReferenceStrength | null;
   /** Score normalisation used (thresholds are then in cohort standard deviations), or null for raw cosine similarity. */
   scoreNorm: { method: 's-norm'; topK: number; cohortSize: number } | null;
   /** Every search: probe image, identity, mated, FTA, rank-1 candidate and score, own-entry score (null where none). */
@@ -219,6 +222,13 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     ...labelled.map((s, i) => ({ ...s, quality: probeQuality[i]! })),
     ...(options.matedAsNonMated ? labelled.flatMap((s, i) => (s.mated ? [{ ...s, mated: false, mateScore: -Infinity, quality: probeQuality[i]! }] : [])) : []),
   ];
+
+  // each watchlist person's strongest reference norm (when the engine gives it)
+  const referenceNormOf = new Map<string, number>();
+  for (const w of enrolled) {
+    const n = acquiredOf(input, w.image.key).template.quality?.embeddingNorm;
+    if (typeof n === 'number') referenceNormOf.set(w.image.identity, Math.max(n, referenceNormOf.get(w.image.identity) ?? -Infinity));
+  }
 
   // verification from the same comparisons: genuine = each mated search vs its own entry (FTA / not enrolled = -Infinity)
   const genuine = labelled.filter((s) => s.mated).map((s) => s.mateScore);
@@ -384,6 +394,10 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
       operatingPoints.flatMap((p) => (p.threshold === null ? [] : [p.threshold])),
       options.fpirPoints,
       options.qualityGate,
+    ),
+    referenceStrength: referenceStrength(
+      labelled.map((s, i) => ({ ...s, identity: searches[i]!.image.identity, referenceNorm: referenceNormOf.get(searches[i]!.image.identity) ?? null })),
+      [...operatingPoints.flatMap((p) => (p.threshold === null ? [] : [p.threshold])), ...(eqFpir && Number.isFinite(eqFpir.threshold) ? [eqFpir.threshold] : [])],
     ),
     scoreNorm: input.cohort ? { method: 's-norm', topK: input.cohort.topK, cohortSize: input.cohort.embeddings.length / dims } : null,
     searches: searchRecords,

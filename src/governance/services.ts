@@ -69,6 +69,10 @@ export class CalibrationService {
   referenceBarFor(engineId: string) {
     return this.d.floor.referenceBarFor(engineId);
   }
+  /** The reference-strength bins of the engine's latest calibration, if it measured them. */
+  referenceStrengthFor(engineId: string) {
+    return this.d.floor.referenceStrengthFor(engineId);
+  }
 }
 
 export interface Services {

@@ -3,6 +3,7 @@
  * the evaluation issue), otherwise the configured default. The answer says which one set it.
  */
 import type { Store } from '../store/open-store.ts';
+import type { CalibratedStrength } from './reference-check.ts';
 
 export interface Floor {
   floor: number;
@@ -15,6 +16,14 @@ export interface ThresholdFloor {
   floorFor(engineId: string): Promise<Floor>;
   /** The bar of the enrolment reference check (src/governance/reference-check.ts): the calibrated pair threshold at FMR 1e-3, else the configured default. */
   referenceBarFor(engineId: string): Promise<{ bar: number; source: string }>;
+  /** Reference-strength bins of the engine's latest calibration (`evaluate --record`), if it has them. */
+  referenceStrengthFor(engineId: string): Promise<CalibratedStrength | null>;
+}
+
+function strengthOf(c: { id: string; figures: Record<string, unknown> }): CalibratedStrength | null {
+  const rs = (c.figures as { referenceStrength?: { threshold: number; cuts: number[]; bins: { tpir: number | null }[] } | null }).referenceStrength;
+  if (!rs || !Array.isArray(rs.cuts) || !Array.isArray(rs.bins) || rs.bins.length !== rs.cuts.length + 1) return null;
+  return { calibrationId: c.id, threshold: rs.threshold, cuts: rs.cuts, bins: rs.bins };
 }
 
 /** The pair threshold at FMR 1e-3 inside a calibration's figures (the record written by `evaluate --record`), if there is one. */
@@ -26,6 +35,10 @@ function pairThresholdAt1e3(figures: Record<string, unknown>): number | null {
 
 export function calibratedFloor(store: Store, defaultFloor: number, defaultReferenceBar = 0.34): ThresholdFloor {
   return {
+    async referenceStrengthFor(engineId) {
+      const c = await store.repos.calibrations.latest(engineId);
+      return c ? strengthOf(c) : null;
+    },
     async referenceBarFor(engineId) {
       const c = await store.repos.calibrations.latest(engineId);
       const t = c ? pairThresholdAt1e3(c.figures) : null;

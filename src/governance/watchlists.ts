@@ -11,7 +11,7 @@ import { requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
 import { actorOf, CATEGORIES, type Category, type Deployment, type Principal, type WatchlistEntry } from './model.ts';
 import { assessEnrolment } from './quality-gate.ts';
-import { checkReference, type OnWatchlist, type ReferenceCheck } from './reference-check.ts';
+import { assessStrength, checkReference, type OnWatchlist, type ReferenceCheck } from './reference-check.ts';
 
 export interface EnrolInput {
   /** The subject's identifier in the source system (e.g. PNC ID). Never stored: only its keyed pseudonym is. */
@@ -92,24 +92,33 @@ export class WatchlistService {
     const target = `deployment:${deploymentId}`;
     const engine = await this.d.engine();
     const img = await decodeImage(input.image, { maxPixels: this.d.config.engine.maxImagePixels, maxBytes: this.d.config.engine.maxImageBytes }, 'enrolment image');
-    let faces;
+    // detect and embed in one pass: the embedder's output length (the photo's strength) comes with the template
+    let analysed;
     try {
-      faces = await engine.detect(img);
+      analysed = await engine.analyse(img);
     } finally {
       wipe(img.data);
     }
-    const verdict = assessEnrolment(faces, this.d.config.governance);
-    if (!verdict.ok || !verdict.face) {
-      for (const f of faces) wipe(f.chip.data);
+    const verdict = assessEnrolment(
+      analysed.map((a) => a.face),
+      this.d.config.governance,
+    );
+    const chosen = verdict.ok ? analysed.find((a) => a.face === verdict.face) : undefined;
+    for (const a of analysed) {
+      wipe(a.face.chip.data);
+      if (a !== chosen) wipe(a.embedding);
+    }
+    if (!chosen) {
       const message = `Enrolment image rejected: ${verdict.failures.map((f) => f.message).join(' ')}`;
       return refuse(this.d, p, 'watchlist.enrol', target, new OpenLfrError('ENROLMENT_REJECTED', message, { failures: verdict.failures, quality: verdict.quality }));
     }
-    const embedding = await engine.embed(verdict.face);
-    wipe(verdict.face.chip.data);
+    const embedding = chosen.embedding;
     const subjectRef = `S-${this.d.key.pseudonym(input.sourceRecordId.trim())}`;
     let referenceCheck: ReferenceCheck;
     try {
       referenceCheck = await this.checkAgainstWatchlist(p, deploymentId, subjectRef, engine.id, embedding, input.checkOverride);
+      const calibrated = chosen.embeddingNorm === undefined ? null : await this.d.floor.referenceStrengthFor(engine.id);
+      referenceCheck.strength = calibrated && chosen.embeddingNorm !== undefined ? assessStrength(chosen.embeddingNorm, calibrated) : null;
     } catch (e) {
       wipe(embedding);
       return refuse(this.d, p, 'watchlist.enrol', target, e);

@@ -36,6 +36,9 @@ test('openlfr evaluate --json --out: one JSON object, report.html, evaluation.js
   assert.match(cal.datasetFingerprint, /^[0-9a-f]{64}$/);
   const html = await readFile(join(out, 'report.html'), 'utf8');
   assert.match(html, /^<!doctype html>/);
+  assert.match(html, /<h2>Accuracy by reference-photo strength<\/h2>/);
+  assert.ok(json.referenceStrength.bins.length >= 2, 'TPIR by the reference photo\'s strength is in the JSON');
+  assert.equal(json.references.choice, 'first');
   // the template cache is a sealed blob of the biometric store: no cache folder, one sealed file under blobs
   assert.deepEqual((await readdir(home)).filter((f) => !['report', 'db', 'blobs'].includes(f)), []);
   const blobs = (await readdir(join(home, 'blobs'), { recursive: true })).map(String).filter((f) => f.endsWith('.sealed'));
@@ -119,6 +122,13 @@ test('openlfr evaluate --record stores the calibration: the floor of the engine 
     const bar = await services.calibrations.referenceBarFor(json.engine);
     assert.equal(bar.bar, pair.threshold);
     assert.match(bar.source, new RegExp(`FMR 1e-3 of calibration ${json.recordedCalibration.id}`));
+    // and the reference-strength bins the enrolment step quotes, at the floor threshold
+    const strength = await services.calibrations.referenceStrengthFor(json.engine);
+    assert.ok(strength, 'the ONNX engine gives the norm, so the record has reference-strength bins');
+    assert.equal(strength.calibrationId, json.recordedCalibration.id);
+    assert.equal(strength.bins.length, strength.cuts.length + 1);
+    assert.ok(strength.cuts.every((c, i) => i === 0 || c > strength.cuts[i - 1]!));
+    assert.equal(strength.threshold, json.recordedCalibration.threshold);
   } finally {
     await services.close();
   }

@@ -15,6 +15,7 @@ const photo = (p: string) => new Uint8Array(readFileSync(ds(p)));
 let rig: TestRig;
 let engine: FaceEngine;
 let wm: Principal;
+let admin: Principal;
 let depId: string;
 
 const entry = (image: Uint8Array) => ({
@@ -33,7 +34,7 @@ before(async () => {
   rig = await makeRig({ engine });
   const users = rig.services.users;
   await users.bootstrap({ username: 'admin', displayName: 'A', roles: ['ADMIN'], password: 'admin-password-1' });
-  const admin = await users.checkPassword('admin', 'admin-password-1', 'test');
+  admin = await users.checkPassword('admin', 'admin-password-1', 'test');
   await users.create(admin, { username: 'wm', displayName: 'W', roles: ['WATCHLIST_MANAGER'], password: 'wm-password-123' });
   await users.create(admin, { username: 'op', displayName: 'O', roles: ['OPERATOR'], password: 'op-password-123' });
   wm = await users.checkPassword('wm', 'wm-password-123', 'test');
@@ -117,4 +118,29 @@ test('reference check (real engine): a further photo must show the same person; 
   t.diagnostic(`same person ${second.referenceCheck!.sameSubject.bestScore}; mis-filed ${forced.referenceCheck!.sameSubject.bestScore}; Barrichello vs the list ${rb.referenceCheck!.otherSubjects.best!.score}`);
   const listed = (await rig.services.watchlists.list(wm, depId)).find((e) => e.id === rb.id)!;
   assert.deepEqual(listed.referenceCheck, rb.referenceCheck, 'the check is stored with the entry for the reviewer');
+});
+
+test('reference strength (real engine): with a calibration that measured it, each enrolment says where the photo falls and what that meant', async () => {
+  const dep2 = (
+    await rig.services.deployments.create(admin, {
+      name: 'd2', purpose: 'Locate wanted persons in the crowd', useCase: 'wanted', locations: [{ name: 'L', reason: 'subjects expected here' }], cameras: ['c'],
+      startsAt: new Date('2026-06-02T10:00:00Z'), endsAt: new Date('2026-06-02T12:00:00Z'), threshold: 0.6, dpiaRef: 'D', policyRefs: ['P'],
+    })
+  ).id;
+  // no calibration for the engine yet: no verdict
+  const before = await rig.services.watchlists.enrol(wm, dep2, await record('PNC-S1', lfw('Michael_Schumacher', 1)));
+  assert.equal(before.referenceCheck!.strength, null);
+  // the figures of a real run (test part of lfw-devtrain, labels as published, docs/accuracy.md)
+  const referenceStrength = { threshold: 0.5704, cuts: [3.2809, 3.4871, 3.7086, 3.9148], bins: [0.566, 0.743, 0.77, 0.879, 0.952].map((tpir) => ({ tpir })) };
+  const cal = await rig.services.calibrations.record(admin, { engineId: engine.id, datasetFingerprint: 'lfw-devtrain:test', threshold: 0.57, figures: { referenceStrength } });
+  const e = await rig.services.watchlists.enrol(wm, dep2, await record('PNC-S2', lfw('Rubens_Barrichello', 1)));
+  const s = e.referenceCheck!.strength!;
+  assert.ok(s.norm > 1 && s.norm < 10, `the embedder's output length ${s.norm}`);
+  assert.equal(s.bin, 1 + referenceStrength.cuts.filter((c) => s.norm >= c).length);
+  assert.equal(s.weak, s.bin === 1);
+  assert.equal(s.foundInBin, referenceStrength.bins[s.bin - 1]!.tpir);
+  assert.equal(s.foundStrongest, 0.952);
+  assert.equal(s.calibrationId, cal.id);
+  const audited = await rig.db.query<{ details: string }>(`select details from audit_log where action = 'watchlist.enrol' and target = $1`, [`watchlist-entry:${e.id}`]);
+  assert.match(audited[0]!.details, /"strength":\{"bin":\d,"bins":5,"calibrationId":"cal_/);
 });

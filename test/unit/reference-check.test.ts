@@ -39,3 +39,16 @@ test('subjects with no comparable template are skipped, not counted', () => {
   assert.equal(c.sameSubject.passed, true);
   assert.equal(c.otherSubjects.compared, 0);
 });
+
+test('a photo is placed among the calibration bins by its strength; only the weakest bin is flagged weak', async () => {
+  const { assessStrength } = await import('../../src/governance/reference-check.ts');
+  const cal = { calibrationId: 'cal_1', threshold: 0.57, cuts: [3.28, 3.49, 3.71, 3.91], bins: [{ tpir: 0.566 }, { tpir: 0.743 }, { tpir: 0.77 }, { tpir: 0.879 }, { tpir: 0.952 }] };
+  const weak = assessStrength(2.9, cal);
+  assert.deepEqual(weak, { norm: 2.9, bin: 1, bins: 5, weak: true, foundInBin: 0.566, foundStrongest: 0.952, threshold: 0.57, calibrationId: 'cal_1' });
+  assert.equal(assessStrength(3.28, cal).bin, 2, 'a cut point belongs to the bin above it');
+  assert.equal(assessStrength(3.28, cal).weak, false);
+  assert.equal(assessStrength(4.5, cal).bin, 5);
+  assert.equal(assessStrength(4.5, cal).foundInBin, 0.952);
+  // a calibration with one bin flags nothing
+  assert.equal(assessStrength(1, { ...cal, cuts: [], bins: [{ tpir: 0.9 }] }).weak, false);
+});

@@ -151,11 +151,29 @@ function ReferenceCheckNote({ rc }: { rc: Entry['referenceCheck'] }): ReactNode 
         </div>
       )}
       {rc.override && <div>Enrolled anyway: {rc.override}</div>}
+      {rc.strength && <StrengthNote s={rc.strength} />}
       {other.resemblesAnother && other.best && (
         <div>
           <span className="tag">resembles another subject</span> <code>{other.best.subjectRef}</code> scores {other.best.score.toFixed(2)}, at or above the alert threshold {other.alertThreshold.toFixed(2)}
         </div>
       )}
+    </div>
+  );
+}
+
+const pct = (x: number | null | undefined) => (typeof x === 'number' ? `${Math.round(x * 100)}%` : '?');
+
+/** The photo's strength against the engine's calibration: advice to find a clearer photo, never a refusal. */
+function StrengthNote({ s }: { s: NonNullable<NonNullable<Entry['referenceCheck']>['strength']> }): ReactNode {
+  if (!s.weak)
+    return (
+      <div className="muted" data-testid="reference-strength">
+        Photo strength: fifth {s.bin} of {s.bins} (calibration {s.calibrationId})
+      </div>
+    );
+  return (
+    <div data-testid="reference-strength">
+      <span className="tag">weak photo</span> In the weakest fifth of the calibration&apos;s reference photos: such photos were found {pct(s.foundInBin)} of the time at the floor threshold, the strongest fifth {pct(s.foundStrongest)}. A clearer, more frontal photo of this person would be found more often.
     </div>
   );
 }
@@ -278,7 +296,8 @@ function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () 
               imageBase64: btoa(bin),
             });
             const resembles = e.referenceCheck?.otherSubjects.resemblesAnother ? ` Resembles ${e.referenceCheck.otherSubjects.best?.subjectRef} (${e.referenceCheck.otherSubjects.best?.score.toFixed(2)}): the reviewer will see it.` : '';
-            setDone(`Enrolled ${e.subjectRef}. ${quality(e.quality)}${resembles}`);
+            const weak = e.referenceCheck?.strength?.weak ? ` Weak photo: such photos were found ${pct(e.referenceCheck.strength.foundInBin)} of the time, the strongest ${pct(e.referenceCheck.strength.foundStrongest)}; a clearer photo would be found more often.` : '';
+            setDone(`Enrolled ${e.subjectRef}. ${quality(e.quality)}${resembles}${weak}`);
             setF(blank);
             setFile(null);
             (ev.target as HTMLFormElement).reset();
