@@ -84,6 +84,29 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
   app.openapi(r({ method: 'get', path: '/api/v1/users', summary: 'List users (ADMIN, AUDITOR)', responses: { 200: json(z.array(S.UserSchema), 'Users') } }), async (c) => {
     return ok(c, await services.users.list(me(c)));
   });
+  const accountBody = <T extends z.ZodTypeAny>(schema: T) => ({ params: S.UsernameParam, body: { content: { 'application/json': { schema } }, required: true } });
+  app.openapi(
+    r({ method: 'post', path: '/api/v1/users/{username}/disable', summary: 'Disable an account (ADMIN; not your own, not the last ADMIN); its sessions end at once', request: accountBody(S.AccountReasonSchema), responses: { 200: json(S.UserSchema, 'Disabled') } }),
+    async (c) => ok(c, await services.users.setDisabled(me(c), c.req.valid('param').username, true, c.req.valid('json').reason)),
+  );
+  app.openapi(
+    r({ method: 'post', path: '/api/v1/users/{username}/enable', summary: 'Enable an account again (ADMIN; not your own)', request: accountBody(S.AccountReasonSchema), responses: { 200: json(S.UserSchema, 'Enabled') } }),
+    async (c) => ok(c, await services.users.setDisabled(me(c), c.req.valid('param').username, false, c.req.valid('json').reason)),
+  );
+  app.openapi(
+    r({ method: 'put', path: '/api/v1/users/{username}/roles', summary: "Change someone's roles and rank (ADMIN; never your own)", request: accountBody(S.RolesChangeSchema), responses: { 200: json(S.UserSchema, 'Changed') } }),
+    async (c) => {
+      const { reason, ...input } = c.req.valid('json');
+      return ok(c, await services.users.setRoles(me(c), c.req.valid('param').username, input, reason));
+    },
+  );
+  app.openapi(
+    r({ method: 'post', path: '/api/v1/users/{username}/password', summary: "Change your own password (with the current one), or reset someone's (ADMIN, with a reason); every session of the account ends", request: accountBody(S.PasswordChangeSchema), responses: { 200: json(z.object({ ok: z.boolean() }), 'Changed') } }),
+    async (c) => {
+      await services.users.setPassword(me(c), c.req.valid('param').username, c.req.valid('json'));
+      return ok(c, { ok: true });
+    },
+  );
 
   // --- deployments ---
   const toInput = ({ startsAt, endsAt, ...b }: z.infer<typeof S.DeploymentPatchSchema>) => ({

@@ -41,6 +41,28 @@ export const NewUserSchema = z
   .strict()
   .openapi('NewUser');
 
+export const UsernameParam = z.object({ username: z.string().min(2).max(64) });
+
+export const AccountReasonSchema = z.object({ reason: z.string().min(5).max(2000).openapi({ description: 'Why (recorded in the audit trail)' }) }).strict().openapi('AccountReason');
+
+export const RolesChangeSchema = z
+  .object({
+    roles: z.array(z.enum(ROLES)).min(1),
+    rank: z.enum(RANKS).nullable().optional(),
+    reason: z.string().min(5).max(2000),
+  })
+  .strict()
+  .openapi('RolesChange');
+
+export const PasswordChangeSchema = z
+  .object({
+    newPassword: z.string().min(12).max(1024),
+    currentPassword: z.string().max(1024).optional().openapi({ description: 'Required to change your own password' }),
+    reason: z.string().max(2000).optional().openapi({ description: "Required when an ADMIN resets someone else's password" }),
+  })
+  .strict()
+  .openapi('PasswordChange');
+
 const LocationSchema = z.object({
   name: z.string().min(1).max(200),
   reason: z.string().min(10).max(2000).openapi({ description: 'Why watchlist subjects are expected at this place' }),

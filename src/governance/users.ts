@@ -26,6 +26,23 @@ export interface Session {
 
 const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
+function checkRoles(roles: readonly Role[], rank: Rank | null): void {
+  if (roles.length === 0 || roles.some((r) => !ROLES.includes(r))) {
+    throw new OpenLfrError('BAD_REQUEST', `roles: one or more of ${ROLES.join(', ')}`, { field: 'roles' });
+  }
+  if (rank != null && !RANKS.includes(rank)) throw new OpenLfrError('BAD_REQUEST', `rank: one of ${RANKS.join(', ')}`, { field: 'rank' });
+  if (roles.includes('AUTHORISING_OFFICER') && !rank) {
+    throw new OpenLfrError('RULE_VIOLATION', 'An AUTHORISING_OFFICER must have a rank recorded', { rule: 'authorising-officer-rank', field: 'rank' });
+  }
+}
+
+/** The reason recorded with a change to someone's account. */
+function reasonOf(reason: string): string {
+  const t = (reason ?? '').trim();
+  if (t.length < 5) throw new OpenLfrError('BAD_REQUEST', 'reason is required (at least 5 characters): it goes into the audit trail', { field: 'reason' });
+  return t;
+}
+
 export class UserService {
   private dummyHash: Promise<string> | undefined;
   private readonly throttle: LoginThrottle;
@@ -41,13 +58,7 @@ export class UserService {
       throw new OpenLfrError('BAD_REQUEST', 'username: 2-64 characters, lower-case letters, digits, ".", "_" or "-"', { field: 'username' });
     }
     if (!input.displayName.trim()) throw new OpenLfrError('BAD_REQUEST', 'displayName is required', { field: 'displayName' });
-    if (input.roles.length === 0 || input.roles.some((r) => !ROLES.includes(r))) {
-      throw new OpenLfrError('BAD_REQUEST', `roles: one or more of ${ROLES.join(', ')}`, { field: 'roles' });
-    }
-    if (input.rank != null && !RANKS.includes(input.rank)) throw new OpenLfrError('BAD_REQUEST', `rank: one of ${RANKS.join(', ')}`, { field: 'rank' });
-    if (input.roles.includes('AUTHORISING_OFFICER') && !input.rank) {
-      throw new OpenLfrError('RULE_VIOLATION', 'An AUTHORISING_OFFICER must have a rank recorded', { rule: 'authorising-officer-rank', field: 'rank' });
-    }
+    checkRoles(input.roles, input.rank ?? null);
     if (input.password.length < MIN_PASSWORD_LENGTH) {
       throw new OpenLfrError('BAD_REQUEST', `password: at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'password' });
     }
@@ -103,14 +114,73 @@ export class UserService {
     return this.d.store.repos.users.count();
   }
 
-  async setDisabled(p: Principal, username: string, disabled: boolean, reason: string): Promise<void> {
+  /** A leaver, a suspension: the account can no longer log in and its sessions end at once. Not yourself, not the last ADMIN. */
+  async setDisabled(p: Principal, username: string, disabled: boolean, reason: string): Promise<User> {
     requirePermission(p, 'user.manage');
-    await this.d.store.tx(async (r, tx) => {
+    const why = reasonOf(reason);
+    return this.d.store.tx(async (r, tx) => {
       const c = await r.users.credentials(username);
       if (!c) throw new OpenLfrError('NOT_FOUND', `No user ${username}`);
+      if (p.kind === 'user' && p.user.id === c.user.id) throw new OpenLfrError('RULE_VIOLATION', 'You cannot disable or enable your own account; ask another ADMIN', { rule: 'self-account-change' });
+      if (disabled && c.user.roles.includes('ADMIN') && !c.user.disabled && (await r.users.countEnabledWithRole('ADMIN')) <= 1)
+        throw new OpenLfrError('RULE_VIOLATION', 'This is the last enabled ADMIN; enable or create another first', { rule: 'last-admin' });
       await r.users.setDisabled(c.user.id, disabled);
-      if (disabled) await r.sessions.revokeAllFor(c.user.id, this.d.clock.now());
-      await this.d.audit.append(tx, { actor: actorOf(p), action: disabled ? 'user.disable' : 'user.enable', target: `user:${username}`, reason });
+      const revoked = disabled ? await r.sessions.revokeAllFor(c.user.id, this.d.clock.now()) : undefined;
+      await this.d.audit.append(tx, { actor: actorOf(p), action: disabled ? 'user.disable' : 'user.enable', target: `user:${username}`, reason: why, details: revoked === undefined ? {} : { sessionsRevoked: revoked } });
+      return { ...c.user, disabled };
+    });
+  }
+
+  /**
+   * Change someone's roles and rank (a posting, a promotion). Never your own: nobody grants themselves power
+   * (an ADMIN cannot make themselves an AUTHORISING_OFFICER). The last enabled ADMIN keeps the role. Takes
+   * effect at the user's next request (roles are read with every token).
+   */
+  async setRoles(p: Principal, username: string, input: { roles: Role[]; rank?: Rank | null | undefined }, reason: string): Promise<User> {
+    requirePermission(p, 'user.manage');
+    const why = reasonOf(reason);
+    const roles = [...new Set(input.roles)];
+    const rank = input.rank ?? null;
+    checkRoles(roles, rank);
+    return this.d.store.tx(async (r, tx) => {
+      const c = await r.users.credentials(username);
+      if (!c) throw new OpenLfrError('NOT_FOUND', `No user ${username}`);
+      if (p.kind === 'user' && p.user.id === c.user.id) throw new OpenLfrError('RULE_VIOLATION', 'You cannot change your own roles; ask another ADMIN', { rule: 'self-role-change' });
+      if (c.user.roles.includes('ADMIN') && !roles.includes('ADMIN') && !c.user.disabled && (await r.users.countEnabledWithRole('ADMIN')) <= 1)
+        throw new OpenLfrError('RULE_VIOLATION', 'This is the last enabled ADMIN; it keeps the role', { rule: 'last-admin' });
+      await r.users.setRoles(c.user.id, roles, rank);
+      await this.d.audit.append(tx, {
+        actor: actorOf(p),
+        action: 'user.roles',
+        target: `user:${username}`,
+        reason: why,
+        details: { from: { roles: c.user.roles, rank: c.user.rank }, to: { roles, rank } },
+      });
+      return { ...c.user, roles, rank };
+    });
+  }
+
+  /**
+   * Set a password: your own with your current one, or anyone's as an ADMIN (a reset, with a reason). Every
+   * session of the account ends, so a stolen token dies with the old password.
+   */
+  async setPassword(p: Principal, username: string, input: { newPassword: string; currentPassword?: string | undefined; reason?: string | undefined }): Promise<void> {
+    if (p.kind !== 'user') throw new OpenLfrError('FORBIDDEN', 'Only a person can set a password');
+    const self = p.user.username === username;
+    if (!self) requirePermission(p, 'user.manage');
+    if (input.newPassword.length < MIN_PASSWORD_LENGTH) throw new OpenLfrError('BAD_REQUEST', `password: at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'newPassword' });
+    const why = self ? 'own password changed' : reasonOf(input.reason ?? '');
+    if (self) {
+      // the current password proves it is the account holder at the keyboard; wrong guesses count towards the lock
+      await this.checkPassword(username, input.currentPassword ?? '', 'password change');
+    }
+    const c = await this.d.store.repos.users.credentials(username);
+    if (!c) throw new OpenLfrError('NOT_FOUND', `No user ${username}`);
+    const passwordHash = await this.d.hasher.hash(input.newPassword);
+    await this.d.store.tx(async (r, tx) => {
+      await r.users.setPasswordHash(c.user.id, passwordHash);
+      const revoked = await r.sessions.revokeAllFor(c.user.id, this.d.clock.now());
+      await this.d.audit.append(tx, { actor: actorOf(p), action: self ? 'user.password.change' : 'user.password.reset', target: `user:${username}`, reason: why, details: { sessionsRevoked: revoked } });
     });
   }
 

@@ -122,6 +122,35 @@ test('api: only an ADMIN manages users; an authorising officer needs a rank; log
   await assert.rejects(rig.services.users.bootstrap({ username: 'admin2', displayName: 'x', roles: ['ADMIN'], password: 'long-enough-pw' }), /empty store/);
 });
 
+test('api: accounts are disabled, re-enabled, re-roled and reset by an ADMIN with a reason; never their own', async () => {
+  const mk = await call('POST', '/api/v1/users', tok.admin, { username: 'leaver', displayName: 'Leaver', roles: ['OPERATOR'], password: 'leaver-password-1' });
+  assert.equal(mk.status, 201);
+  const t = (await call('POST', '/api/v1/sessions', null, { username: 'leaver', password: 'leaver-password-1' })).body.token as string;
+  expectError(await call('POST', '/api/v1/users/leaver/disable', tok.op, { reason: 'left the force' }), 403, 'FORBIDDEN');
+  expectError(await call('POST', '/api/v1/users/leaver/disable', tok.admin, {}), 400, 'BAD_REQUEST');
+  expectError(await call('POST', '/api/v1/users/admin/disable', tok.admin, { reason: 'going on leave' }), 422, 'RULE_VIOLATION', /your own/);
+  expectError(await call('POST', '/api/v1/users/nobody/disable', tok.admin, { reason: 'left the force' }), 404, 'NOT_FOUND');
+  const off = await call('POST', '/api/v1/users/leaver/disable', tok.admin, { reason: 'left the force on 31 May' });
+  assert.equal(off.status, 200, JSON.stringify(off.body));
+  assert.equal(off.body.disabled, true);
+  expectError(await call('GET', '/api/v1/me', t), 401, 'UNAUTHENTICATED');
+  expectError(await call('POST', '/api/v1/sessions', null, { username: 'leaver', password: 'leaver-password-1' }), 401, 'AUTH_FAILED');
+  assert.equal((await call('POST', '/api/v1/users/leaver/enable', tok.admin, { reason: 'returned from secondment' })).body.disabled, false);
+  const t2 = (await call('POST', '/api/v1/sessions', null, { username: 'leaver', password: 'leaver-password-1' })).body.token as string;
+  const re = await call('PUT', '/api/v1/users/leaver/roles', tok.admin, { roles: ['AUDITOR'], reason: 'moved to professional standards' });
+  assert.equal(re.status, 200, JSON.stringify(re.body));
+  assert.deepEqual((await call('GET', '/api/v1/me', t2)).body.roles, ['AUDITOR'], 'the new roles apply to the open session');
+  expectError(await call('PUT', '/api/v1/users/admin/roles', tok.admin, { roles: ['ADMIN', 'AUTHORISING_OFFICER'], rank: 'SUPERINTENDENT', reason: 'self-promotion' }), 422, 'RULE_VIOLATION', /your own/);
+  expectError(await call('PUT', '/api/v1/users/leaver/roles', tok.admin, { roles: ['AUTHORISING_OFFICER'], reason: 'promoted' }), 422, 'RULE_VIOLATION', /rank/);
+  // own password with the current one; then every session of the account has ended
+  expectError(await call('POST', '/api/v1/users/leaver/password', t2, { newPassword: 'leaver-password-2', currentPassword: 'not-it-at-all' }), 401, 'AUTH_FAILED');
+  assert.equal((await call('POST', '/api/v1/users/leaver/password', t2, { newPassword: 'leaver-password-2', currentPassword: 'leaver-password-1' })).status, 200);
+  expectError(await call('GET', '/api/v1/me', t2), 401, 'UNAUTHENTICATED');
+  expectError(await call('POST', '/api/v1/users/leaver/password', tok.admin, { newPassword: 'leaver-password-3' }), 400, 'BAD_REQUEST', /reason/);
+  assert.equal((await call('POST', '/api/v1/users/leaver/password', tok.admin, { newPassword: 'leaver-password-3', reason: 'forgotten, identity checked' })).status, 200);
+  assert.equal((await call('POST', '/api/v1/sessions', null, { username: 'leaver', password: 'leaver-password-3' })).status, 201);
+});
+
 test('api: watchlist entries need a closed category, grounds for suspects, a rationale for children, and a second reviewer', async () => {
   rig.clock.set(DAY0);
   const id = (await call('POST', '/api/v1/deployments', tok.op, deploymentBody())).body.id as string;

@@ -39,6 +39,49 @@ test('sessions expire with the clock; disabling a user revokes their sessions an
   }
 });
 
+test('account lifecycle: roles change for the next request, never your own; the last ADMIN stays; a password change ends every session', async () => {
+  const rig = await makeRig();
+  try {
+    const { u, admin } = await adminAndOperator(rig);
+    const s = await u.login('op', 'op-password-123');
+    // a posting: the operator becomes a watchlist manager; the open session sees the new roles at once
+    const changed = await u.setRoles(admin, 'op', { roles: ['WATCHLIST_MANAGER'] }, 'posted to the watchlist team');
+    assert.deepEqual(changed.roles, ['WATCHLIST_MANAGER']);
+    const p = await u.authenticate(s.token);
+    assert.deepEqual(p.kind === 'user' && p.user.roles, ['WATCHLIST_MANAGER']);
+    // rules: the AO rank, no reason, yourself, the last ADMIN
+    await assert.rejects(u.setRoles(admin, 'op', { roles: ['AUTHORISING_OFFICER'] }, 'promoted to superintendent'), code('RULE_VIOLATION'));
+    await assert.rejects(u.setRoles(admin, 'op', { roles: ['OPERATOR'] }, ''), code('BAD_REQUEST'));
+    await assert.rejects(u.setRoles(admin, 'admin', { roles: ['ADMIN', 'AUTHORISING_OFFICER'], rank: 'SUPERINTENDENT' }, 'I authorise myself'), code('RULE_VIOLATION'));
+    await assert.rejects(u.setDisabled(admin, 'admin', true, 'going on leave'), code('RULE_VIOLATION'));
+    await u.create(admin, { username: 'admin2', displayName: 'B', roles: ['ADMIN'], password: 'admin-password-2' });
+    const admin2 = await u.checkPassword('admin2', 'admin-password-2', 'test');
+    await u.setDisabled(admin2, 'admin', true, 'left the force');
+    await assert.rejects(u.setRoles(admin2, 'op', { roles: ['ADMIN'] }, 'x'), code('BAD_REQUEST'), 'a reason is at least 5 characters');
+    await assert.rejects(u.setDisabled(admin2, 'admin2', true, 'going on leave'), code('RULE_VIOLATION'));
+    await assert.rejects(u.setRoles(admin2, 'nobody', { roles: ['OPERATOR'] }, 'a posting'), code('NOT_FOUND'));
+    // a non-ADMIN cannot manage accounts; the operator changes their own password with the current one
+    await assert.rejects(u.setRoles(p, 'admin2', { roles: ['AUDITOR'] }, 'a posting'), code('FORBIDDEN'));
+    await assert.rejects(u.setPassword(p, 'admin2', { newPassword: 'new-password-123', reason: 'forgotten it' }), code('FORBIDDEN'));
+    await assert.rejects(u.setPassword(p, 'op', { newPassword: 'new-password-123', currentPassword: 'wrong-password-1' }), code('AUTH_FAILED'));
+    await assert.rejects(u.setPassword(p, 'op', { newPassword: 'short', currentPassword: 'op-password-123' }), code('BAD_REQUEST'));
+    await u.setPassword(p, 'op', { newPassword: 'new-password-123', currentPassword: 'op-password-123' });
+    await assert.rejects(u.authenticate(s.token), code('UNAUTHENTICATED'), 'the session of the old password has ended');
+    await assert.rejects(u.login('op', 'op-password-123'), code('AUTH_FAILED'));
+    await u.login('op', 'new-password-123');
+    // an ADMIN reset needs a reason
+    await assert.rejects(u.setPassword(admin2, 'op', { newPassword: 'reset-password-1' }), code('BAD_REQUEST'));
+    await u.setPassword(admin2, 'op', { newPassword: 'reset-password-1', reason: 'locked out, identity checked in person' });
+    await u.login('op', 'reset-password-1');
+    const trail = await rig.db.query<{ action: string; actor: string; details: string }>(`select action, actor, details from audit_log where action like 'user.%' order by seq`);
+    assert.deepEqual(trail.map((t) => t.action), ['user.create', 'user.create', 'user.roles', 'user.create', 'user.disable', 'user.password.change', 'user.password.reset']);
+    assert.match(trail[2]!.details, /"from":\{"rank":null,"roles":\["OPERATOR"\]\},"to":\{"rank":null,"roles":\["WATCHLIST_MANAGER"\]\}/);
+    assert.ok(trail.every((t) => !/password-1|password-123/.test(t.details)), 'no password in the trail');
+  } finally {
+    await rig.close();
+  }
+});
+
 test('a destruction interrupted after the biometrics went but before the entries were stripped is finished by the next sweep', async () => {
   const rig = await makeRig();
   try {

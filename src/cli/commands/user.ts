@@ -33,4 +33,39 @@ export function registerUser(program: Command): void {
   asOption(user.command('list').description('list users')).action(async (o: { as?: string }) => {
     await withServices(async (s) => print(await s.users.list(await login(s, o.as))));
   });
+  for (const [name, disabled, what] of [
+    ['disable', true, 'disable an account (ADMIN; not your own, not the last ADMIN): it can no longer log in and its sessions end'],
+    ['enable', false, 'enable a disabled account again (ADMIN; not your own)'],
+  ] as const) {
+    asOption(user.command(`${name} <username>`).description(what).requiredOption('--reason <text>', 'why (recorded in the audit trail)')).action(
+      async (username: string, o: { reason: string; as?: string }) => {
+        await withServices(async (s) => print(await s.users.setDisabled(await login(s, o.as), username, disabled, o.reason)));
+      },
+    );
+  }
+  asOption(
+    user
+      .command('roles <username>')
+      .description("change someone's roles and rank (ADMIN; never your own; the last ADMIN keeps the role)")
+      .requiredOption('--role <role...>')
+      .option('--rank <rank>')
+      .requiredOption('--reason <text>', 'why (recorded in the audit trail)'),
+  ).action(async (username: string, o: { role: string[]; rank?: string; reason: string; as?: string }) => {
+    await withServices(async (s) => print(await s.users.setRoles(await login(s, o.as), username, { roles: o.role as Role[], rank: (o.rank ?? null) as Rank | null }, o.reason)));
+  });
+  asOption(
+    user
+      .command('password <username>')
+      .description("set a password: your own (--as yourself; the current one in OPENLFR_PASSWORD), or reset someone's as an ADMIN with --reason; every session of the account ends")
+      .requiredOption('--password-env <var>', 'read the new password from this environment variable (never from the command line)')
+      .option('--reason <text>', "why (required to reset someone else's password)"),
+  ).action(async (username: string, o: { passwordEnv: string; reason?: string; as?: string }) => {
+    const newPassword = process.env[o.passwordEnv];
+    if (!newPassword) throw new OpenLfrError('BAD_REQUEST', `Environment variable ${o.passwordEnv} is empty`);
+    await withServices(async (s) => {
+      const p = await login(s, o.as);
+      await s.users.setPassword(p, username, { newPassword, currentPassword: process.env.OPENLFR_PASSWORD, reason: o.reason });
+      print({ ok: true, user: username });
+    });
+  });
 }

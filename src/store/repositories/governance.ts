@@ -41,6 +41,17 @@ export function usersRepo(q: Queryable) {
     async setDisabled(id: string, disabled: boolean): Promise<void> {
       await q.query('update users set disabled = $2 where id = $1', [id, disabled]);
     },
+    async setRoles(id: string, roles: readonly string[], rank: string | null): Promise<void> {
+      await q.query('update users set roles = $2, rank = $3 where id = $1', [id, JSON.stringify(roles), rank]);
+    },
+    async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+      await q.query('update users set password_hash = $2 where id = $1', [id, passwordHash]);
+    },
+    /** Enabled users holding a role (for "the last administrator" checks). */
+    async countEnabledWithRole(role: string): Promise<number> {
+      const rows = await q.query<{ roles: string[] | string }>('select roles from users where not disabled');
+      return rows.filter((r) => (typeof r.roles === 'string' ? (JSON.parse(r.roles) as string[]) : r.roles).includes(role)).length;
+    },
   };
 }
 
@@ -65,8 +76,9 @@ export function sessionsRepo(q: Queryable) {
     async revoke(tokenHash: string, now: Date): Promise<void> {
       await q.query('update sessions set revoked_at = $2 where token_hash = $1 and revoked_at is null', [tokenHash, now]);
     },
-    async revokeAllFor(userId: string, now: Date): Promise<void> {
-      await q.query('update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null', [userId, now]);
+    /** End every open session of a user; returns how many. */
+    async revokeAllFor(userId: string, now: Date): Promise<number> {
+      return (await q.query('update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null returning token_hash', [userId, now])).length;
     },
   };
 }
