@@ -6,15 +6,7 @@ import { DeploymentList, NewDeployment } from './views/Deployments.tsx';
 import { DeploymentPage } from './views/Deployment.tsx';
 import { LiveView } from './views/Live.tsx';
 import { AuditView } from './views/Audit.tsx';
-
-const ROLE_LABEL: Record<string, string> = {
-  ADMIN: 'Administrator',
-  AUTHORISING_OFFICER: 'Authorising officer',
-  WATCHLIST_MANAGER: 'Watchlist manager',
-  OPERATOR: 'Operator',
-  ENGAGEMENT_OFFICER: 'Engagement officer',
-  AUDITOR: 'Auditor',
-};
+import { ROLE_LABEL, UsersView } from './views/Users.tsx';
 
 export function App(): ReactNode {
   const [session, setSession] = useState<Session | null>(getSession());
@@ -27,6 +19,7 @@ export function App(): ReactNode {
   else if (a === 'deployments' && b && c === 'live') page = <LiveView id={b} />;
   else if (a === 'deployments' && b) page = <DeploymentPage id={b} />;
   else if (a === 'audit' && can('audit.read')) page = <AuditView />;
+  else if (a === 'users' && can('user.list')) page = <UsersView />;
   else page = <DeploymentList />;
   return (
     <>
@@ -38,6 +31,7 @@ export function App(): ReactNode {
         <nav aria-label="Main">
           <a href="#/">Deployments</a>
           {can('audit.read') && <a href="#/audit">Audit trail</a>}
+          {can('user.list') && <a href="#/users">People</a>}
           <a href="/api/docs">API reference</a>
         </nav>
         <span className="who" data-testid="who">

@@ -124,3 +124,17 @@ export function Field({
     </label>
   );
 }
+
+/** A text box and a button: the text (a note, a reason) goes with the action. */
+export function NoteAction({ label, field, placeholder, run, onDone, className }: { label: string; field: string; placeholder: string; run: (text: string) => Promise<unknown>; onDone: () => void; className?: string }): ReactNode {
+  const [text, setText] = useState('');
+  return (
+    <div className="note-action">
+      <label>
+        {placeholder}
+        <textarea name={field} value={text} onChange={(e) => setText(e.target.value)} />
+      </label>
+      <ActionButton label={label} className={className ?? 'primary'} run={() => run(text)} onDone={onDone} />
+    </div>
+  );
+}

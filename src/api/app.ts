@@ -167,8 +167,11 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
 
   // --- audit ---
   app.openapi(
-    r({ method: 'get', path: '/api/v1/audit', summary: 'Audit entries (ADMIN, AUDITOR)', request: { query: z.object({ action: z.string().optional(), actor: z.string().optional(), target: z.string().optional(), afterSeq: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }) }, responses: { 200: json(z.array(S.AuditEntrySchema), 'Entries') } }),
-    async (c) => ok(c, await services.audit.list(me(c), c.req.valid('query'))),
+    r({ method: 'get', path: '/api/v1/audit', summary: 'Audit entries (ADMIN, AUDITOR)', request: { query: z.object({ action: z.string().optional(), actor: z.string().optional(), target: z.string().optional(), afterSeq: z.coerce.number().int().min(0).optional(), beforeSeq: z.coerce.number().int().min(1).optional(), order: z.enum(['asc', 'desc']).optional().openapi({ description: 'desc: newest first (page back with beforeSeq)' }), limit: z.coerce.number().int().min(1).max(1000).optional() }) }, responses: { 200: json(z.array(S.AuditEntrySchema), 'Entries') } }),
+    async (c) => {
+      const { order, ...f } = c.req.valid('query');
+      return ok(c, await services.audit.list(me(c), { ...f, newestFirst: order === 'desc' }));
+    },
   );
   app.openapi(
     r({

@@ -139,6 +139,29 @@ const openDeployment = async (id: string) => {
 test('console: the whole path in a real browser, role by role, and what each role may not do', { timeout: 240_000 }, async (t) => {
   let dep = '';
 
+  await t.test('administrator adds a person, then disables them as a leaver; never their own account', async () => {
+    await login('admin');
+    await page.getByRole('link', { name: 'People' }).click();
+    await page.getByTestId('users').waitFor();
+    const add = page.getByRole('form', { name: 'Add a person' });
+    await add.locator('input[name=username]').fill('leaver');
+    await add.locator('input[name=displayName]').fill('PC Leaver');
+    await add.locator('input[name=role-OPERATOR]').check();
+    await add.locator('input[name=password]').fill('leaver-password-1');
+    await add.getByRole('button', { name: 'Add' }).click();
+    await add.getByRole('status').filter({ hasText: 'Added leaver.' }).waitFor();
+    const row = page.locator('tr[data-username=leaver]');
+    await row.waitFor();
+    assert.match((await page.locator('tr[data-username=admin]').textContent()) ?? '', /your own account/);
+    await row.locator('textarea[name=disable-leaver]').fill('Left the force on 31 May');
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByText('disabled', { exact: true }).waitFor();
+    const r = await pageFetch('POST', '/api/v1/sessions', { username: 'leaver', password: 'leaver-password-1' });
+    assert.deepEqual(r, { status: 401, code: 'AUTH_FAILED' });
+    await shot('00-people');
+    await logout();
+  });
+
   await t.test('operator drafts a deployment and requests authority, and cannot authorise it', async () => {
     await login('op');
     await shot('01-deployments-empty');

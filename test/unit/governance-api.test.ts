@@ -326,4 +326,11 @@ test('api: the audit trail is for ADMIN and AUDITOR, verifies, and records refus
   assert.ok((reads.body as unknown as unknown[]).length >= 1);
   const text = JSON.stringify((await call('GET', '/api/v1/audit?limit=1000', tok.aud)).body);
   assert.ok(!text.includes('PNC-26'), 'no source identifiers in the audit log');
+  // newest first, paged backwards: the pages meet without a gap or an overlap
+  const all = (await call('GET', '/api/v1/audit?limit=1000', tok.aud)).body as unknown as { seq: number }[];
+  const newest = (await call('GET', '/api/v1/audit?order=desc&limit=7', tok.aud)).body as unknown as { seq: number }[];
+  assert.deepEqual(newest.map((e) => e.seq), all.slice(-7).reverse().map((e) => e.seq));
+  const next = (await call('GET', `/api/v1/audit?order=desc&limit=7&beforeSeq=${newest[6]!.seq}`, tok.aud)).body as unknown as { seq: number }[];
+  assert.deepEqual(next.map((e) => e.seq), all.slice(-14, -7).reverse().map((e) => e.seq));
+  expectError(await call('GET', '/api/v1/audit?order=sideways', tok.aud), 400, 'BAD_REQUEST');
 });

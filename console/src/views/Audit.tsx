@@ -3,6 +3,8 @@ import { api, can } from '../api.ts';
 import { ActionButton, ErrorBox, Field, useLoad } from '../ui.tsx';
 import type { AuditEntry } from './types.ts';
 
+const PAGE = 500;
+
 interface Verify {
   ok: boolean;
   entries: number;
@@ -15,8 +17,13 @@ export function AuditView(): ReactNode {
   const [filters, setFilters] = useState({ action: '', actor: '', target: '' });
   const [applied, setApplied] = useState(filters);
   const [verify, setVerify] = useState<Verify | null>(null);
-  const query = new URLSearchParams(Object.entries({ ...applied, limit: '1000' }).filter(([, v]) => v) as Array<[string, string]>).toString();
+  // newest first, a page at a time; "Older entries" pages back from the oldest shown
+  const query = new URLSearchParams(Object.entries({ ...applied, order: 'desc', limit: String(PAGE) }).filter(([, v]) => v) as Array<[string, string]>).toString();
   const list = useLoad(() => api<AuditEntry[]>('GET', `/api/v1/audit?${query}`), [query]);
+  const [older, setOlder] = useState<{ query: string; rows: AuditEntry[]; done: boolean }>({ query: '', rows: [], done: false });
+  const extra = older.query === query ? older : { query, rows: [], done: false };
+  const rows = list.data ? [...list.data, ...extra.rows] : null;
+  const more = rows !== null && rows.length > 0 && !extra.done && (extra.rows.length > 0 || list.data!.length === PAGE);
   const set = (k: keyof typeof filters) => (e: { target: { value: string } }) => setFilters({ ...filters, [k]: e.target.value });
   return (
     <>
@@ -44,9 +51,11 @@ export function AuditView(): ReactNode {
         <button type="submit">Filter</button>
       </form>
       <ErrorBox error={list.error} />
-      {list.data && (
+      {rows && (
         <table className="list audit" data-testid="audit-table">
-          <caption>{list.data.length} entries</caption>
+          <caption>
+            {rows.length} entries{more ? ', newest first; older ones below the button' : ', newest first'}
+          </caption>
           <thead>
             <tr>
               <th>#</th>
@@ -58,7 +67,7 @@ export function AuditView(): ReactNode {
             </tr>
           </thead>
           <tbody>
-            {[...list.data].reverse().map((e) => (
+            {rows.map((e) => (
               <tr key={e.seq}>
                 <td>{e.seq}</td>
                 <td>{new Date(e.at).toLocaleString('en-GB')}</td>
@@ -74,6 +83,16 @@ export function AuditView(): ReactNode {
             ))}
           </tbody>
         </table>
+      )}
+      {more && (
+        <ActionButton
+          label="Older entries"
+          run={async () => {
+            const before = rows[rows.length - 1]!.seq;
+            const page = await api<AuditEntry[]>('GET', `/api/v1/audit?${query}&beforeSeq=${before}`);
+            setOlder({ query, rows: [...extra.rows, ...page], done: page.length < PAGE });
+          }}
+        />
       )}
     </>
   );

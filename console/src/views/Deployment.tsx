@@ -1,23 +1,10 @@
 import { useState, type ReactNode } from 'react';
 import { api, ApiError, can, CATEGORY_LABEL, fmtTime, getSession } from '../api.ts';
-import { ActionButton, ErrorBox, Field, useLoad } from '../ui.tsx';
+import { ActionButton, ErrorBox, Field, NoteAction, useLoad } from '../ui.tsx';
 import { StateBadge } from './Deployments.tsx';
 import type { Deployment, Entry } from './types.ts';
 
 /** A text box and a button: actions that need a recorded note or reason. */
-function NoteAction({ label, field, placeholder, run, onDone, className }: { label: string; field: string; placeholder: string; run: (text: string) => Promise<unknown>; onDone: () => void; className?: string }): ReactNode {
-  const [text, setText] = useState('');
-  return (
-    <div className="note-action">
-      <label>
-        {placeholder}
-        <textarea name={field} value={text} onChange={(e) => setText(e.target.value)} />
-      </label>
-      <ActionButton label={label} className={className ?? 'primary'} run={() => run(text)} onDone={onDone} />
-    </div>
-  );
-}
-
 export function DeploymentPage({ id }: { id: string }): ReactNode {
   const dep = useLoad(() => api<Deployment>('GET', `/api/v1/deployments/${id}`), [id]);
   const d = dep.data;

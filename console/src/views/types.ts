@@ -6,6 +6,8 @@ import type {
   Alert as AlertRecord,
   AuditRecord,
   Deployment as DeploymentRecord,
+  Rank,
+  User as UserRecord,
   WatchlistEntry,
 } from '../../../src/governance/model.ts';
 
@@ -14,6 +16,8 @@ type AsJson<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Dat
 
 export type Deployment = AsJson<DeploymentRecord>;
 export type Entry = AsJson<WatchlistEntry>;
+export type User = AsJson<UserRecord>;
+export type { Rank };
 export type AuditEntry = AuditRecord;
 /** An alert; one fetched on its own also carries the watchlist entry's reason and legal basis. */
 export type Alert = AsJson<AlertRecord> & { reason?: string | null; legalBasis?: string | null };

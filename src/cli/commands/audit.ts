@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { OpenLfrError } from '../../errors.ts';
 import { asOption, login, print, withServices } from '../governance-context.ts';
 import { parseAnchor } from '../../governance/audit-trail.ts';
 
@@ -26,10 +27,17 @@ export function registerAudit(program: Command): void {
       .option('--actor <actor>')
       .option('--target <target>')
       .option('--after <seq>', 'entries after this sequence number', '0')
+      .option('--before <seq>', 'entries before this sequence number')
+      .option('--newest-first', 'newest first (page back with --before)')
       .option('--limit <n>', 'at most this many', '100'),
-  ).action(async (o: { as?: string; action?: string; actor?: string; target?: string; after: string; limit: string }) => {
-    await withServices(async (s) =>
-      print(await s.audit.list(await login(s, o.as), { action: o.action, actor: o.actor, target: o.target, afterSeq: Number(o.after), limit: Number(o.limit) })),
-    );
+  ).action(async (o: { as?: string; action?: string; actor?: string; target?: string; after: string; before?: string; newestFirst?: boolean; limit: string }) => {
+    const whole = (v: string | undefined, name: string) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new OpenLfrError('BAD_REQUEST', `--${name} must be a whole number (got "${v}")`);
+      return n;
+    };
+    const f = { action: o.action, actor: o.actor, target: o.target, afterSeq: whole(o.after, 'after'), beforeSeq: whole(o.before, 'before'), newestFirst: o.newestFirst === true, limit: whole(o.limit, 'limit') };
+    await withServices(async (s) => print(await s.audit.list(await login(s, o.as), f)));
   });
 }

@@ -8,6 +8,10 @@ export interface AuditFilter {
   actor?: string | undefined;
   target?: string | undefined;
   afterSeq?: number | undefined;
+  /** Only entries before this sequence number (paging backwards from the newest). */
+  beforeSeq?: number | undefined;
+  /** Newest first (the console's view); oldest first otherwise. */
+  newestFirst?: boolean | undefined;
   limit?: number | undefined;
 }
 
@@ -35,6 +39,10 @@ export function auditRepo(q: Queryable) {
     async find(f: AuditFilter): Promise<AuditRecord[]> {
       const where: string[] = ['seq > $1'];
       const params: unknown[] = [f.afterSeq ?? 0];
+      if (f.beforeSeq !== undefined) {
+        params.push(f.beforeSeq);
+        where.push(`seq < $${params.length}`);
+      }
       for (const [col, v] of [['action', f.action], ['actor', f.actor], ['target', f.target]] as const) {
         if (v) {
           params.push(v);
@@ -42,7 +50,7 @@ export function auditRepo(q: Queryable) {
         }
       }
       params.push(Math.min(f.limit ?? 100, 1000));
-      const rows = await q.query(`select * from audit_log where ${where.join(' and ')} order by seq limit $${params.length}`, params);
+      const rows = await q.query(`select * from audit_log where ${where.join(' and ')} order by seq ${f.newestFirst ? 'desc' : ''} limit $${params.length}`, params);
       return rows.map((r) => fromRow<AuditRecord>(r));
     },
   };
