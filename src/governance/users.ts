@@ -6,7 +6,7 @@ import { requirePermission } from './access.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import { actorOf, ROLES, RANKS, type Clock, type Principal, type Rank, type Role, type User } from './model.ts';
 import type { PasswordHasher } from './passwords.ts';
-import { LoginThrottle, type ThrottleLimits } from './login-throttle.ts';
+import { databaseThrottleStore, LoginThrottle, type ThrottleLimits, type ThrottleStore } from './login-throttle.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
 
@@ -48,9 +48,9 @@ export class UserService {
   private readonly throttle: LoginThrottle;
 
   constructor(
-    private readonly d: { store: Store; audit: AuditTrail; clock: Clock; hasher: PasswordHasher; sessionHours: number; loginLimits?: ThrottleLimits },
+    private readonly d: { store: Store; audit: AuditTrail; clock: Clock; hasher: PasswordHasher; sessionHours: number; loginLimits?: ThrottleLimits; throttleStore?: ThrottleStore },
   ) {
-    this.throttle = new LoginThrottle(d.clock, d.loginLimits ?? { maxFailures: 5, windowMinutes: 15, lockMinutes: 15 });
+    this.throttle = new LoginThrottle(d.clock, d.loginLimits ?? { maxFailures: 5, windowMinutes: 15, lockMinutes: 15 }, d.throttleStore ?? databaseThrottleStore(d.store));
   }
 
   private validate(input: NewUserInput): void {
@@ -187,19 +187,19 @@ export class UserService {
   /** Check a username and password; the answer takes the same time whether or not the user exists. */
   async checkPassword(username: string, password: string, via: string): Promise<Principal> {
     const account = username.slice(0, 64);
-    this.throttle.check(account);
+    await this.throttle.check(account);
     const c = await this.d.store.repos.users.credentials(username);
     this.dummyHash ??= this.d.hasher.hash(randomBytes(16).toString('hex'));
     const ok = await this.d.hasher.verify(c?.passwordHash ?? (await this.dummyHash), password);
     if (!c || !ok || c.user.disabled) {
-      const locked = this.throttle.failed(account);
+      const locked = await this.throttle.failed(account);
       await this.d.store.tx(async (_r, tx) => {
         await this.d.audit.append(tx, { actor: 'anonymous', action: 'auth.failed', target: `user:${account}`, reason: via });
         if (locked) await this.d.audit.append(tx, { actor: 'system:login-throttle', action: 'auth.locked', target: `user:${account}`, reason: 'too many wrong passwords' });
       });
       throw new OpenLfrError('AUTH_FAILED');
     }
-    this.throttle.succeeded(account);
+    await this.throttle.succeeded(account);
     return { kind: 'user', user: c.user };
   }
 

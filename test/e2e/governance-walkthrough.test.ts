@@ -62,6 +62,16 @@ test('governance walk-through through the CLI', { timeout: 600_000 }, async () =
     for (const [u, roles] of people) ok('admin', ['user', 'add', '--username', u, ...roles, '--password-env', 'NEWPW'], { NEWPW: pw(u) });
     refused('op', ['user', 'add', '--username', 'x', '--role', 'ADMIN'], 'FORBIDDEN');
 
+    // -- password guessing through separate CLI processes: the count lives in the store, so every invocation adds to it
+    ok('admin', ['user', 'add', '--username', 'temp', '--role', 'OPERATOR', '--password-env', 'NEWPW'], { NEWPW: pw('temp') });
+    const guess = (password: string) => run(null, ['user', 'list', '--as', 'temp'], { OPENLFR_PASSWORD: password, OPENLFR_LOGIN_MAX_FAILURES: '3' });
+    for (let i = 0; i < 3; i++) assert.match(guess(`guess-number-${i}`).err, /openlfr: AUTH_FAILED: /);
+    assert.match(guess(pw('temp')).err, /openlfr: AUTH_THROTTLED: /, 'the right password is refused while the account is locked, in a fourth process');
+    // account changes through the CLI, each with a reason; never on your own account
+    refused('admin', ['user', 'disable', 'admin', '--reason', 'going on leave'], 'RULE_VIOLATION', /your own/);
+    assert.deepEqual(ok('admin', ['user', 'roles', 'temp', '--role', 'AUDITOR', '--reason', 'moved to professional standards']).roles, ['AUDITOR']);
+    assert.equal(ok('admin', ['user', 'disable', 'temp', '--reason', 'left the force']).disabled, true);
+
     // -- a deployment and its watchlist
     const now = Date.now();
     const depFile = join(home, 'deployment.json');
