@@ -6,19 +6,11 @@
  *   OPENLFR_KEY=... node --import tsx bench/label-audit.ts --dataset ../shared/datasets/lfw-devtrain --min 0.55
  */
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
-import { loadConfig } from '../src/config.ts';
-import { cacheServices, evaluateDeps } from '../src/cli/commands/evaluate.ts';
-import { createEngine, similarity } from '../src/engine/index.ts';
-import { acquireDataset } from '../src/evaluate/service.ts';
+import { datasetTemplates } from './dataset-templates.ts';
+import { similarity } from '../src/engine/index.ts';
 
 const { values } = parseArgs({ options: { dataset: { type: 'string' }, min: { type: 'string' } } });
-const config = loadConfig();
-const engine = await createEngine(config.engine);
-const services = await cacheServices(config, true);
-const ds = await acquireDataset({ dataset: resolve(values.dataset!) }, evaluateDeps(config, engine, services, null));
-await services?.close();
-await engine.close();
+const { engineId, ds } = await datasetTemplates(values.dataset!);
 const min = Number(values.min ?? 0.55);
 const rows = ds.images.flatMap((im) => {
   const e = ds.acquired.get(im.key)?.template.embedding;
@@ -32,4 +24,4 @@ for (let i = 0; i < rows.length; i++)
     if (s >= min) out.push({ a: rows[i]!.rel, b: rows[j]!.rel, score: Math.round(s * 1000) / 1000 });
   }
 out.sort((p, q) => q.score - p.score);
-console.log(JSON.stringify({ engine: engine.id, images: rows.length, min, pairs: out }, null, 1));
+console.log(JSON.stringify({ engine: engineId, images: rows.length, min, pairs: out }, null, 1));

@@ -17,21 +17,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { loadConfig } from '../src/config.ts';
-import { cacheServices, evaluateDeps } from '../src/cli/commands/evaluate.ts';
-import { createEngine, similarity } from '../src/engine/index.ts';
-import { acquireDataset } from '../src/evaluate/service.ts';
+import { datasetTemplates } from './dataset-templates.ts';
+import { similarity } from '../src/engine/index.ts';
 import { applyLabelCorrections, parseLabelCorrections } from '../src/evaluate/dataset.ts';
 import { splitPartOf } from '../src/evaluate/split.ts';
 
 const { values } = parseArgs({ options: { dataset: { type: 'string' }, corrections: { type: 'string' }, fmr: { type: 'string' } } });
 const fmr = Number(values.fmr ?? 1e-3);
-const config = loadConfig();
-const engine = await createEngine(config.engine);
-const services = await cacheServices(config, true);
-const ds = await acquireDataset({ dataset: resolve(values.dataset!) }, evaluateDeps(config, engine, services, null));
-await services?.close();
-await engine.close();
+const { engineId, ds } = await datasetTemplates(values.dataset!);
 
 const corrections = parseLabelCorrections(readFileSync(resolve(values.corrections!), 'utf8'));
 const corrected = new Map(applyLabelCorrections(ds.images, corrections).map((im) => [im.key, im.identity]));
@@ -78,7 +71,7 @@ const misfiled = rows
 console.log(
   JSON.stringify(
     {
-      engine: engine.id,
+      engine: engineId,
       fmr,
       barFromTrainPart: Math.round(bar * 10000) / 10000,
       train: { genuine: train.genuine.length, genuineRefusedPct: pct(below(train.genuine, bar), train.genuine.length), strangers: train.strangers.length },
