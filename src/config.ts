@@ -179,6 +179,12 @@ export const ConfigSchema = z.object({
 
   /** PostgreSQL server URL; unset = the embedded store under `<home>/db`. */
   databaseUrl: z.string().optional(),
+  /**
+   * Where sealed biometric blobs (images, crops, probes, evaluation caches) are kept (src/store/sealed-blobs.ts):
+   * `files` under `<home>/blobs`, or the `database`; `auto` = the database when DATABASE_URL is set (every server
+   * on it sees the same images), files otherwise.
+   */
+  blobStore: z.enum(['auto', 'files', 'database']).default('auto'),
   /** Data key for biometric data, base64 of 32 bytes (prefer keyFile; never logged). */
   key: z.string().optional(),
   /** File holding the base64 data key. */
@@ -229,6 +235,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_EVAL_ALPHA: ['evaluate', 'alpha'],
   OPENLFR_EVAL_EQUITY_RATIO: ['evaluate', 'equityRatio'],
   DATABASE_URL: ['databaseUrl'],
+  OPENLFR_BLOB_STORE: ['blobStore'],
   OPENLFR_KEY: ['key'],
   OPENLFR_KEY_FILE: ['keyFile'],
   OPENLFR_DEMO: ['demo'],

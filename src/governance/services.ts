@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Config } from '../config.ts';
 import type { FaceEngine } from '../engine/port.ts';
 import { BiometricStore } from '../store/biometric-store.ts';
+import { databaseBlobs, type SealedBlobs } from '../store/sealed-blobs.ts';
 import { loadDataKey, type DataKey } from '../store/crypto.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import type { AuditFilter } from '../store/repositories/audit.ts';
@@ -114,6 +115,8 @@ export interface ServiceOptions {
   floor?: ThresholdFloor;
   /** How sealed files are removed (tests make a deletion fail half-way). */
   removeFile?: RemoveFile;
+  /** Where sealed blobs are kept (default: files under <home>/blobs). */
+  blobs?: SealedBlobs;
 }
 
 export function createServices(o: ServiceOptions): Services {
@@ -127,7 +130,7 @@ export function createServices(o: ServiceOptions): Services {
     audit,
     clock,
     key: o.key,
-    biometrics: new BiometricStore({ key: o.key, home: o.config.home, clock, audit, ...(o.removeFile ? { removeFile: o.removeFile } : {}) }),
+    biometrics: new BiometricStore({ key: o.key, home: o.config.home, clock, audit, ...(o.removeFile ? { removeFile: o.removeFile } : {}), ...(o.blobs ? { blobs: o.blobs } : {}) }),
     engine,
     floor: o.floor ?? calibratedFloor(o.store, o.config.governance.thresholdFloorDefault, o.config.governance.referenceMatchMinDefault),
     config: o.config,
@@ -175,10 +178,16 @@ export function createServices(o: ServiceOptions): Services {
   };
 }
 
+/** Where sealed blobs go: `auto` is the database when DATABASE_URL is set (shared by every server on it), files otherwise. */
+export function blobStoreKind(c: Pick<Config, 'blobStore' | 'databaseUrl'>): 'files' | 'database' {
+  return c.blobStore === 'auto' ? (c.databaseUrl !== undefined ? 'database' : 'files') : c.blobStore;
+}
+
 /** Open the configured store with the data key (refusing to start without one outside demo mode). */
 export async function openServices(config: Config, engine: (c: Config) => Promise<FaceEngine>, clock?: Clock): Promise<Services> {
   const key = loadDataKey({ key: config.key, keyFile: config.keyFile, demo: config.demo, home: config.home });
   const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
-  return createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}) });
+  const inDatabase = blobStoreKind(config) === 'database';
+  return createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
 }
 

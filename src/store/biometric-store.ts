@@ -1,16 +1,16 @@
 /**
  * THE biometric store: the one module that writes, reads and deletes biometric data (face images,
- * templates, later alert crops and probes). Everything it keeps is sealed with AES-256-GCM
- * (./crypto.ts); images are files under `<home>/blobs`, templates are rows. Every write, read and
- * delete appends an audit entry in the same transaction. Nothing biometric is logged or put in errors.
+ * templates, alert crops, probes, evaluation caches). Everything it keeps is sealed with AES-256-GCM
+ * (./crypto.ts); images are sealed blobs (./sealed-blobs.ts: files under `<home>/blobs`, or the database),
+ * templates are rows. Every write, read and delete appends an audit entry in the same transaction.
+ * Nothing biometric is logged or put in errors.
  *
- * Files are written atomically (temporary file, fsync, rename, fsync of the folder) before their row
- * commits; destruction deletes rows first (and records a tombstone per file in the same transaction),
- * then files. A crash between the two leaves the tombstone, and `finishDeletes()` (run by every retention
- * job) removes the file; a file with neither row nor tombstone (a crashed write) is removed by `reconcile()`.
+ * Blobs are written durably before their row commits (with the database, in the same transaction);
+ * destruction deletes rows first (and records a tombstone per blob in the same transaction), then blobs.
+ * A crash between the two leaves the tombstone, and `finishDeletes()` (run by every retention job) removes
+ * the blob; a blob with neither row nor tombstone (a crashed write) is removed by `reconcile()`.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { OpenLfrError } from '../errors.ts';
 import type { AuditTrail } from '../governance/audit-trail.ts';
@@ -18,6 +18,7 @@ import type { Clock } from '../governance/model.ts';
 import type { DataKey } from './crypto.ts';
 import type { Db, Queryable, Tx } from './db.ts';
 import { biometricsRepo, type BlobKind, type TemplateKind, type TemplateRow } from './repositories/biometrics.ts';
+import { fileBlobs, type RemoveFile, type SealedBlobs } from './sealed-blobs.ts';
 
 export type { BlobKind, TemplateKind };
 
@@ -33,70 +34,42 @@ export interface StoredTemplate {
   vector: Float32Array;
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Removes a sealed file (a port, so a test can make a deletion fail half-way). */
-export type RemoveFile = (path: string) => void;
-const removeFile: RemoveFile = (path) => rmSync(path, { force: true });
+export type { RemoveFile, SealedBlobs };
 
 export class BiometricStore {
-  readonly dir: string;
-  private readonly remove: RemoveFile;
+  private readonly blobs: SealedBlobs;
 
   constructor(
-    private readonly o: { key: DataKey; home: string; clock: Clock; audit: AuditTrail; removeFile?: RemoveFile },
+    private readonly o: { key: DataKey; home: string; clock: Clock; audit: AuditTrail; blobs?: SealedBlobs; removeFile?: RemoveFile },
   ) {
-    this.dir = join(o.home, 'blobs');
-    this.remove = o.removeFile ?? removeFile;
+    this.blobs = o.blobs ?? fileBlobs(join(o.home, 'blobs'), o.removeFile);
   }
 
-  private pathOf(id: string): string {
-    return join(this.dir, id.slice(0, 2), `${id}.sealed`);
+  /** Where sealed blobs are kept: `files` under <home>/blobs, or the `database`. */
+  get blobsKind(): SealedBlobs['kind'] {
+    return this.blobs.kind;
   }
 
   /** Seal and store an image for `ownerId` (a watchlist entry, an alert...). Returns the blob id. */
   async putImage(tx: Queryable, kind: BlobKind, ownerId: string, bytes: Uint8Array, who: Who): Promise<string> {
     const id = randomUUID().replaceAll('-', '');
-    const sizeBytes = this.writeSealedFile(id, ownerId, bytes);
+    const sizeBytes = await this.writeSealed(tx, id, ownerId, bytes);
     await biometricsRepo(tx).insertBlob({ id, kind, ownerId, sizeBytes, createdAt: this.o.clock.now() });
     await this.o.audit.append(tx, { ...who, action: 'biometric.image.write', target: `blob:${id}`, details: { kind, ownerId } });
     return id;
   }
 
-  /** Seal `bytes` into the blob file `id`, atomically and durably, before its row commits. Returns the sealed size. */
-  private writeSealedFile(id: string, ownerId: string, bytes: Uint8Array): number {
+  /** Seal `bytes` as blob `id` (bound to its owner), durably, before (or with) its row. Returns the sealed size. */
+  private async writeSealed(q: Queryable, id: string, ownerId: string, bytes: Uint8Array): Promise<number> {
     const sealed = this.o.key.seal(bytes, `blob:${id}:${ownerId}`);
-    const path = this.pathOf(id);
-    const folder = join(this.dir, id.slice(0, 2));
-    mkdirSync(folder, { recursive: true, mode: 0o700 });
-    const tmp = `${path}.tmp-${process.pid}`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, sealed);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-    fsyncDir(folder);
+    await this.blobs.write(q, id, sealed);
     return sealed.length;
   }
 
-  /** Read and open the blob file `id` (throws BIOMETRIC_UNREADABLE when it is missing; opening throws when it was tampered with). */
-  private readSealedFile(id: string, ownerId: string): Uint8Array {
-    let sealed: Buffer;
-    try {
-      sealed = readFileSync(this.pathOf(id));
-    } catch (e) {
-      throw new OpenLfrError('BIOMETRIC_UNREADABLE', `The image file for ${id} is missing`, { blobId: id }, { cause: e });
-    }
+  /** Read and open blob `id` (throws BIOMETRIC_UNREADABLE when it is missing; opening throws when it was tampered with). */
+  private async readSealed(q: Queryable, id: string, ownerId: string): Promise<Uint8Array> {
+    const sealed = await this.blobs.read(q, id);
+    if (!sealed) throw new OpenLfrError('BIOMETRIC_UNREADABLE', `The image for ${id} is missing`, { blobId: id });
     return this.o.key.open(sealed, `blob:${id}:${ownerId}`);
   }
 
@@ -108,7 +81,7 @@ export class BiometricStore {
   async getImage(tx: Queryable, blobId: string, who: Who): Promise<Uint8Array> {
     const row = await biometricsRepo(tx).blob(blobId);
     if (!row) throw new OpenLfrError('NOT_FOUND', `No image ${blobId}`);
-    const plain = this.readSealedFile(blobId, row.ownerId);
+    const plain = await this.readSealed(tx, blobId, row.ownerId);
     await this.o.audit.append(tx, { ...who, action: 'biometric.image.read', target: `blob:${blobId}`, details: { kind: row.kind, ownerId: row.ownerId } });
     return plain;
   }
@@ -193,7 +166,7 @@ export class BiometricStore {
    */
   async putEvaluationCache(db: Db, ownerId: string, plain: Uint8Array, about: { engineId: string; entries: number }, who: Who): Promise<string> {
     const id = randomUUID().replaceAll('-', '');
-    const sizeBytes = this.writeSealedFile(id, ownerId, plain);
+    const sizeBytes = await this.writeSealed(db, id, ownerId, plain);
     const replaced = await db.transaction(async (tx) => {
       const repo = biometricsRepo(tx);
       const old = (await repo.blobsOfKind('evaluation_templates', { ownerIds: [ownerId] })).map((b) => b.id);
@@ -225,7 +198,8 @@ export class BiometricStore {
       const details = { kind: row.kind, ownerId, engineId };
       let problem: 'missing' | 'unsealable' | 'invalid' = 'missing';
       try {
-        const sealed = readFileSync(this.pathOf(row.id));
+        const sealed = await this.blobs.read(tx, row.id);
+        if (!sealed) throw new OpenLfrError('BIOMETRIC_UNREADABLE', 'missing');
         problem = 'unsealable';
         const plain = this.o.key.open(sealed, `blob:${row.id}:${ownerId}`);
         problem = 'invalid';
@@ -253,11 +227,11 @@ export class BiometricStore {
   }
 
   private async removeFiles(db: Db, ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.remove(this.pathOf(id));
+    await this.blobs.remove(db, ids);
     await biometricsRepo(db).clearTombstones(ids);
   }
 
-  /** Remove the files of deletions that committed but did not finish (a crash after the rows went). */
+  /** Remove the blobs of deletions that committed but did not finish (a crash after the rows went). */
   async finishDeletes(db: Db): Promise<number> {
     const ids = await biometricsRepo(db).tombstones();
     await this.removeFiles(db, ids);
@@ -265,28 +239,10 @@ export class BiometricStore {
   }
 
   /**
-   * Remove sealed files that have no row (left by a crash or a rolled-back write). Files younger than
+   * Remove sealed blobs that have no row (left by a crash or a rolled-back write). Blobs younger than
    * `minAgeMs` are left alone: their row may belong to a transaction still in progress.
    */
   async reconcile(q: Queryable, minAgeMs = 10 * 60_000): Promise<number> {
-    let folders: string[];
-    try {
-      folders = readdirSync(this.dir);
-    } catch {
-      return 0;
-    }
-    const known = await biometricsRepo(q).allBlobIds();
-    let removed = 0;
-    for (const f of folders) {
-      for (const name of readdirSync(join(this.dir, f))) {
-        const id = name.replace(/\.sealed(\.tmp-\d+)?$/, '');
-        const path = join(this.dir, f, name);
-        if ((name.includes('.tmp-') || !known.has(id)) && Date.now() - statSync(path).mtimeMs >= minAgeMs) {
-          rmSync(path, { force: true });
-          removed++;
-        }
-      }
-    }
-    return removed;
+    return this.blobs.removeOrphans(q, await biometricsRepo(q).allBlobIds(), minAgeMs);
   }
 }
