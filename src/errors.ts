@@ -65,6 +65,7 @@ export const ERRORS = {
   WATCHLIST_FROZEN: { status: 409, summary: 'The watchlist is frozen (live) or destroyed' },
   // retrospective search: galleries and the gate
   GALLERY_ENGINE_MISMATCH: { status: 422, summary: 'The gallery holds templates from a different engine than the one in use' },
+  GALLERY_RETIRED: { status: 409, summary: 'The gallery has been retired: its templates were destroyed; it can no longer be searched or imported into' },
   PROBE_MANY_FACES: { status: 422, summary: 'The probe shows several faces: choose one with --face / face' },
   SEARCH_CASE_REQUIRED: { status: 422, summary: 'Search refused: a case reference is required' },
   SEARCH_OFFENCE_NOT_SERIOUS: { status: 422, summary: 'Search refused: the offence is not on the configured list of serious offences' },

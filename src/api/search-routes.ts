@@ -30,6 +30,16 @@ export function registerSearchRoutes(app: App, services: Services): void {
   app.openapi(
     route({
       method: 'post',
+      path: '/api/v1/galleries/{name}/retire',
+      summary: 'Retire a whole gallery with the reason (ADMIN): every template destroyed, searches and imports refused from then on; the record stays',
+      request: { params: z.object({ name: z.string().min(1).max(100).openapi({ param: { name: 'name', in: 'path' } }) }), ...body(S.GalleryRetireInputSchema) },
+      responses: { 200: json(S.GalleryRetiredSchema, 'Retired') },
+    }),
+    async (c) => ok(c, await services.galleries.retire(me(c), c.req.valid('param').name, c.req.valid('json').reason)),
+  );
+  app.openapi(
+    route({
+      method: 'post',
       path: '/api/v1/searches',
       summary: 'Search a gallery with a probe image (INVESTIGATOR; behind the gate; candidates are leads, not identifications)',
       request: body(S.SearchInputSchema),

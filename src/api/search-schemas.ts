@@ -20,7 +20,9 @@ export const GallerySchema = z
     engineId: z.string().nullable(),
     revision: z.number(),
     createdAt: z.string(),
-    counts: z.record(z.string(), z.number()).optional().openapi({ description: 'Items by status: ENROLLED, FTA, BAD' }),
+    retiredAt: z.string().nullable().openapi({ description: 'When the gallery was retired (its templates destroyed); null while in use' }),
+    retiredReason: z.string().nullable(),
+    counts: z.record(z.string(), z.number()).optional().openapi({ description: 'Items by status: ENROLLED, FTA, BAD, REMOVED' }),
   })
   .openapi('Gallery');
 
@@ -93,6 +95,12 @@ export const SearchReportSchema = z
     totals: z.object({ searches: z.number(), refused: z.number() }),
   })
   .openapi('SearchReport');
+
+export const GalleryRetireInputSchema = z.object({ reason: z.string().min(1).max(2000) }).strict().openapi('GalleryRetireInput');
+
+export const GalleryRetiredSchema = z
+  .object({ gallery: z.string(), items: z.number(), templates: z.number(), retiredAt: z.string() })
+  .openapi('GalleryRetired');
 
 export const GalleryRemovalInputSchema = z
   .object({

@@ -166,7 +166,7 @@ export function createServices(o: ServiceOptions): Services {
     transparency: new TransparencyService(d, () => makeSearchRepos(o.store.db).searches.counts()),
     oversight: new OversightService(d),
     engine,
-    galleries: new GalleryService(d),
+    galleries: new GalleryService(d, indexes),
     searches: new SearchService(d, o.config.search, indexes),
     evaluationCache,
     async close() {

@@ -18,7 +18,7 @@ import { requirePermission } from '../governance/access.ts';
 import { refuse, type GovernanceDeps } from '../governance/deps.ts';
 import { actorOf, type Principal } from '../governance/model.ts';
 import { makeSearchRepos } from '../store/repositories/search.ts';
-import { galleryGroup } from './gallery-index.ts';
+import { galleryGroup, type GalleryIndexes } from './gallery-index.ts';
 import type { ImageSource } from './image-source.ts';
 import { ACCESS_CLASSES, type AccessClass, type Gallery, type GalleryItem, type ItemStatus } from './model.ts';
 
@@ -63,7 +63,10 @@ export interface ImportOptions {
 const largest = (faces: readonly Face[]): Face => faces.reduce((a, b) => (b.box.width * b.box.height > a.box.width * a.box.height ? b : a));
 
 export class GalleryService {
-  constructor(private readonly d: GovernanceDeps) {}
+  constructor(
+    private readonly d: GovernanceDeps,
+    private readonly indexes: Pick<GalleryIndexes, 'dropItems' | 'drop'>,
+  ) {}
 
   private get repos() {
     return makeSearchRepos(this.d.store.db);
@@ -77,7 +80,18 @@ export class GalleryService {
     const description = (input.description ?? '').trim();
     if (description.length < 5) throw new OpenLfrError('BAD_REQUEST', 'description is required (what the images are and who holds them)', { field: 'description' });
     if (await this.repos.galleries.byName(name)) throw new OpenLfrError('CONFLICT', `A gallery named ${name} exists`);
-    const g: Gallery = { id: `gal_${randomUUID()}`, name, accessClass: input.accessClass, description, engineId: null, revision: 0, createdBy: p.kind === 'user' ? p.user.id : actorOf(p), createdAt: this.d.clock.now() };
+    const g: Gallery = {
+      id: `gal_${randomUUID()}`,
+      name,
+      accessClass: input.accessClass,
+      description,
+      engineId: null,
+      revision: 0,
+      createdBy: p.kind === 'user' ? p.user.id : actorOf(p),
+      createdAt: this.d.clock.now(),
+      retiredAt: null,
+      retiredReason: null,
+    };
     await this.d.store.tx(async (_r, tx) => {
       await makeSearchRepos(tx).galleries.insert(g);
       await this.d.audit.append(tx, { actor: actorOf(p), action: 'gallery.create', target: `gallery:${g.id}`, reason: description, details: { name, accessClass: g.accessClass } });
@@ -128,13 +142,42 @@ export class GalleryService {
       if (gallery.engineId) await repos.galleries.bump(gallery.id, gallery.engineId);
       await this.d.audit.append(tx, { ...who, action: 'gallery.remove', target: `gallery:${gallery.id}`, details: { gallery: gallery.name, ...by, items: ids } });
     });
+    await this.indexes.dropItems(gallery.id, ids);
     return { removed: ids.length, templates, items: items.map((i) => ({ id: i.id, sourceRef: i.sourceRef, subjectKey: i.subjectKey })) };
+  }
+
+  /**
+   * Retire a whole gallery (the agreement to hold the images ended, an import made in error): every template
+   * is destroyed through the biometric store, every item marked REMOVED with the reason, the gallery marked
+   * retired, in one audited transaction; a loaded search index is dropped at once. The gallery row stays
+   * (searches made against it keep their record; the name is not reused). Searches and imports are refused
+   * afterwards with GALLERY_RETIRED.
+   */
+  async retire(p: Principal, galleryName: string, reason: string): Promise<{ gallery: string; items: number; templates: number; retiredAt: Date }> {
+    requirePermission(p, 'gallery.manage');
+    const why = (reason ?? '').trim();
+    if (why.length < 10) throw new OpenLfrError('BAD_REQUEST', 'reason: say why the gallery is retired (at least 10 characters, e.g. the end of the agreement)', { field: 'reason' });
+    const gallery = await this.repos.galleries.byName(galleryName);
+    if (!gallery) throw new OpenLfrError('NOT_FOUND', `No gallery named ${galleryName}`);
+    if (gallery.retiredAt) throw new OpenLfrError('GALLERY_RETIRED', `Gallery ${galleryName} was already retired on ${gallery.retiredAt.toISOString()}`);
+    const ids = (await this.repos.items.ofGallery(gallery.id)).filter((i) => i.status !== 'REMOVED').map((i) => i.id);
+    const at = this.d.clock.now();
+    const who = { actor: actorOf(p), reason: why };
+    const { templates } = await this.d.biometrics.destroy(this.d.store.db, ids, who, async (tx) => {
+      const repos = makeSearchRepos(tx);
+      await repos.items.markRemoved(ids, at, why);
+      await repos.galleries.retire(gallery.id, at, why);
+      await this.d.audit.append(tx, { ...who, action: 'gallery.retire', target: `gallery:${gallery.id}`, details: { gallery: gallery.name, accessClass: gallery.accessClass, items: ids.length } });
+    });
+    await this.indexes.drop(gallery.id);
+    return { gallery: gallery.name, items: ids.length, templates, retiredAt: at };
   }
 
   async importImages(p: Principal, galleryName: string, source: ImageSource, o: ImportOptions = {}): Promise<ImportReport> {
     requirePermission(p, 'gallery.manage');
     const gallery = await this.repos.galleries.byName(galleryName);
     if (!gallery) throw new OpenLfrError('NOT_FOUND', `No gallery named ${galleryName}: create it first (openlfr gallery create)`);
+    if (gallery.retiredAt) throw new OpenLfrError('GALLERY_RETIRED', `Gallery ${gallery.name} was retired on ${gallery.retiredAt.toISOString()}: nothing can be imported into it`);
     const engine = await this.d.engine();
     if (gallery.engineId && gallery.engineId !== engine.id) {
       return refuse(this.d, p, 'gallery.import', `gallery:${gallery.id}`, new OpenLfrError('GALLERY_ENGINE_MISMATCH', `Gallery ${gallery.name} holds templates from ${gallery.engineId}; the engine in use is ${engine.id}`));

@@ -74,6 +74,23 @@ export class GalleryIndexes {
     return idx;
   }
 
+  /** Take removed items' templates out of a loaded index now, rather than at its next search. */
+  async dropItems(galleryId: string, itemIds: readonly string[]): Promise<void> {
+    const idx = this.loaded.get(galleryId);
+    if (!idx) return;
+    const gone = new Set(itemIds);
+    const templates = [...idx.items].filter(([, it]) => gone.has(it.id)).map(([t]) => t);
+    if (templates.length && idx.matcher) await idx.matcher.remove(templates);
+    for (const t of templates) idx.items.delete(t);
+  }
+
+  /** Forget a gallery's index (its matcher overwritten and freed). */
+  async drop(galleryId: string): Promise<void> {
+    const idx = this.loaded.get(galleryId);
+    this.loaded.delete(galleryId);
+    await idx?.matcher?.close();
+  }
+
   async close(): Promise<void> {
     for (const idx of this.loaded.values()) await idx.matcher?.close();
     this.loaded.clear();

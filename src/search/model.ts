@@ -13,6 +13,9 @@ export interface Gallery {
   revision: number;
   createdBy: string;
   createdAt: Date;
+  /** When the gallery was retired (its templates destroyed), and why; null while in use. */
+  retiredAt: Date | null;
+  retiredReason: string | null;
 }
 
 /** REMOVED: taken out of the gallery (its template destroyed); the row stays so a re-import skips the image. */

@@ -110,6 +110,7 @@ export class SearchService {
     const gallery = await this.repos.galleries.byName(input.gallery);
     if (!gallery) throw new OpenLfrError('NOT_FOUND', `No gallery named ${input.gallery}`);
     seen(gallery);
+    if (gallery.retiredAt) throw new OpenLfrError('GALLERY_RETIRED', `Gallery ${gallery.name} was retired on ${gallery.retiredAt.toISOString()}: it can no longer be searched`);
     const top = input.top ?? this.config.defaultTop;
     if (!Number.isInteger(top) || top < 1 || top > this.config.maxTop) throw new OpenLfrError('BAD_REQUEST', `top must be a whole number from 1 to ${this.config.maxTop}`, { field: 'top' });
     const searcherId = this.who(p);

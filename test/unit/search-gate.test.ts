@@ -5,7 +5,7 @@ import { checkCaseRef, checkJustification, checkOffence, checkRestricted, releas
 import type { Gallery, SearchAuthority } from '../../src/search/model.ts';
 import { DEFAULT_SERIOUS_OFFENCES } from '../../src/config.ts';
 
-const gal = (id: string, accessClass: Gallery['accessClass']): Gallery => ({ id, name: id, accessClass, description: 'x', engineId: 'e', revision: 1, createdBy: 'u', createdAt: new Date(0) });
+const gal = (id: string, accessClass: Gallery['accessClass']): Gallery => ({ id, name: id, accessClass, description: 'x', engineId: 'e', revision: 1, createdBy: 'u', createdAt: new Date(0), retiredAt: null, retiredReason: null });
 const JUST = 'Murder of a shopkeeper; CCTV still is the only lead; no LOCAL candidate resembles the suspect.';
 const authority = (over: Partial<SearchAuthority> = {}): SearchAuthority => ({
   id: 'a1',

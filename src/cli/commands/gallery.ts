@@ -29,6 +29,15 @@ export function registerGallery(program: Command): void {
   ).action(async (o: { as?: string; gallery: string; subject?: string; source?: string; reason: string }) => {
     await withServices(async (s) => print(await s.galleries.removeItems(await login(s, o.as), o.gallery, { subjectKey: o.subject, sourceRef: o.source }, o.reason)));
   });
+  asOption(
+    g
+      .command('retire')
+      .description('retire a whole gallery: every template destroyed, every item marked removed, searches and imports refused from then on; the record stays (ADMIN)')
+      .requiredOption('--gallery <name>')
+      .requiredOption('--reason <text>', 'why: the end of the agreement, an import made in error'),
+  ).action(async (o: { as?: string; gallery: string; reason: string }) => {
+    await withServices(async (s) => print(await s.galleries.retire(await login(s, o.as), o.gallery, o.reason)));
+  });
   asOption(g.command('list').description('galleries with their item counts')).action(async (o: { as?: string }) => {
     await withServices(async (s) => print(await s.galleries.list(await login(s, o.as))));
   });

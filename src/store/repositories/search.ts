@@ -27,6 +27,9 @@ export function galleriesRepo(q: Queryable) {
     async bump(id: string, engineId: string): Promise<void> {
       await q.query('update galleries set revision = revision + 1, engine_id = coalesce(engine_id, $2) where id = $1', [id, engineId]);
     },
+    async retire(id: string, at: Date, reason: string): Promise<void> {
+      await q.query('update galleries set retired_at = $2, retired_reason = $3, revision = revision + 1 where id = $1', [id, at, reason]);
+    },
     async counts(id: string): Promise<Record<string, number>> {
       const rows = await q.query<{ status: string; n: number }>('select status, count(*)::int as n from gallery_items where gallery_id = $1 group by status', [id]);
       return Object.fromEntries(rows.map((r) => [r.status, r.n]));
