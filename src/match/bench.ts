@@ -51,7 +51,7 @@ export interface SearchBenchResult {
   threads: number;
   loadAverage1mBefore: number;
   loadAverage1mAfter: number;
-  hnsw?: { connectivity: number; expansionAdd: number; expansionSearch: number; quantization: string };
+  hnsw?: { connectivity: number; expansionAdd: number; expansionSearch: number; quantization: string; addThreads: number };
   node: string;
 }
 
@@ -116,7 +116,7 @@ export async function runSearchBench(o: SearchBenchOptions): Promise<SearchBench
     times.sort((a, b) => a - b);
     const hnsw =
       o.impl === 'usearch-hnsw'
-        ? { connectivity: o.match.hnswConnectivity, expansionAdd: o.match.hnswExpansionAdd, expansionSearch: o.match.hnswExpansionSearch, quantization: o.match.hnswQuantization }
+        ? { connectivity: o.match.hnswConnectivity, expansionAdd: o.match.hnswExpansionAdd, expansionSearch: o.match.hnswExpansionSearch, quantization: o.match.hnswQuantization, addThreads: o.match.hnswAddThreads }
         : undefined;
     return {
       size: o.size,

@@ -21,6 +21,7 @@ export function createMatcher(dims: number, config: MatchConfig, options: { init
         threads: config.threads,
         connectivity: config.hnswConnectivity,
         expansionAdd: config.hnswExpansionAdd,
+        addThreads: config.hnswAddThreads,
         expansionSearch: config.hnswExpansionSearch,
         quantization: config.hnswQuantization,
       });

@@ -53,6 +53,8 @@ export interface HnswOptions extends UsearchOptions {
   quantization?: 'f32' | 'f16' | 'i8';
   /** Candidates fetched per wanted hit before exact re-scoring (at least 1). */
   oversample?: number;
+  /** Threads inserting into the graph (default 1: concurrent insertion made a worse graph, see MatchConfig.hnswAddThreads). */
+  addThreads?: number;
 }
 
 /**
@@ -148,10 +150,13 @@ export class UsearchHnswMatcher extends UsearchBase {
   private readonly digestOfKey = new Map<bigint, string>();
   private nextKey = 0n;
   private readonly oversample: number;
+  private readonly addThreads: number;
 
   constructor(dims: number, options: HnswOptions = {}) {
     super(dims, options);
     this.oversample = Math.max(1, options.oversample ?? 2);
+    this.addThreads = options.addThreads ?? 1;
+    if (!Number.isInteger(this.addThreads) || this.addThreads < 1) throw new OpenLfrError('MATCH_BAD_ARGUMENT', `addThreads must be a positive integer, got ${this.addThreads}`);
     this.index = new this.usearch.Index({
       dimensions: dims,
       metric: this.usearch.MetricKind.IP,
@@ -199,7 +204,7 @@ export class UsearchHnswMatcher extends UsearchBase {
     const contiguous = newRows.length === ids.length;
     const rows = contiguous ? data.subarray(first * d, (first + ids.length) * d) : gatherRows(data, d, newRows);
     try {
-      this.index.add(BigUint64Array.from(newKeys), rows, this.threads);
+      this.index.add(BigUint64Array.from(newKeys), rows, this.addThreads);
     } catch (err) {
       // keep the matrix and the graph consistent: undo the matrix part
       this.store.remove(ids);

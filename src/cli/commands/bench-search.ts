@@ -28,13 +28,15 @@ export function registerBenchSearch(bench: Command): void {
     .addOption(new Option('--distribution <d>', 'synthetic template distribution').choices(['face-like', 'isotropic']).default('face-like'))
     .option('--threads <n>', 'threads for usearch kernels (default: OPENLFR_MATCH_THREADS or cores)', positiveInt)
     .option('--ef <n>', 'HNSW search breadth (default: OPENLFR_HNSW_EXPANSION_SEARCH or 256)', positiveInt)
+    .option('--add-threads <n>', 'HNSW threads inserting into the graph (default: OPENLFR_HNSW_ADD_THREADS or 1)', positiveInt)
     .option('--json', 'print only the JSON result')
-    .action(async (opts: { size: number; dims: number; impl?: MatcherImpl; probes: number; k: number; seed: number; distribution: SyntheticDistribution; threads?: number; ef?: number; json?: boolean }) => {
+    .action(async (opts: { size: number; dims: number; impl?: MatcherImpl; probes: number; k: number; seed: number; distribution: SyntheticDistribution; threads?: number; ef?: number; addThreads?: number; json?: boolean }) => {
       const config = loadConfig({
         match: {
           ...(opts.impl ? { impl: opts.impl } : {}),
           ...(opts.threads ? { threads: opts.threads } : {}),
           ...(opts.ef ? { hnswExpansionSearch: opts.ef } : {}),
+          ...(opts.addThreads ? { hnswAddThreads: opts.addThreads } : {}),
         },
       });
       const result = await runSearchBench({
