@@ -204,12 +204,29 @@ export class UsearchHnswMatcher extends UsearchBase {
     const contiguous = newRows.length === ids.length;
     const rows = contiguous ? data.subarray(first * d, (first + ids.length) * d) : gatherRows(data, d, newRows);
     try {
-      this.index.add(BigUint64Array.from(newKeys), rows, this.addThreads);
+      this.insert(BigUint64Array.from(newKeys), rows);
     } catch (err) {
       // keep the matrix and the graph consistent: undo the matrix part
       this.store.remove(ids);
       for (const id of ids) this.forget(id);
       throw new OpenLfrError('INTERNAL', 'the HNSW index refused the templates', undefined, { cause: err });
+    }
+  }
+
+  /**
+   * Insert into the graph with at most `addThreads` insertions at a time. usearch sizes its per-thread
+   * search contexts from the `threads` of the last add, so every call passes the search thread count and
+   * the vectors go in chunks of `addThreads` (a chunk of one is inserted by one thread).
+   */
+  private insert(keys: BigUint64Array, rows: Float32Array): void {
+    if (this.addThreads >= this.threads) {
+      this.index.add(keys, rows, this.threads);
+      return;
+    }
+    const d = this.dims;
+    for (let i = 0; i < keys.length; i += this.addThreads) {
+      const end = Math.min(keys.length, i + this.addThreads);
+      this.index.add(keys.subarray(i, end), rows.subarray(i * d, end * d), this.threads);
     }
   }
 
