@@ -87,7 +87,7 @@ export class WatchlistService {
 
   async enrol(p: Principal, deploymentId: string, input: EnrolInput): Promise<WatchlistEntry> {
     requirePermission(p, 'watchlist.enrol');
-    await this.openDeployment(deploymentId);
+    const dep = await this.openDeployment(deploymentId);
     this.validate(input, this.d.clock.now());
     const target = `deployment:${deploymentId}`;
     const engine = await this.d.engine();
@@ -99,10 +99,7 @@ export class WatchlistService {
     } finally {
       wipe(img.data);
     }
-    const verdict = assessEnrolment(
-      analysed.map((a) => a.face),
-      this.d.config.governance,
-    );
+    const verdict = assessEnrolment(analysed.map((a) => a.face), this.d.config.governance);
     const chosen = verdict.ok ? analysed.find((a) => a.face === verdict.face) : undefined;
     for (const a of analysed) {
       wipe(a.face.chip.data);
@@ -116,9 +113,7 @@ export class WatchlistService {
     const subjectRef = `S-${this.d.key.pseudonym(input.sourceRecordId.trim())}`;
     let referenceCheck: ReferenceCheck;
     try {
-      referenceCheck = await this.checkAgainstWatchlist(p, deploymentId, subjectRef, engine.id, embedding, input.checkOverride);
-      const calibrated = chosen.embeddingNorm === undefined ? null : await this.d.floor.referenceStrengthFor(engine.id);
-      referenceCheck.strength = calibrated && chosen.embeddingNorm !== undefined ? assessStrength(chosen.embeddingNorm, calibrated) : null;
+      referenceCheck = await this.checkAgainstWatchlist(p, dep, subjectRef, engine.id, chosen, input.checkOverride);
     } catch (e) {
       wipe(embedding);
       return refuse(this.d, p, 'watchlist.enrol', target, e);
@@ -166,11 +161,19 @@ export class WatchlistService {
 
   /**
    * The reference check (src/governance/reference-check.ts): the new template against the templates of the
-   * deployment's current entries, read from the biometric store (audited) and wiped after use. Throws
-   * REFERENCE_MISMATCH when a further photo of the subject does not match and no override is given.
+   * deployment's current entries, read from the biometric store (audited) and wiped after use, and the photo's
+   * strength against the engine's calibration. Throws REFERENCE_MISMATCH when a further photo of the subject
+   * does not match and no override is given.
    */
-  private async checkAgainstWatchlist(p: Principal, deploymentId: string, subjectRef: string, engineId: string, embedding: Float32Array, override: string | null | undefined): Promise<ReferenceCheck> {
-    const dep = await this.openDeployment(deploymentId);
+  private async checkAgainstWatchlist(
+    p: Principal,
+    dep: Deployment,
+    subjectRef: string,
+    engineId: string,
+    face: { embedding: Float32Array; embeddingNorm?: number },
+    override: string | null | undefined,
+  ): Promise<ReferenceCheck> {
+    const deploymentId = dep.id;
     const entries = (await this.d.store.repos.watchlist.byDeployment(deploymentId)).filter((e) => !e.destroyedAt);
     const stored = entries.length
       ? await this.d.store.tx((_r, tx) =>
@@ -191,10 +194,12 @@ export class WatchlistService {
       }
       const watchlist: OnWatchlist[] = [...bySubject].map(([ref, vectors]) => ({ subjectRef: ref, vectors }));
       const { bar, source } = await this.d.floor.referenceBarFor(engineId);
-      const check = checkReference(embedding, subjectRef, watchlist, { bar, barSource: source, alertThreshold: dep.threshold });
+      const check = checkReference(face.embedding, subjectRef, watchlist, { bar, barSource: source, alertThreshold: dep.threshold });
+      const calibrated = face.embeddingNorm === undefined ? null : await this.d.floor.referenceStrengthFor(engineId);
+      const strength = calibrated && face.embeddingNorm !== undefined ? assessStrength(face.embeddingNorm, calibrated) : null;
       const why = (override ?? '').trim();
-      if (check.sameSubject.passed) return { ...check, override: null };
-      if (why.length >= MIN_TEXT) return { ...check, override: why };
+      if (check.sameSubject.passed) return { ...check, override: null, strength };
+      if (why.length >= MIN_TEXT) return { ...check, override: why, strength };
       throw new OpenLfrError(
         'REFERENCE_MISMATCH',
         `This photo scores ${check.sameSubject.bestScore} against the ${check.sameSubject.references} photo(s) of ${subjectRef} already on this watchlist, below the reference bar ${bar}: it may show someone else. Check the image is of this person; if it is, enrol it with checkOverride saying why (at least ${MIN_TEXT} characters).`,
