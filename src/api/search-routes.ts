@@ -7,6 +7,9 @@ import * as S from './search-schemas.ts';
 
 const body = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true as const } });
 
+/** The `{name}` of a gallery in a route's path. */
+const GalleryNameParam = z.object({ name: z.string().min(1).max(100).openapi({ param: { name: 'name', in: 'path' } }) });
+
 export function registerSearchRoutes(app: App, services: Services): void {
   app.openapi(route({ method: 'post', path: '/api/v1/galleries', summary: 'Create a gallery (ADMIN)', request: body(S.GalleryInputSchema), responses: { 201: json(S.GallerySchema, 'Created') } }), async (c) => {
     return ok(c, await services.galleries.create(me(c), c.req.valid('json')), 201);
@@ -19,7 +22,7 @@ export function registerSearchRoutes(app: App, services: Services): void {
       method: 'post',
       path: '/api/v1/galleries/{name}/removals',
       summary: "Remove a person's images (subjectKey) or one image (sourceRef) from a gallery, with the reason (ADMIN; templates destroyed, audited)",
-      request: { params: z.object({ name: z.string().min(1).max(100).openapi({ param: { name: 'name', in: 'path' } }) }), ...body(S.GalleryRemovalInputSchema) },
+      request: { params: GalleryNameParam, ...body(S.GalleryRemovalInputSchema) },
       responses: { 200: json(S.GalleryRemovalSchema, 'What was removed') },
     }),
     async (c) => {
@@ -32,7 +35,7 @@ export function registerSearchRoutes(app: App, services: Services): void {
       method: 'post',
       path: '/api/v1/galleries/{name}/retire',
       summary: 'Retire a whole gallery with the reason (ADMIN): every template destroyed, searches and imports refused from then on; the record stays',
-      request: { params: z.object({ name: z.string().min(1).max(100).openapi({ param: { name: 'name', in: 'path' } }) }), ...body(S.GalleryRetireInputSchema) },
+      request: { params: GalleryNameParam, ...body(S.GalleryRetireInputSchema) },
       responses: { 200: json(S.GalleryRetiredSchema, 'Retired') },
     }),
     async (c) => ok(c, await services.galleries.retire(me(c), c.req.valid('param').name, c.req.valid('json').reason)),
