@@ -53,6 +53,13 @@ export function registerSearchRoutes(app: App, services: Services): void {
       return ok(c, await services.searches.search(me(c), { ...b, probe: new Uint8Array(Buffer.from(probeBase64, 'base64')) }), 201);
     },
   );
+  app.openapi(route({ method: 'get', path: '/api/v1/search-offences', summary: 'The serious offences a search may be for (INVESTIGATOR, AUTHORISING_OFFICER)', responses: { 200: json(S.OffencesSchema, 'Offence codes') } }), (c) => {
+    return ok(c, services.searches.offences(me(c)));
+  });
+  app.openapi(
+    route({ method: 'get', path: '/api/v1/searches', summary: "The caller's searches and the withheld results awaiting their review (summaries, no candidates)", responses: { 200: json(S.SearchWorklistSchema, 'Worklist') } }),
+    async (c) => ok(c, await services.searches.worklist(me(c))),
+  );
   app.openapi(route({ method: 'get', path: '/api/v1/searches/{id}', summary: 'A search result (the searcher, or a reviewer)', request: { params: IdParam }, responses: { 200: json(S.SearchOutcomeSchema, 'The search') } }), async (c) => {
     return ok(c, await services.searches.result(me(c), c.req.valid('param').id));
   });
@@ -63,6 +70,10 @@ export function registerSearchRoutes(app: App, services: Services): void {
   app.openapi(
     route({ method: 'post', path: '/api/v1/search-authorities', summary: 'Ask for authority to search a RESTRICTED gallery for a case', request: body(S.AuthorityRequestSchema), responses: { 201: json(S.AuthoritySchema, 'Requested') } }),
     async (c) => ok(c, await services.searches.requestAuthority(me(c), c.req.valid('json')), 201),
+  );
+  app.openapi(
+    route({ method: 'get', path: '/api/v1/search-authorities', summary: "The authorities the caller asked for, and others' requests awaiting their authority", responses: { 200: json(S.AuthorityWorklistSchema, 'Worklist') } }),
+    async (c) => ok(c, await services.searches.authorityWorklist(me(c))),
   );
   app.openapi(
     route({ method: 'post', path: '/api/v1/search-authorities/{id}/authorise', summary: 'Grant authority (AUTHORISING_OFFICER, Superintendent or above, not the requester)', request: { params: IdParam, ...body(NoteSchema) }, responses: { 200: json(S.AuthoritySchema, 'Granted') } }),

@@ -61,6 +61,30 @@ export const SearchOutcomeSchema = z
   })
   .openapi('SearchOutcome');
 
+export const SearchSummarySchema = z
+  .object({
+    id: z.string(),
+    caseRef: z.string(),
+    offence: z.string(),
+    gallery: z.string(),
+    accessClass: z.enum(ACCESS_CLASSES),
+    status: z.enum(['RELEASED', 'WITHHELD']),
+    reviews: z.object({ required: z.number(), done: z.number() }).nullable().openapi({ description: 'RESTRICTED only: reviews done and required before release' }),
+    searchedBy: z.string(),
+    createdAt: z.string(),
+    purgedAt: z.string().nullable(),
+  })
+  .openapi('SearchSummary', { description: 'A search in a worklist, without its candidates (reading them is GET /api/v1/searches/{id}, audited)' });
+
+export const SearchWorklistSchema = z
+  .object({
+    mine: z.array(SearchSummarySchema).openapi({ description: "The caller's own searches (not the refusals), newest first, at most 50 (INVESTIGATOR)" }),
+    toReview: z.array(SearchSummarySchema).openapi({ description: 'Withheld RESTRICTED results of others the caller has not reviewed yet, newest first (search.review)' }),
+  })
+  .openapi('SearchWorklist');
+
+export const OffencesSchema = z.object({ offences: z.array(z.string()).openapi({ description: 'The configured serious-offence codes' }) }).openapi('SearchOffences');
+
 export const AuthorityRequestSchema = z
   .object({
     gallery: z.string().min(1).max(100),
@@ -86,6 +110,13 @@ export const AuthoritySchema = z
     usedBySearch: z.string().nullable(),
   })
   .openapi('SearchAuthority');
+
+export const AuthorityWorklistSchema = z
+  .object({
+    mine: z.array(AuthoritySchema).openapi({ description: 'Authorities the caller asked for, newest first (INVESTIGATOR)' }),
+    toAuthorise: z.array(AuthoritySchema).openapi({ description: "Others' requests not yet granted, newest first (AUTHORISING_OFFICER)" }),
+  })
+  .openapi('SearchAuthorityWorklist');
 
 export const SearchReportSchema = z
   .object({

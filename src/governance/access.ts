@@ -88,10 +88,15 @@ export function permissionsOf(p: Principal): Permission[] {
 }
 
 export function requirePermission(p: Principal, perm: Permission): void {
-  if (!can(p, perm)) {
-    const who = p.kind === 'user' ? `${p.user.username} (${p.user.roles.join(', ')})` : `system:${p.name}`;
-    throw new OpenLfrError('FORBIDDEN', `${who} may not ${perm}; needs one of: ${PERMISSIONS[perm].join(', ')}`, { permission: perm, needs: [...PERMISSIONS[perm]] });
-  }
+  requireAnyPermission(p, [perm]);
+}
+
+/** At least one of the permissions (a worklist with a part for each role, each part filtered by its own permission). */
+export function requireAnyPermission(p: Principal, perms: readonly [Permission, ...Permission[]]): void {
+  if (perms.some((perm) => can(p, perm))) return;
+  const who = p.kind === 'user' ? `${p.user.username} (${p.user.roles.join(', ')})` : `system:${p.name}`;
+  const needs = [...new Set(perms.flatMap((perm) => PERMISSIONS[perm]))];
+  throw new OpenLfrError('FORBIDDEN', `${who} may not ${perms.join(' or ')}; needs one of: ${needs.join(', ')}`, { permission: perms[0], needs });
 }
 
 export function hasAuthorityRank(p: Principal): boolean {

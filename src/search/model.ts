@@ -85,6 +85,20 @@ export interface SearchRecord {
   purgedAt: Date | null;
 }
 
+/** A search as a worklist shows it: who, what, where and its state; never its candidates. */
+export interface SearchListing {
+  id: string;
+  caseRef: string;
+  offence: string;
+  galleryName: string;
+  accessClass: AccessClass;
+  status: 'RELEASED' | 'WITHHELD';
+  searchedBy: string;
+  createdAt: Date;
+  purgedAt: Date | null;
+  reviewsDone: number;
+}
+
 export interface SearchReview {
   searchId: string;
   reviewer: string;

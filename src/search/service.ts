@@ -14,13 +14,13 @@ import { OpenLfrError, isOpenLfrError } from '../errors.ts';
 import { wipe, type Face } from '../engine/port.ts';
 import { decodeImage } from '../ingest/image.ts';
 import { searchSubjects } from '../match/port.ts';
-import { can, hasAuthorityRank, requirePermission } from '../governance/access.ts';
+import { can, hasAuthorityRank, requireAnyPermission, requirePermission } from '../governance/access.ts';
 import { refuse, type GovernanceDeps } from '../governance/deps.ts';
 import { actorOf, SYSTEM_SWEEP, type Principal } from '../governance/model.ts';
 import { makeSearchRepos, type SearchCount } from '../store/repositories/search.ts';
 import { checkCaseRef, checkJustification, checkOffence, checkRestricted, releaseDue } from './gate.ts';
 import type { GalleryIndexes } from './gallery-index.ts';
-import { LEADS_NOTICE, type AccessClass, type Candidate, type Gallery, type SearchAuthority, type SearchRecord } from './model.ts';
+import { LEADS_NOTICE, type AccessClass, type Candidate, type Gallery, type SearchAuthority, type SearchListing, type SearchRecord } from './model.ts';
 
 export interface SearchInput {
   gallery: string;
@@ -60,6 +60,25 @@ export interface SearchOutcome {
   retainUntil: Date | null;
   purgedAt: Date | null;
 }
+
+/** A search in a worklist: its facts and state, never its candidates (so listing is not a read of a result). */
+export interface SearchSummary {
+  id: string;
+  caseRef: string;
+  offence: string;
+  gallery: string;
+  accessClass: AccessClass;
+  status: 'RELEASED' | 'WITHHELD';
+  /** RESTRICTED only: reviews done and required before release. */
+  reviews: { required: number; done: number } | null;
+  searchedBy: string;
+  createdAt: Date;
+  /** Set once the retention sweep deleted the probe and the result. */
+  purgedAt: Date | null;
+}
+
+/** How many searches or authorities a worklist shows at most. */
+export const WORKLIST_LIMIT = 50;
 
 export interface SearchReport {
   generatedAt: Date;
@@ -371,6 +390,50 @@ export class SearchService {
       await this.d.audit.append(tx, { actor: actorOf(p), action: 'search.authorise', target, reason: text, details: { caseRef: a.caseRef, galleryId: a.galleryId, offence: a.offence } });
     });
     return { ...a, ...patch };
+  }
+
+  /** The serious offences a search (or an authority) may be for: the gate's closed list. */
+  offences(p: Principal): { offences: string[] } {
+    requireAnyPermission(p, ['search.run', 'search.authorise']);
+    return { offences: [...this.config.seriousOffences] };
+  }
+
+  /**
+   * The caller's worklist of searches: `mine` (their own, not the refusals; search.run) and `toReview`
+   * (withheld RESTRICTED results of others they have not reviewed yet; search.review). Summaries only:
+   * reading candidates stays with `result` (audited) and `review`.
+   */
+  async worklist(p: Principal): Promise<{ mine: SearchSummary[]; toReview: SearchSummary[] }> {
+    requireAnyPermission(p, ['search.run', 'search.review']);
+    const me = this.who(p);
+    const mine = can(p, 'search.run') ? await this.repos.searches.ofSearcher(me, WORKLIST_LIMIT) : [];
+    const toReview = can(p, 'search.review') ? await this.repos.searches.awaitingReview(me, WORKLIST_LIMIT) : [];
+    return { mine: mine.map((s) => this.summary(s)), toReview: toReview.map((s) => this.summary(s)) };
+  }
+
+  private summary(s: SearchListing): SearchSummary {
+    return {
+      id: s.id,
+      caseRef: s.caseRef,
+      offence: s.offence,
+      gallery: s.galleryName,
+      accessClass: s.accessClass,
+      status: s.status,
+      reviews: s.accessClass === 'RESTRICTED' ? { required: this.config.reviewersRequired, done: s.reviewsDone } : null,
+      searchedBy: s.searchedBy,
+      createdAt: s.createdAt,
+      purgedAt: s.purgedAt,
+    };
+  }
+
+  /** The caller's authorities: `mine` (asked for; search.run) and `toAuthorise` (others' requests not yet granted; search.authorise). */
+  async authorityWorklist(p: Principal): Promise<{ mine: SearchAuthority[]; toAuthorise: SearchAuthority[] }> {
+    requireAnyPermission(p, ['search.run', 'search.authorise']);
+    const me = this.who(p);
+    return {
+      mine: can(p, 'search.run') ? await this.repos.authorities.requestedBy(me, WORKLIST_LIMIT) : [],
+      toAuthorise: can(p, 'search.authorise') ? await this.repos.authorities.awaitingAuthority(me, WORKLIST_LIMIT) : [],
+    };
   }
 
   /** Counts of searches and refusals per gallery and per month (no personal data). */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../../src/api/app.ts';
+import { loadConfig } from '../../src/config.ts';
 import type { Principal, Rank, Role } from '../../src/governance/model.ts';
 import type { ImageSource } from '../../src/search/image-source.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
@@ -177,6 +178,59 @@ test('every gate refusal, through the API', async () => {
   expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'passport', authorityId: aid })), 403, 'SEARCH_AUTHORITY_REQUIRED', /has been used/);
 });
 
+type Summary = { id: string; caseRef: string; gallery: string; status: string; searchedBy: string; reviews: { done: number; required: number } | null; purgedAt: string | null };
+type Worklist = { mine: Summary[]; toReview: Summary[] };
+const worklist = async (who: string) => {
+  const r = await call('GET', '/api/v1/searches', tok[who]);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body as unknown as Worklist;
+};
+const reviewIds = async (who: string) => (await worklist(who)).toReview.map((s) => s.id);
+
+test('worklists: own searches, results awaiting review and authorities, by permission, without candidates', async () => {
+  for (const who of ['op', 'aud']) {
+    for (const path of ['/api/v1/searches', '/api/v1/search-authorities', '/api/v1/search-offences']) expectError(await call('GET', path, tok[who]), 403, 'FORBIDDEN');
+  }
+  assert.deepEqual((await call('GET', '/api/v1/search-offences', tok.inv)).body.offences, loadConfig({}, {}).search.seriousOffences);
+  assert.ok(((await call('GET', '/api/v1/search-offences', tok.supt)).body.offences as string[]).includes('MURDER'), 'an authorising officer sees them too');
+  const readsBefore = ((await call('GET', '/api/v1/audit?action=search.result.read&limit=1000', tok.aud)).body as unknown as unknown[]).length;
+
+  const inv = await worklist('inv');
+  // OP-0 (import test), OP-7 on custody and custody-east, OP-7 on passport: the refusals are not listed
+  assert.equal(inv.mine.length, 4, JSON.stringify(inv.mine));
+  assert.ok(inv.mine.every((s) => s.searchedBy === ids.inv));
+  assert.deepEqual(inv.mine.map((s) => s.caseRef).sort(), ['OP-0', 'OP-7', 'OP-7', 'OP-7']);
+  const restricted = inv.mine.find((s) => s.id === ids.restricted)!;
+  assert.deepEqual([restricted.gallery, restricted.status, restricted.reviews], ['passport', 'WITHHELD', { required: 2, done: 0 }]);
+  assert.equal(inv.mine.find((s) => s.gallery === 'custody-east')!.reviews, null, 'LOCAL results need no review');
+  assert.deepEqual(inv.toReview, [], 'never their own result to review');
+  for (const s of inv.mine) {
+    assert.deepEqual(Object.keys(s).sort(), ['accessClass', 'caseRef', 'createdAt', 'gallery', 'id', 'offence', 'purgedAt', 'reviews', 'searchedBy', 'status']);
+  }
+  assert.doesNotMatch(JSON.stringify(inv), /person-|candidates|sourceRef|score/, 'a summary carries no candidate');
+
+  const inv2 = await worklist('inv2');
+  assert.deepEqual(inv2.mine, [], "another investigator's searches are not theirs (their own refusals are not listed)");
+  assert.deepEqual(inv2.toReview.map((s) => s.id), [ids.restricted]);
+  const supt = await worklist('supt');
+  assert.deepEqual(supt.mine, [], 'no search.run: no own searches');
+  assert.deepEqual(supt.toReview.map((s) => s.id), [ids.restricted]);
+  const readsAfter = ((await call('GET', '/api/v1/audit?action=search.result.read&limit=1000', tok.aud)).body as unknown as unknown[]).length;
+  assert.equal(readsAfter, readsBefore, 'listing is not a read of a result');
+
+  type Auth = { id: string; requestedBy: string; authorisedBy: string | null; usedBySearch: string | null };
+  const auths = async (who: string) => (await call('GET', '/api/v1/search-authorities', tok[who])).body as unknown as { mine: Auth[]; toAuthorise: Auth[] };
+  const invA = await auths('inv');
+  assert.deepEqual(invA.mine.map((a) => [a.requestedBy, !!a.authorisedBy, !!a.usedBySearch]), [[ids.inv, true, true]]);
+  assert.deepEqual(invA.toAuthorise, [], 'an investigator authorises nothing');
+  const dualA = await auths('dual');
+  assert.equal(dualA.mine.length, 1);
+  assert.deepEqual(dualA.toAuthorise, [], 'not their own request');
+  const suptA = await auths('supt');
+  assert.deepEqual(suptA.mine, []);
+  assert.deepEqual(suptA.toAuthorise.map((a) => a.id), [dualA.mine[0]!.id], "only the request not yet granted (inv's was)");
+});
+
 test('a RESTRICTED result is withheld until two different reviewers have looked at it', async () => {
   const id = ids.restricted!;
   const mine = await call('GET', `/api/v1/searches/${id}`, tok.inv);
@@ -190,9 +244,13 @@ test('a RESTRICTED result is withheld until two different reviewers have looked 
   assert.equal(first.body.status, 'WITHHELD');
   assert.equal((first.body.candidates as { sourceRef: string }[])[0]!.sourceRef, 'passport/3.png', 'the reviewer sees the candidates');
   expectError(await call('POST', `/api/v1/searches/${id}/reviews`, tok.supt, { note: 'Looked again, still fine' }), 409, 'CONFLICT');
+  assert.deepEqual(await reviewIds('supt'), [], 'a reviewer does not see again what they reviewed');
+  assert.deepEqual((await worklist('inv2')).toReview.map((s) => [s.id, s.reviews?.done]), [[id, 1]]);
   assert.equal((await call('GET', `/api/v1/searches/${id}`, tok.inv)).body.candidates, null, 'one review is not enough');
   const second = await call('POST', `/api/v1/searches/${id}/reviews`, tok.inv2, { note: 'Agree: candidate 1 only' });
   assert.equal(second.body.status, 'RELEASED');
+  assert.deepEqual(await reviewIds('inv2'), [], 'released: nothing left to review');
+  assert.equal((await worklist('inv')).mine.find((s) => s.id === id)!.status, 'RELEASED');
   const released = await call('GET', `/api/v1/searches/${id}`, tok.inv);
   assert.equal(released.body.status, 'RELEASED');
   assert.deepEqual(released.body.reviews, { required: 2, done: 2 });
@@ -287,6 +345,24 @@ test("removal: an ADMIN takes a person's images out of a gallery with a reason; 
   const destroyed = (await call('GET', '/api/v1/audit?action=biometric.destroy', tok.aud)).body as unknown as { reason: string }[];
   assert.ok(destroyed.some((d) => d.reason === reason), 'the template destruction is audited with the same reason');
   assert.equal((await rig.services.audit.verify({ kind: 'system', name: 'audit-verifier' })).ok, true);
+});
+
+test("worklists: each investigator's own searches only, newest first, purged ones marked", async () => {
+  tok.inv2 = (await call('POST', '/api/v1/sessions', null, { username: 'inv2', password: 'inv2-password-1' })).body.token as string;
+  const made: string[] = [];
+  for (const caseRef of ['OP-21', 'OP-22']) {
+    rig.clock.advance(60_000);
+    probeShows(11);
+    const r = await call('POST', '/api/v1/searches', tok.inv2, searchBody({ caseRef }));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    made.push(r.body.id as string);
+  }
+  const inv2 = await worklist('inv2');
+  assert.deepEqual(inv2.mine.map((s) => s.id), [made[1], made[0]], 'newest first');
+  const inv = await worklist('inv');
+  assert.ok(!inv.mine.some((s) => made.includes(s.id) || s.searchedBy !== ids.inv), "never another investigator's searches");
+  assert.ok(inv.mine.find((s) => s.id === ids.restricted)!.purgedAt, 'the swept result is marked as deleted');
+  assert.equal(inv.mine[0]!.caseRef, 'OP-9', 'the latest search first');
 });
 
 test('retirement: an ADMIN retires a whole gallery with a reason; every template is destroyed, searches and imports are refused, the record stays', async () => {

@@ -3,7 +3,7 @@
  * reviews. (Templates and probe images are biometric: only the biometric store touches them.)
  */
 import type { Queryable } from '../db.ts';
-import type { Gallery, GalleryItem, SearchAuthority, SearchRecord, SearchReview } from '../../search/model.ts';
+import type { Gallery, GalleryItem, SearchAuthority, SearchListing, SearchRecord, SearchReview } from '../../search/model.ts';
 import { fromRow, insertSql, updateSql } from './rows.ts';
 
 export function galleriesRepo(q: Queryable) {
@@ -84,8 +84,22 @@ export function searchAuthoritiesRepo(q: Queryable) {
       const { sql, params } = updateSql('search_authorities', id, patch);
       await q.query(sql, params);
     },
+    /** Authorities a person asked for, newest first. */
+    async requestedBy(userId: string, limit: number): Promise<SearchAuthority[]> {
+      const rows = await q.query('select * from search_authorities where requested_by = $1 order by requested_at desc, id limit $2', [userId, limit]);
+      return rows.map((r) => fromRow<SearchAuthority>(r));
+    },
+    /** Requests not yet granted that someone other than `userId` made, newest first. */
+    async awaitingAuthority(userId: string, limit: number): Promise<SearchAuthority[]> {
+      const rows = await q.query('select * from search_authorities where authorised_by is null and requested_by <> $1 order by requested_at desc, id limit $2', [userId, limit]);
+      return rows.map((r) => fromRow<SearchAuthority>(r));
+    },
   };
 }
+
+/** The columns of a search listing: never `result` (a listing is not a read of the candidates). */
+const LISTING = `s.id, s.case_ref, s.offence, s.gallery_name, s.access_class, s.status, s.searched_by, s.created_at, s.purged_at,
+  (select count(*)::int from search_reviews r where r.search_id = s.id) as reviews_done`;
 
 export interface SearchCount {
   gallery: string;
@@ -109,6 +123,22 @@ export function searchesRepo(q: Queryable) {
     async update(id: string, patch: Partial<SearchRecord>): Promise<void> {
       const { sql, params } = updateSql('searches', id, patch);
       await q.query(sql, params);
+    },
+    /** A person's searches (not the refusals), newest first, without their results. */
+    async ofSearcher(searcherId: string, limit: number): Promise<SearchListing[]> {
+      const rows = await q.query(`select ${LISTING} from searches s where s.searched_by = $1 and s.status <> 'REFUSED' order by s.created_at desc, s.id limit $2`, [searcherId, limit]);
+      return rows.map((r) => fromRow<SearchListing>(r));
+    },
+    /** Withheld RESTRICTED results (still held) that someone else made and `reviewerId` has not yet reviewed, newest first. */
+    async awaitingReview(reviewerId: string, limit: number): Promise<SearchListing[]> {
+      const rows = await q.query(
+        `select ${LISTING} from searches s
+          where s.status = 'WITHHELD' and s.access_class = 'RESTRICTED' and s.purged_at is null and s.searched_by <> $1
+            and not exists (select 1 from search_reviews r where r.search_id = s.id and r.reviewer = $1)
+          order by s.created_at desc, s.id limit $2`,
+        [reviewerId, limit],
+      );
+      return rows.map((r) => fromRow<SearchListing>(r));
     },
     /** Names of the galleries searched (not refused) for a case. */
     async galleriesSearchedFor(caseRef: string): Promise<Set<string>> {
