@@ -7,6 +7,9 @@ import { DeploymentPage } from './views/Deployment.tsx';
 import { LiveView } from './views/Live.tsx';
 import { AuditView } from './views/Audit.tsx';
 import { ROLE_LABEL, UsersView } from './views/Users.tsx';
+import { SearchView } from './views/Search.tsx';
+
+const canSearch = () => can('search.run') || can('search.review') || can('search.authorise');
 
 export function App(): ReactNode {
   const [session, setSession] = useState<Session | null>(getSession());
@@ -20,6 +23,7 @@ export function App(): ReactNode {
   else if (a === 'deployments' && b) page = <DeploymentPage id={b} />;
   else if (a === 'audit' && can('audit.read')) page = <AuditView />;
   else if (a === 'users' && can('user.list')) page = <UsersView />;
+  else if (a === 'search' && canSearch()) page = <SearchView />;
   else page = <DeploymentList />;
   return (
     <>
@@ -32,6 +36,7 @@ export function App(): ReactNode {
           <a href="#/">Deployments</a>
           {can('audit.read') && <a href="#/audit">Audit trail</a>}
           {can('user.list') && <a href="#/users">People</a>}
+          {canSearch() && <a href="#/search">Retrospective search</a>}
           <a href="/api/docs">API reference</a>
         </nav>
         <span className="who" data-testid="who">

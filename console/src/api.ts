@@ -87,6 +87,14 @@ export async function logout(): Promise<void> {
 
 export const can = (perm: string) => !!session?.permissions.includes(perm);
 
+/** A file's bytes as base64 (how the API takes images), converted in chunks to stay within the call stack. */
+export async function fileBase64(file: Blob): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
 /** Fetch an image with the token; the caller revokes the URL when done. */
 export async function imageUrl(path: string): Promise<string> {
   const res = await request('GET', path);

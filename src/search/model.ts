@@ -99,6 +99,49 @@ export interface SearchListing {
   reviewsDone: number;
 }
 
+export interface ProbeFace {
+  face: number;
+  box: { x: number; y: number; width: number; height: number };
+  detectorScore: number;
+  interEyePx: number;
+}
+
+export interface SearchOutcome {
+  id: string;
+  status: 'RELEASED' | 'WITHHELD';
+  /** Says plainly what the candidates are (and are not). */
+  notice: string;
+  mode: 'investigation';
+  caseRef: string;
+  offence: string;
+  gallery: { name: string; accessClass: AccessClass; size: number };
+  probe: { faces: number; chosen: number };
+  top: number;
+  /** Null while withheld (RESTRICTED, fewer reviews than required) and after the retention period. */
+  candidates: Candidate[] | null;
+  reviews: { required: number; done: number } | null;
+  searchedBy: string;
+  createdAt: Date;
+  retainUntil: Date | null;
+  purgedAt: Date | null;
+}
+
+/** A search in a worklist: its facts and state, never its candidates (so listing is not a read of a result). */
+export interface SearchSummary {
+  id: string;
+  caseRef: string;
+  offence: string;
+  gallery: string;
+  accessClass: AccessClass;
+  status: 'RELEASED' | 'WITHHELD';
+  /** RESTRICTED only: reviews done and required before release. */
+  reviews: { required: number; done: number } | null;
+  searchedBy: string;
+  createdAt: Date;
+  /** Set once the retention sweep deleted the probe and the result. */
+  purgedAt: Date | null;
+}
+
 export interface SearchReview {
   searchId: string;
   reviewer: string;

@@ -20,7 +20,9 @@ import { actorOf, SYSTEM_SWEEP, type Principal } from '../governance/model.ts';
 import { makeSearchRepos, type SearchCount } from '../store/repositories/search.ts';
 import { checkCaseRef, checkJustification, checkOffence, checkRestricted, releaseDue } from './gate.ts';
 import type { GalleryIndexes } from './gallery-index.ts';
-import { LEADS_NOTICE, type AccessClass, type Candidate, type Gallery, type SearchAuthority, type SearchListing, type SearchRecord } from './model.ts';
+import { LEADS_NOTICE, type Candidate, type Gallery, type ProbeFace, type SearchAuthority, type SearchListing, type SearchOutcome, type SearchRecord, type SearchSummary } from './model.ts';
+
+export type { ProbeFace, SearchOutcome, SearchSummary } from './model.ts';
 
 export interface SearchInput {
   gallery: string;
@@ -32,49 +34,6 @@ export interface SearchInput {
   face?: number | undefined;
   /** The granted authority (RESTRICTED galleries only). */
   authorityId?: string | null | undefined;
-}
-
-export interface ProbeFace {
-  face: number;
-  box: { x: number; y: number; width: number; height: number };
-  detectorScore: number;
-  interEyePx: number;
-}
-
-export interface SearchOutcome {
-  id: string;
-  status: 'RELEASED' | 'WITHHELD';
-  /** Says plainly what the candidates are (and are not). */
-  notice: string;
-  mode: 'investigation';
-  caseRef: string;
-  offence: string;
-  gallery: { name: string; accessClass: AccessClass; size: number };
-  probe: { faces: number; chosen: number };
-  top: number;
-  /** Null while withheld (RESTRICTED, fewer reviews than required) and after the retention period. */
-  candidates: Candidate[] | null;
-  reviews: { required: number; done: number } | null;
-  searchedBy: string;
-  createdAt: Date;
-  retainUntil: Date | null;
-  purgedAt: Date | null;
-}
-
-/** A search in a worklist: its facts and state, never its candidates (so listing is not a read of a result). */
-export interface SearchSummary {
-  id: string;
-  caseRef: string;
-  offence: string;
-  gallery: string;
-  accessClass: AccessClass;
-  status: 'RELEASED' | 'WITHHELD';
-  /** RESTRICTED only: reviews done and required before release. */
-  reviews: { required: number; done: number } | null;
-  searchedBy: string;
-  createdAt: Date;
-  /** Set once the retention sweep deleted the probe and the result. */
-  purgedAt: Date | null;
 }
 
 /** How many searches or authorities a worklist shows at most. */

@@ -9,13 +9,18 @@
  * and sends one for engagement; the engagement officer records "identity confirmed"; the operator
  * closes; the watchlist is shown destroyed; the auditor sees the trail complete and the chain intact.
  * Negative paths: an operator cannot authorise, an engagement officer sees no watchlist editor, a
- * logged-out browser gets nothing. Screenshots of the main screens go to artifacts/console/.
+ * logged-out browser gets nothing. Retrospective search: an investigator searches a LOCAL gallery of 20
+ * LFW identities with another photo of one of them (found at rank 1, under the "leads, not
+ * identifications" notice), chooses a face of a group photo over its outlines, and is refused by the gate
+ * without a case reference; an operator has no search page. Screenshots of the main screens go to
+ * artifacts/console/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -24,7 +29,7 @@ import { defaultEngine } from '../../src/governance/engine-provider.ts';
 import { openServices } from '../../src/governance/services.ts';
 import type { Role, Rank } from '../../src/governance/model.ts';
 import { ARTIFACTS, openBrowser, type TestBrowser } from '../helpers/browser.ts';
-import { ds } from '../helpers/datasets.ts';
+import { ds, identityFolders } from '../helpers/datasets.ts';
 
 // Browser globals used inside page.evaluate callbacks (this file is type-checked with Node's lib only).
 declare const document: { querySelector(s: string): { textContent: string | null } | null; querySelectorAll(s: string): ArrayLike<{ naturalWidth?: number }> };
@@ -42,7 +47,14 @@ const PEOPLE: Array<[string, string, Role[], Rank | null]> = [
   ['op', 'PC Operator', ['OPERATOR'], null],
   ['eo', 'PC Engagement', ['ENGAGEMENT_OFFICER'], null],
   ['aud', 'Auditor', ['AUDITOR'], null],
+  ['inv', 'DC Investigator', ['INVESTIGATOR'], null],
 ];
+// A LOCAL gallery standing in for custody images: the first photo of 20 LFW people who have a second one.
+const GALLERY_PEOPLE = identityFolders(ds('lfw-devtrain'))
+  .filter((p) => p.files.length >= 2)
+  .slice(0, 20);
+const SOUGHT = GALLERY_PEOPLE[7]!;
+const GROUP = ds('group-photos', 'couple.jpg');
 const pw = (u: string) => `${u}-console-password`;
 
 let home: string;
@@ -69,6 +81,13 @@ before(async () => {
     for (const [username, displayName, roles, rank] of PEOPLE.slice(1)) {
       await services.users.create({ kind: 'user', user: admin }, { username, displayName, roles, rank, password: pw(username) });
     }
+    const asAdmin = { kind: 'user' as const, user: admin };
+    await services.galleries.create(asAdmin, { name: 'custody', accessClass: 'LOCAL', description: 'LFW identities standing in for custody images' });
+    const imported = await services.galleries.importImages(asAdmin, 'custody', {
+      list: async () => GALLERY_PEOPLE.map((p) => ({ ref: `${p.identity}/${p.files[0]!.split('/').pop()!}`, subjectKey: p.identity, read: async () => new Uint8Array(await readFile(p.files[0]!)) })),
+    });
+    assert.equal(imported.enrolled + imported.fta.length, GALLERY_PEOPLE.length, JSON.stringify(imported));
+    assert.ok(!imported.fta.some((f) => f.ref.startsWith(`${SOUGHT.identity}/`)), 'the sought person is enrolled');
   } finally {
     await services.close();
   }
@@ -136,7 +155,7 @@ const openDeployment = async (id: string) => {
   await page.getByRole('heading', { name: 'Next steps' }).waitFor();
 };
 
-test('console: the whole path in a real browser, role by role, and what each role may not do', { timeout: 240_000 }, async (t) => {
+test('console: the whole path in a real browser, role by role, and what each role may not do', { timeout: 300_000 }, async (t) => {
   let dep = '';
 
   await t.test('administrator adds a person, then disables them as a leaver; never their own account', async () => {
@@ -181,6 +200,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.getByRole('button', { name: 'Request authorisation' }).click();
     await page.getByText('Waiting for an authorising officer').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Authorise' }).count(), 0, 'no Authorise button for an operator');
+    assert.equal(await page.getByRole('link', { name: 'Retrospective search' }).count(), 0, 'no retrospective search for an operator');
     const r = await pageFetch('POST', `/api/v1/deployments/${dep}/authorise`, { note: 'I authorise myself' });
     assert.deepEqual(r, { status: 403, code: 'FORBIDDEN' });
     await logout();
@@ -354,6 +374,54 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.locator('input[name=action]').fill('');
     await page.getByRole('button', { name: 'Filter' }).click();
     await shot('09-audit');
+    await logout();
+  });
+
+  await t.test('investigator: a search finds the person at rank 1 as a lead; a group photo gives the face chooser; no case, refused', async () => {
+    await login('inv');
+    await page.getByRole('link', { name: 'Retrospective search' }).click();
+    const form = page.getByRole('form', { name: 'Search a gallery' });
+    await form.locator('select[name=gallery]').selectOption('custody');
+    assert.match(await form.locator('select[name=gallery]').innerText(), /custody \(LOCAL, \d+ images\)/);
+    await form.locator('select[name=offence]').selectOption('MURDER');
+    await form.locator('input[name=probe]').setInputFiles(SOUGHT.files[1]!);
+    // the gate, not the browser, refuses a search without a case reference
+    await form.getByRole('button', { name: 'Search' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Refused (SEARCH_CASE_REQUIRED): A search needs the case reference' }).waitFor({ timeout: 60_000 });
+
+    await form.locator('input[name=caseRef]').fill('OP-HALYARD-7');
+    await form.getByRole('button', { name: 'Search' }).click();
+    const result = page.getByTestId('search-result');
+    await result.getByTestId('candidates').waitFor({ timeout: 60_000 });
+    assert.match(await result.getByTestId('leads-notice').innerText(), /leads for a trained person to review, not identifications/);
+    const first = result.locator('tr[data-rank="1"]');
+    assert.match(await first.innerText(), new RegExp(`^1\\s+0\\.\\d{3}\\s+${SOUGHT.identity}\\s+${SOUGHT.identity}/`));
+    assert.equal(await result.getByTestId('candidates').locator('tbody tr').count(), 20, 'the top 20: every enrolled person, ranked');
+    assert.equal(await page.getByText(/\bidentified\b/i).count(), 0, 'never worded as an identification');
+    await page.getByTestId('recent-searches').locator('tbody tr').filter({ hasText: 'OP-HALYARD-7' }).waitFor();
+    await result.getByTestId('candidates').scrollIntoViewIfNeeded();
+    await shot('10-search-result');
+
+    await form.locator('input[name=probe]').setInputFiles(GROUP);
+    await form.getByRole('button', { name: 'Search' }).click();
+    const chooser = page.getByTestId('face-chooser');
+    await chooser.waitFor({ timeout: 60_000 });
+    const boxes = chooser.locator('.face-box');
+    await boxes.first().waitFor();
+    assert.ok((await boxes.count()) >= 2, 'each face outlined');
+    assert.equal(await chooser.locator('button[data-testid^=choose-face-]').count(), await boxes.count(), 'a button per face');
+    // the outlines follow the displayed size of the image: inside it, face 1 (the largest) not smaller than face 2
+    const img = (await chooser.locator('img').boundingBox())!;
+    const b1 = (await page.getByTestId('face-box-1').boundingBox())!;
+    const b2 = (await page.getByTestId('face-box-2').boundingBox())!;
+    for (const b of [b1, b2]) assert.ok(b.x >= img.x - 1 && b.y >= img.y - 1 && b.x + b.width <= img.x + img.width + 1 && b.y + b.height <= img.y + img.height + 1, JSON.stringify({ img, b }));
+    assert.ok(b1.width * b1.height >= b2.width * b2.height);
+    await chooser.locator('h3').scrollIntoViewIfNeeded();
+    await shot('11-search-face-chooser');
+    await page.getByTestId('choose-face-1').click();
+    await page.getByTestId('search-result').filter({ hasText: /face 1 of \d/ }).getByTestId('candidates').waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByTestId('face-chooser').count(), 0);
+    assert.equal(await page.getByTestId('recent-searches').locator('tbody tr').count(), 2, 'two searches; the refusal is not one of them');
     await logout();
   });
 

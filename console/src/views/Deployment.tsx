@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { api, ApiError, can, CATEGORY_LABEL, fmtTime, getSession } from '../api.ts';
+import { api, ApiError, can, CATEGORY_LABEL, fileBase64, fmtTime, getSession } from '../api.ts';
 import { ActionButton, ErrorBox, Field, NoteAction, useLoad } from '../ui.tsx';
 import { StateBadge } from './Deployments.tsx';
 import type { Deployment, Entry } from './types.ts';
@@ -266,9 +266,6 @@ function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () 
         setDone('');
         void (async () => {
           try {
-            const bytes = new Uint8Array(await file.arrayBuffer());
-            let bin = '';
-            for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
             const e = await api<Entry>('POST', `/api/v1/deployments/${deploymentId}/watchlist`, {
               sourceRecordId: f.sourceRecordId,
               category: f.category,
@@ -280,7 +277,7 @@ function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () 
               under18: f.under18,
               riskRationale: f.riskRationale || null,
               checkOverride: f.checkOverride || null,
-              imageBase64: btoa(bin),
+              imageBase64: await fileBase64(file),
             });
             const resembles = e.referenceCheck?.otherSubjects.resemblesAnother ? ` Resembles ${e.referenceCheck.otherSubjects.best?.subjectRef} (${e.referenceCheck.otherSubjects.best?.score.toFixed(2)}): the reviewer will see it.` : '';
             const weak = e.referenceCheck?.strength?.weak ? ` Weak photo: such photos were found ${pct(e.referenceCheck.strength.foundInBin)} of the time, the strongest ${pct(e.referenceCheck.strength.foundStrongest)}; a clearer photo would be found more often.` : '';

@@ -10,6 +10,7 @@ import type {
   User as UserRecord,
   WatchlistEntry,
 } from '../../../src/governance/model.ts';
+import type { Gallery as GalleryRecord, ProbeFace, SearchAuthority as AuthorityRecord, SearchOutcome as OutcomeRecord, SearchSummary as SummaryRecord } from '../../../src/search/model.ts';
 
 /** What JSON makes of a record: Date fields become ISO strings. */
 type AsJson<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
@@ -21,6 +22,12 @@ export type { Rank };
 export type AuditEntry = AuditRecord;
 /** An alert; one fetched on its own also carries the watchlist entry's reason and legal basis. */
 export type Alert = AsJson<AlertRecord> & { reason?: string | null; legalBasis?: string | null };
+
+export type Gallery = AsJson<GalleryRecord> & { counts?: Record<string, number> };
+export type SearchOutcome = AsJson<OutcomeRecord>;
+export type SearchSummary = AsJson<SummaryRecord>;
+export type SearchAuthority = AsJson<AuthorityRecord>;
+export type { ProbeFace };
 
 export interface CameraCounters {
   framesDecoded?: number;
