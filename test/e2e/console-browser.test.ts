@@ -48,12 +48,16 @@ const PEOPLE: Array<[string, string, Role[], Rank | null]> = [
   ['eo', 'PC Engagement', ['ENGAGEMENT_OFFICER'], null],
   ['aud', 'Auditor', ['AUDITOR'], null],
   ['inv', 'DC Investigator', ['INVESTIGATOR'], null],
+  ['inv2', 'DC Second', ['INVESTIGATOR'], null],
 ];
 // A LOCAL gallery standing in for custody images: the first photo of 20 LFW people who have a second one.
 const GALLERY_PEOPLE = identityFolders(ds('lfw-devtrain'))
   .filter((p) => p.files.length >= 2)
   .slice(0, 20);
 const SOUGHT = GALLERY_PEOPLE[7]!;
+const galleryOf = (people: typeof GALLERY_PEOPLE) => ({
+  list: async () => people.map((p) => ({ ref: `${p.identity}/${p.files[0]!.split('/').pop()!}`, subjectKey: p.identity, read: async () => new Uint8Array(await readFile(p.files[0]!)) })),
+});
 const GROUP = ds('group-photos', 'couple.jpg');
 const pw = (u: string) => `${u}-console-password`;
 
@@ -83,11 +87,13 @@ before(async () => {
     }
     const asAdmin = { kind: 'user' as const, user: admin };
     await services.galleries.create(asAdmin, { name: 'custody', accessClass: 'LOCAL', description: 'LFW identities standing in for custody images' });
-    const imported = await services.galleries.importImages(asAdmin, 'custody', {
-      list: async () => GALLERY_PEOPLE.map((p) => ({ ref: `${p.identity}/${p.files[0]!.split('/').pop()!}`, subjectKey: p.identity, read: async () => new Uint8Array(await readFile(p.files[0]!)) })),
-    });
+    const imported = await services.galleries.importImages(asAdmin, 'custody', galleryOf(GALLERY_PEOPLE));
     assert.equal(imported.enrolled + imported.fta.length, GALLERY_PEOPLE.length, JSON.stringify(imported));
     assert.ok(!imported.fta.some((f) => f.ref.startsWith(`${SOUGHT.identity}/`)), 'the sought person is enrolled');
+    // a RESTRICTED gallery (standing in for passport images) holding the sought person among five
+    await services.galleries.create(asAdmin, { name: 'passport', accessClass: 'RESTRICTED', description: 'LFW identities standing in for passport images' });
+    const restricted = await services.galleries.importImages(asAdmin, 'passport', galleryOf(GALLERY_PEOPLE.slice(5, 10)));
+    assert.equal(restricted.enrolled, 5, JSON.stringify(restricted));
   } finally {
     await services.close();
   }
@@ -422,6 +428,71 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.getByTestId('search-result').filter({ hasText: /face 1 of \d/ }).getByTestId('candidates').waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('face-chooser').count(), 0);
     assert.equal(await page.getByTestId('recent-searches').locator('tbody tr').count(), 2, 'two searches; the refusal is not one of them');
+    await logout();
+  });
+
+  await t.test('RESTRICTED gallery: authority asked and granted, the result withheld until two other people reviewed it', async () => {
+    await login('inv');
+    await page.getByRole('link', { name: 'Retrospective search' }).click();
+    const ask = page.getByRole('form', { name: 'Ask for authority' });
+    await ask.locator('select[name=authGallery]').selectOption('passport');
+    await ask.locator('input[name=authCaseRef]').fill('OP-HALYARD-7');
+    await ask.locator('select[name=offence]').selectOption('MURDER');
+    await ask.locator('textarea[name=justification]').fill('Murder of a shopkeeper; the CCTV still is the only lead and the custody search found no likely candidate.');
+    await ask.getByRole('button', { name: 'Ask for authority' }).click();
+    await ask.getByRole('status').filter({ hasText: 'Requested authority to search passport for case OP-HALYARD-7' }).waitFor();
+    await page.getByTestId('my-authorities').getByText('Awaiting an authorising officer').waitFor();
+    await logout();
+
+    await login('supt');
+    await page.getByRole('link', { name: 'Retrospective search' }).click();
+    const row = page.getByTestId('authority-queue').locator('tbody tr').filter({ hasText: 'OP-HALYARD-7' });
+    assert.match(await row.innerText(), /passport/);
+    await row.locator('textarea').fill('Necessary and proportionate: murder, no other lead');
+    await row.getByRole('button', { name: 'Authorise' }).click();
+    await page.getByText('No request is waiting for an authority.').waitFor();
+    assert.equal(await page.getByRole('form', { name: 'Search a gallery' }).count(), 0, 'an authorising officer does not search');
+    await logout();
+
+    await login('inv');
+    await page.getByRole('link', { name: 'Retrospective search' }).click();
+    const form = page.getByRole('form', { name: 'Search a gallery' });
+    await form.locator('select[name=gallery]').selectOption('passport');
+    const authority = form.locator('select[name=authorityId]');
+    await authority.locator('option', { hasText: 'case OP-HALYARD-7, MURDER, granted' }).waitFor({ state: 'attached' });
+    await authority.selectOption({ index: 1 });
+    await form.locator('input[name=caseRef]').fill('OP-HALYARD-7');
+    await form.locator('select[name=offence]').selectOption('MURDER');
+    await form.locator('input[name=probe]').setInputFiles(SOUGHT.files[1]!);
+    await form.getByRole('button', { name: 'Search' }).click();
+    const result = page.getByTestId('search-result');
+    await result.getByTestId('withheld').filter({ hasText: 'released to you only after two other people have reviewed it (0 so far)' }).waitFor({ timeout: 60_000 });
+    await result.getByTestId('leads-notice').waitFor();
+    assert.equal(await result.getByTestId('candidates').count(), 0, 'no candidate before the reviews');
+    await page.getByTestId('my-authorities').getByText(/^Used by search/).waitFor();
+    await logout();
+
+    for (const [who, done] of [['supt', 1], ['inv2', 2]] as const) {
+      await login(who);
+      await page.getByRole('link', { name: 'Retrospective search' }).click();
+      const item = page.getByTestId('review-queue').locator('tbody tr').filter({ hasText: 'OP-HALYARD-7' });
+      await item.locator('textarea').fill('Candidate 1 worth following up; the others are unlike the probe');
+      await item.getByRole('button', { name: 'Record my review and open the result' }).click();
+      const seen = page.getByTestId('search-result');
+      await seen.getByTestId('candidates').waitFor();
+      assert.match(await seen.locator('tr[data-rank="1"]').innerText(), new RegExp(SOUGHT.identity));
+      if (done === 1) assert.match(await seen.getByTestId('withheld').innerText(), /You see this RESTRICTED result as a reviewer/);
+      else assert.equal(await seen.getByTestId('withheld').count(), 0, 'released after the second review');
+      await page.getByText('No withheld result is waiting for you.').waitFor();
+      await logout();
+    }
+
+    await login('inv');
+    await page.getByRole('link', { name: 'Retrospective search' }).click();
+    const mine = page.getByTestId('recent-searches').locator('tbody tr').filter({ hasText: 'passport' });
+    assert.match(await mine.innerText(), /Released/);
+    await mine.getByRole('button', { name: 'Open' }).click();
+    await page.getByTestId('search-result').locator('tr[data-rank="1"]').filter({ hasText: SOUGHT.identity }).waitFor();
     await logout();
   });
 

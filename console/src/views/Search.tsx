@@ -185,6 +185,13 @@ function FaceChooser({ url, faces, busy, onChoose }: { url: string; faces: Probe
     <section className="face-chooser" aria-labelledby="faces-h" data-testid="face-chooser">
       <h3 id="faces-h">The probe shows {faces.length} faces: choose the one to search with</h3>
       <p className="muted">Numbered largest first. Only the face you choose is searched.</p>
+      <div className="row">
+        {faces.map((f) => (
+          <button key={f.face} type="button" data-testid={`choose-face-${f.face}`} disabled={busy} onClick={() => onChoose(f.face)}>
+            Search with face {f.face}
+          </button>
+        ))}
+      </div>
       <div className="probe-frame">
         <img src={url} alt="Your probe image with each face outlined and numbered" onLoad={(e) => setSize({ w: e.currentTarget.naturalWidth, h: e.currentTarget.naturalHeight })} />
         {size &&
@@ -198,13 +205,6 @@ function FaceChooser({ url, faces, busy, onChoose }: { url: string; faces: Probe
               <span>{f.face}</span>
             </div>
           ))}
-      </div>
-      <div className="row">
-        {faces.map((f) => (
-          <button key={f.face} type="button" data-testid={`choose-face-${f.face}`} disabled={busy} onClick={() => onChoose(f.face)}>
-            Search with face {f.face}
-          </button>
-        ))}
       </div>
     </section>
   );
