@@ -138,3 +138,20 @@ export function NoteAction({ label, field, placeholder, run, onDone, className }
     </div>
   );
 }
+
+/** A form's end: its submit button (disabled while busy), the line saying what was done, and the refusal. */
+export function FormEnd({ label, busyLabel, busy = false, done, error }: { label: string; busyLabel?: string; busy?: boolean; done: ReactNode; error: unknown }): ReactNode {
+  return (
+    <>
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? (busyLabel ?? `${label}…`) : label}
+      </button>
+      {done && (
+        <p className="ok" role="status">
+          {done}
+        </p>
+      )}
+      <ErrorBox error={error} />
+    </>
+  );
+}

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { api, ApiError, can, CATEGORY_LABEL, fileBase64, fmtTime, getSession } from '../api.ts';
-import { ActionButton, ErrorBox, Field, NoteAction, useLoad } from '../ui.tsx';
+import { ActionButton, ErrorBox, Field, FormEnd, NoteAction, useLoad } from '../ui.tsx';
 import { StateBadge } from './Deployments.tsx';
 import type { Deployment, Entry } from './types.ts';
 
@@ -334,15 +334,7 @@ function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () 
         Image (one face, near-frontal, sharp)
         <input name="image" type="file" accept="image/jpeg,image/png,image/webp" required onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
       </label>
-      <button type="submit" className="primary" disabled={busy}>
-        {busy ? 'Checking quality…' : 'Enrol'}
-      </button>
-      {done && (
-        <p className="ok" role="status">
-          {done}
-        </p>
-      )}
-      <ErrorBox error={error} />
+      <FormEnd label="Enrol" busyLabel="Checking quality…" busy={busy} done={done} error={error} />
     </form>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError, can, fileBase64, fmtTime } from '../api.ts';
-import { ErrorBox, Field, NoteAction, useLoad } from '../ui.tsx';
+import { ErrorBox, Field, FormEnd, NoteAction, useLoad } from '../ui.tsx';
 import type { Gallery, ProbeFace, SearchAuthority, SearchOutcome, SearchSummary } from './types.ts';
 
 interface SearchWorklist {
@@ -288,64 +288,101 @@ function CandidateTable({ candidates }: { candidates: NonNullable<SearchOutcome[
   );
 }
 
-function SearchFacts({ s }: { s: SearchSummary }): ReactNode {
+/** A worklist: a heading, then a line saying it is empty or a table of its items (one row each). */
+function Worklist<T>({
+  id,
+  title,
+  testId,
+  empty,
+  headers,
+  items,
+  row,
+  intro,
+  children,
+}: {
+  id: string;
+  title: string;
+  testId: string;
+  empty: string;
+  headers: string[];
+  items: T[];
+  row: (item: T) => ReactNode;
+  intro?: ReactNode;
+  children?: ReactNode;
+}): ReactNode {
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      {intro}
+      {items.length === 0 ? (
+        <p>{empty}</p>
+      ) : (
+        <table className="list" data-testid={testId}>
+          <thead>
+            <tr>
+              {headers.map((h, i) => (
+                <th key={i}>{h}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{items.map(row)}</tbody>
+        </table>
+      )}
+      {children}
+    </section>
+  );
+}
+
+/** Case and offence, then the gallery: the first cells of a search's or an authority's row. */
+function CaseCells({ caseRef, offence, gallery }: { caseRef: string; offence: string; gallery: ReactNode }): ReactNode {
   return (
     <>
       <td>
-        <code>{s.caseRef}</code>
-        <div className="muted">{s.offence}</div>
+        <code>{caseRef}</code>
+        <div className="muted">{offence}</div>
       </td>
-      <td>
-        {s.gallery} <span className="muted">({s.accessClass})</span>
-      </td>
-      <td>{fmtTime(s.createdAt)}</td>
+      <td>{gallery}</td>
     </>
   );
 }
 
+const searchGallery = (s: SearchSummary) => (
+  <>
+    {s.gallery} <span className="muted">({s.accessClass})</span>
+  </>
+);
+
 function ReviewQueue({ items, onReviewed }: { items: SearchSummary[]; onReviewed: (r: SearchOutcome) => void }): ReactNode {
   return (
-    <section aria-labelledby="review-h">
-      <h2 id="review-h">Results awaiting your review</h2>
-      {items.length === 0 ? (
-        <p>No withheld result is waiting for you.</p>
-      ) : (
-        <table className="list" data-testid="review-queue">
-          <thead>
-            <tr>
-              <th>Case</th>
-              <th>Gallery</th>
-              <th>Searched</th>
-              <th>Searched by</th>
-              <th>Reviews</th>
-              <th>Your review</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => (
-              <tr key={s.id} data-search-id={s.id}>
-                <SearchFacts s={s} />
-                <td>
-                  <code>{s.searchedBy}</code>
-                </td>
-                <td>
-                  {s.reviews?.done ?? 0} of {s.reviews?.required ?? '?'}
-                </td>
-                <td>
-                  <NoteAction
-                    label="Record my review and open the result"
-                    field={`review-${s.id}`}
-                    placeholder="Your note (recorded): what you looked at and concluded"
-                    run={(note) => api<SearchOutcome>('POST', `/api/v1/searches/${encodeURIComponent(s.id)}/reviews`, { note }).then(onReviewed)}
-                    onDone={() => undefined}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+    <Worklist
+      id="review-h"
+      title="Results awaiting your review"
+      testId="review-queue"
+      empty="No withheld result is waiting for you."
+      headers={['Case', 'Gallery', 'Searched', 'Searched by', 'Reviews', 'Your review']}
+      items={items}
+      row={(s) => (
+        <tr key={s.id} data-search-id={s.id}>
+          <CaseCells caseRef={s.caseRef} offence={s.offence} gallery={searchGallery(s)} />
+          <td>{fmtTime(s.createdAt)}</td>
+          <td>
+            <code>{s.searchedBy}</code>
+          </td>
+          <td>
+            {s.reviews?.done ?? 0} of {s.reviews?.required ?? '?'}
+          </td>
+          <td>
+            <NoteAction
+              label="Record my review and open the result"
+              field={`review-${s.id}`}
+              placeholder="Your note (recorded): what you looked at and concluded"
+              run={(note) => api<SearchOutcome>('POST', `/api/v1/searches/${encodeURIComponent(s.id)}/reviews`, { note }).then(onReviewed)}
+              onDone={() => undefined}
+            />
+          </td>
+        </tr>
       )}
-    </section>
+    />
   );
 }
 
@@ -362,51 +399,35 @@ function AuthorityState({ a }: { a: SearchAuthority }): ReactNode {
 
 function AuthorityQueue({ items, galleryName, onDone }: { items: SearchAuthority[]; galleryName: (id: string) => string; onDone: () => void }): ReactNode {
   return (
-    <section aria-labelledby="authorise-h">
-      <h2 id="authorise-h">Requests awaiting your authority</h2>
-      {items.length === 0 ? (
-        <p>No request is waiting for an authority.</p>
-      ) : (
-        <table className="list" data-testid="authority-queue">
-          <thead>
-            <tr>
-              <th>Case</th>
-              <th>Gallery</th>
-              <th>Public-interest justification</th>
-              <th>Requested</th>
-              <th>Your authority</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((a) => (
-              <tr key={a.id} data-authority-id={a.id}>
-                <td>
-                  <code>{a.caseRef}</code>
-                  <div className="muted">{a.offence}</div>
-                </td>
-                <td>{galleryName(a.galleryId)}</td>
-                <td>{a.justification}</td>
-                <td>
-                  {fmtTime(a.requestedAt)}
-                  <div className="muted">
-                    by <code>{a.requestedBy}</code>
-                  </div>
-                </td>
-                <td>
-                  <NoteAction
-                    label="Authorise"
-                    field={`authorise-${a.id}`}
-                    placeholder="Why this search is necessary and proportionate (recorded with your authority)"
-                    run={(note) => api('POST', `/api/v1/search-authorities/${encodeURIComponent(a.id)}/authorise`, { note })}
-                    onDone={onDone}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+    <Worklist
+      id="authorise-h"
+      title="Requests awaiting your authority"
+      testId="authority-queue"
+      empty="No request is waiting for an authority."
+      headers={['Case', 'Gallery', 'Public-interest justification', 'Requested', 'Your authority']}
+      items={items}
+      row={(a) => (
+        <tr key={a.id} data-authority-id={a.id}>
+          <CaseCells caseRef={a.caseRef} offence={a.offence} gallery={galleryName(a.galleryId)} />
+          <td>{a.justification}</td>
+          <td>
+            {fmtTime(a.requestedAt)}
+            <div className="muted">
+              by <code>{a.requestedBy}</code>
+            </div>
+          </td>
+          <td>
+            <NoteAction
+              label="Authorise"
+              field={`authorise-${a.id}`}
+              placeholder="Why this search is necessary and proportionate (recorded with your authority)"
+              run={(note) => api('POST', `/api/v1/search-authorities/${encodeURIComponent(a.id)}/authorise`, { note })}
+              onDone={onDone}
+            />
+          </td>
+        </tr>
       )}
-    </section>
+    />
   );
 }
 
@@ -430,40 +451,29 @@ function AuthorityRequests({
   const [done, setDone] = useState('');
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
   return (
-    <section aria-labelledby="authority-h">
-      <h2 id="authority-h">Authority for a restricted gallery</h2>
-      <p className="muted">
-        A RESTRICTED gallery is searched only after every LOCAL gallery was searched for the case, with a second person&apos;s authority (an authorising officer of Superintendent rank or above) for this case and offence. Each
-        authority is used once.
-      </p>
-      {mine.length > 0 && (
-        <table className="list" data-testid="my-authorities">
-          <caption>Your requests</caption>
-          <thead>
-            <tr>
-              <th>Case</th>
-              <th>Gallery</th>
-              <th>Requested</th>
-              <th>State</th>
-            </tr>
-          </thead>
-          <tbody>
-            {mine.map((a) => (
-              <tr key={a.id}>
-                <td>
-                  <code>{a.caseRef}</code>
-                  <div className="muted">{a.offence}</div>
-                </td>
-                <td>{galleryName(a.galleryId)}</td>
-                <td>{fmtTime(a.requestedAt)}</td>
-                <td>
-                  <AuthorityState a={a} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+    <Worklist
+      id="authority-h"
+      title="Authority for a restricted gallery"
+      testId="my-authorities"
+      empty="You have not asked for any authority."
+      headers={['Case', 'Gallery', 'Requested', 'State']}
+      items={mine}
+      intro={
+        <p className="muted">
+          A RESTRICTED gallery is searched only after every LOCAL gallery was searched for the case, with a second person&apos;s authority (an authorising officer of Superintendent rank or above) for this case and offence.
+          Each authority is used once.
+        </p>
+      }
+      row={(a) => (
+        <tr key={a.id}>
+          <CaseCells caseRef={a.caseRef} offence={a.offence} gallery={galleryName(a.galleryId)} />
+          <td>{fmtTime(a.requestedAt)}</td>
+          <td>
+            <AuthorityState a={a} />
+          </td>
+        </tr>
       )}
+    >
       {restricted.length === 0 ? (
         <p>There is no RESTRICTED gallery.</p>
       ) : (
@@ -497,18 +507,10 @@ function AuthorityRequests({
             <OffenceSelect offences={offences} value={f.offence} onChange={(offence) => setF({ ...f, offence })} />
           </div>
           <Field label="Written public-interest justification" name="justification" value={f.justification} onChange={set('justification')} multiline required={false} />
-          <button type="submit" className="primary">
-            Ask for authority
-          </button>
-          {done && (
-            <p className="ok" role="status">
-              {done}
-            </p>
-          )}
-          <ErrorBox error={error} />
+          <FormEnd label="Ask for authority" done={done} error={error} />
         </form>
       )}
-    </section>
+    </Worklist>
   );
 }
 
@@ -520,38 +522,27 @@ function SearchStatus({ s }: { s: SearchSummary }): ReactNode {
 
 function RecentSearches({ items, onOpen }: { items: SearchSummary[]; onOpen: (id: string) => void }): ReactNode {
   return (
-    <section aria-labelledby="recent-h">
-      <h2 id="recent-h">My recent searches</h2>
-      {items.length === 0 ? (
-        <p>You have not searched yet.</p>
-      ) : (
-        <table className="list" data-testid="recent-searches">
-          <thead>
-            <tr>
-              <th>Case</th>
-              <th>Gallery</th>
-              <th>Searched</th>
-              <th>State</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((s) => (
-              <tr key={s.id} data-search-id={s.id}>
-                <SearchFacts s={s} />
-                <td>
-                  <SearchStatus s={s} />
-                </td>
-                <td>
-                  <button type="button" onClick={() => onOpen(s.id)}>
-                    Open
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+    <Worklist
+      id="recent-h"
+      title="My recent searches"
+      testId="recent-searches"
+      empty="You have not searched yet."
+      headers={['Case', 'Gallery', 'Searched', 'State', '']}
+      items={items}
+      row={(s) => (
+        <tr key={s.id} data-search-id={s.id}>
+          <CaseCells caseRef={s.caseRef} offence={s.offence} gallery={searchGallery(s)} />
+          <td>{fmtTime(s.createdAt)}</td>
+          <td>
+            <SearchStatus s={s} />
+          </td>
+          <td>
+            <button type="button" onClick={() => onOpen(s.id)}>
+              Open
+            </button>
+          </td>
+        </tr>
       )}
-    </section>
+    />
   );
 }

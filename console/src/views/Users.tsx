@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { api, can, getSession } from '../api.ts';
-import { ErrorBox, Field, NoteAction, useLoad } from '../ui.tsx';
+import { ErrorBox, Field, FormEnd, NoteAction, useLoad } from '../ui.tsx';
 import type { Rank, User } from './types.ts';
 
 export const ROLE_LABEL: Record<string, string> = {
@@ -161,15 +161,7 @@ function ResetForm({ username, onDone }: { username: string; onDone: () => void 
     >
       <Field label="New password (at least 12 characters; give it to the person in person)" name="newPassword" type="password" value={f.newPassword} onChange={(e) => setF({ ...f, newPassword: e.target.value })} />
       <Field label="Why (e.g. locked out, identity checked)" name="reason" value={f.reason} onChange={(e) => setF({ ...f, reason: e.target.value })} />
-      <button type="submit" className="primary">
-        Reset password
-      </button>
-      {done && (
-        <p className="ok" role="status">
-          Password reset; the account&apos;s sessions have ended.
-        </p>
-      )}
-      <ErrorBox error={error} />
+      <FormEnd label="Reset password" done={done && "Password reset; the account's sessions have ended."} error={error} />
     </form>
   );
 }
@@ -206,15 +198,7 @@ function NewUserForm({ onDone }: { onDone: () => void }): ReactNode {
       </div>
       <RoleChoice roles={roles} rank={rank} onRoles={setRoles} onRank={setRank} />
       <Field label="First password (at least 12 characters)" name="password" type="password" value={f.password} onChange={set('password')} />
-      <button type="submit" className="primary">
-        Add
-      </button>
-      {done && (
-        <p className="ok" role="status">
-          {done}
-        </p>
-      )}
-      <ErrorBox error={error} />
+      <FormEnd label="Add" done={done} error={error} />
     </form>
   );
 }
