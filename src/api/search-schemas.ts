@@ -71,6 +71,7 @@ export const SearchSummarySchema = z
     status: z.enum(['RELEASED', 'WITHHELD']),
     reviews: z.object({ required: z.number(), done: z.number() }).nullable().openapi({ description: 'RESTRICTED only: reviews done and required before release' }),
     searchedBy: z.string(),
+    searchedByUsername: z.string().nullable().openapi({ description: "The searcher's username, as the audit trail names them" }),
     createdAt: z.string(),
     purgedAt: z.string().nullable(),
   })
@@ -111,10 +112,12 @@ export const AuthoritySchema = z
   })
   .openapi('SearchAuthority');
 
+const AuthorityListingSchema = AuthoritySchema.extend({ requestedByUsername: z.string().nullable().openapi({ description: "The requester's username, as the audit trail names them" }) }).openapi('SearchAuthorityListing');
+
 export const AuthorityWorklistSchema = z
   .object({
-    mine: z.array(AuthoritySchema).openapi({ description: 'Authorities the caller asked for, newest first (INVESTIGATOR)' }),
-    toAuthorise: z.array(AuthoritySchema).openapi({ description: "Others' requests not yet granted, newest first (AUTHORISING_OFFICER)" }),
+    mine: z.array(AuthorityListingSchema).openapi({ description: 'Authorities the caller asked for, newest first (INVESTIGATOR)' }),
+    toAuthorise: z.array(AuthorityListingSchema).openapi({ description: "Others' requests not yet granted, newest first (AUTHORISING_OFFICER)" }),
   })
   .openapi('SearchAuthorityWorklist');
 

@@ -94,10 +94,15 @@ export interface SearchListing {
   accessClass: AccessClass;
   status: 'RELEASED' | 'WITHHELD';
   searchedBy: string;
+  /** The searcher's username (as the audit trail names them), null for a system principal. */
+  searchedByUsername: string | null;
   createdAt: Date;
   purgedAt: Date | null;
   reviewsDone: number;
 }
+
+/** An authority in a worklist, with the requester's username (as the audit trail names them). */
+export type SearchAuthorityListing = SearchAuthority & { requestedByUsername: string | null };
 
 export interface ProbeFace {
   face: number;
@@ -137,6 +142,7 @@ export interface SearchSummary {
   /** RESTRICTED only: reviews done and required before release. */
   reviews: { required: number; done: number } | null;
   searchedBy: string;
+  searchedByUsername: string | null;
   createdAt: Date;
   /** Set once the retention sweep deleted the probe and the result. */
   purgedAt: Date | null;

@@ -20,7 +20,7 @@ import { actorOf, SYSTEM_SWEEP, type Principal } from '../governance/model.ts';
 import { makeSearchRepos, type SearchCount } from '../store/repositories/search.ts';
 import { checkCaseRef, checkJustification, checkOffence, checkRestricted, releaseDue } from './gate.ts';
 import type { GalleryIndexes } from './gallery-index.ts';
-import { LEADS_NOTICE, type Candidate, type Gallery, type ProbeFace, type SearchAuthority, type SearchListing, type SearchOutcome, type SearchRecord, type SearchSummary } from './model.ts';
+import { LEADS_NOTICE, type Candidate, type Gallery, type ProbeFace, type SearchAuthority, type SearchAuthorityListing, type SearchListing, type SearchOutcome, type SearchRecord, type SearchSummary } from './model.ts';
 
 export type { ProbeFace, SearchOutcome, SearchSummary } from './model.ts';
 
@@ -380,13 +380,14 @@ export class SearchService {
       status: s.status,
       reviews: s.accessClass === 'RESTRICTED' ? { required: this.config.reviewersRequired, done: s.reviewsDone } : null,
       searchedBy: s.searchedBy,
+      searchedByUsername: s.searchedByUsername,
       createdAt: s.createdAt,
       purgedAt: s.purgedAt,
     };
   }
 
   /** The caller's authorities: `mine` (asked for; search.run) and `toAuthorise` (others' requests not yet granted; search.authorise). */
-  async authorityWorklist(p: Principal): Promise<{ mine: SearchAuthority[]; toAuthorise: SearchAuthority[] }> {
+  async authorityWorklist(p: Principal): Promise<{ mine: SearchAuthorityListing[]; toAuthorise: SearchAuthorityListing[] }> {
     requireAnyPermission(p, ['search.run', 'search.authorise']);
     const me = this.who(p);
     return {

@@ -447,7 +447,7 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await login('supt');
     await page.getByRole('link', { name: 'Retrospective search' }).click();
     const row = page.getByTestId('authority-queue').locator('tbody tr').filter({ hasText: 'OP-HALYARD-7' });
-    assert.match(await row.innerText(), /passport/);
+    assert.match(await row.innerText(), /passport[\s\S]*by inv\b/, 'the gallery and who asked, by username');
     await row.locator('textarea').fill('Necessary and proportionate: murder, no other lead');
     await row.getByRole('button', { name: 'Authorise' }).click();
     await page.getByText('No request is waiting for an authority.').waitFor();

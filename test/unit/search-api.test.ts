@@ -178,7 +178,7 @@ test('every gate refusal, through the API', async () => {
   expectError(await call('POST', '/api/v1/searches', tok.inv, searchBody({ gallery: 'passport', authorityId: aid })), 403, 'SEARCH_AUTHORITY_REQUIRED', /has been used/);
 });
 
-type Summary = { id: string; caseRef: string; gallery: string; status: string; searchedBy: string; reviews: { done: number; required: number } | null; purgedAt: string | null };
+type Summary = { id: string; caseRef: string; gallery: string; status: string; searchedBy: string; searchedByUsername: string | null; reviews: { done: number; required: number } | null; purgedAt: string | null };
 type Worklist = { mine: Summary[]; toReview: Summary[] };
 const worklist = async (who: string) => {
   const r = await call('GET', '/api/v1/searches', tok[who]);
@@ -205,7 +205,7 @@ test('worklists: own searches, results awaiting review and authorities, by permi
   assert.equal(inv.mine.find((s) => s.gallery === 'custody-east')!.reviews, null, 'LOCAL results need no review');
   assert.deepEqual(inv.toReview, [], 'never their own result to review');
   for (const s of inv.mine) {
-    assert.deepEqual(Object.keys(s).sort(), ['accessClass', 'caseRef', 'createdAt', 'gallery', 'id', 'offence', 'purgedAt', 'reviews', 'searchedBy', 'status']);
+    assert.deepEqual(Object.keys(s).sort(), ['accessClass', 'caseRef', 'createdAt', 'gallery', 'id', 'offence', 'purgedAt', 'reviews', 'searchedBy', 'searchedByUsername', 'status']);
   }
   assert.doesNotMatch(JSON.stringify(inv), /person-|candidates|sourceRef|score/, 'a summary carries no candidate');
 
@@ -214,11 +214,11 @@ test('worklists: own searches, results awaiting review and authorities, by permi
   assert.deepEqual(inv2.toReview.map((s) => s.id), [ids.restricted]);
   const supt = await worklist('supt');
   assert.deepEqual(supt.mine, [], 'no search.run: no own searches');
-  assert.deepEqual(supt.toReview.map((s) => s.id), [ids.restricted]);
+  assert.deepEqual(supt.toReview.map((s) => [s.id, s.searchedByUsername]), [[ids.restricted, 'inv']]);
   const readsAfter = ((await call('GET', '/api/v1/audit?action=search.result.read&limit=1000', tok.aud)).body as unknown as unknown[]).length;
   assert.equal(readsAfter, readsBefore, 'listing is not a read of a result');
 
-  type Auth = { id: string; requestedBy: string; authorisedBy: string | null; usedBySearch: string | null };
+  type Auth = { id: string; requestedBy: string; requestedByUsername: string | null; authorisedBy: string | null; usedBySearch: string | null };
   const auths = async (who: string) => (await call('GET', '/api/v1/search-authorities', tok[who])).body as unknown as { mine: Auth[]; toAuthorise: Auth[] };
   const invA = await auths('inv');
   assert.deepEqual(invA.mine.map((a) => [a.requestedBy, !!a.authorisedBy, !!a.usedBySearch]), [[ids.inv, true, true]]);
@@ -228,7 +228,7 @@ test('worklists: own searches, results awaiting review and authorities, by permi
   assert.deepEqual(dualA.toAuthorise, [], 'not their own request');
   const suptA = await auths('supt');
   assert.deepEqual(suptA.mine, []);
-  assert.deepEqual(suptA.toAuthorise.map((a) => a.id), [dualA.mine[0]!.id], "only the request not yet granted (inv's was)");
+  assert.deepEqual(suptA.toAuthorise.map((a) => [a.id, a.requestedByUsername]), [[dualA.mine[0]!.id, 'dual']], "only the request not yet granted (inv's was)");
 });
 
 test('a RESTRICTED result is withheld until two different reviewers have looked at it', async () => {

@@ -366,7 +366,7 @@ function ReviewQueue({ items, onReviewed }: { items: SearchSummary[]; onReviewed
           <CaseCells caseRef={s.caseRef} offence={s.offence} gallery={searchGallery(s)} />
           <td>{fmtTime(s.createdAt)}</td>
           <td>
-            <code>{s.searchedBy}</code>
+            <code>{s.searchedByUsername ?? s.searchedBy}</code>
           </td>
           <td>
             {s.reviews?.done ?? 0} of {s.reviews?.required ?? '?'}
@@ -413,7 +413,7 @@ function AuthorityQueue({ items, galleryName, onDone }: { items: SearchAuthority
           <td>
             {fmtTime(a.requestedAt)}
             <div className="muted">
-              by <code>{a.requestedBy}</code>
+              by <code>{a.requestedByUsername ?? a.requestedBy}</code>
             </div>
           </td>
           <td>

@@ -10,7 +10,7 @@ import type {
   User as UserRecord,
   WatchlistEntry,
 } from '../../../src/governance/model.ts';
-import type { Gallery as GalleryRecord, ProbeFace, SearchAuthority as AuthorityRecord, SearchOutcome as OutcomeRecord, SearchSummary as SummaryRecord } from '../../../src/search/model.ts';
+import type { Gallery as GalleryRecord, ProbeFace, SearchAuthorityListing as AuthorityRecord, SearchOutcome as OutcomeRecord, SearchSummary as SummaryRecord } from '../../../src/search/model.ts';
 
 /** What JSON makes of a record: Date fields become ISO strings. */
 type AsJson<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };

@@ -3,7 +3,7 @@
  * reviews. (Templates and probe images are biometric: only the biometric store touches them.)
  */
 import type { Queryable } from '../db.ts';
-import type { Gallery, GalleryItem, SearchAuthority, SearchListing, SearchRecord, SearchReview } from '../../search/model.ts';
+import type { Gallery, GalleryItem, SearchAuthority, SearchAuthorityListing, SearchListing, SearchRecord, SearchReview } from '../../search/model.ts';
 import { fromRow, insertSql, updateSql } from './rows.ts';
 
 export function galleriesRepo(q: Queryable) {
@@ -85,20 +85,24 @@ export function searchAuthoritiesRepo(q: Queryable) {
       await q.query(sql, params);
     },
     /** Authorities a person asked for, newest first. */
-    async requestedBy(userId: string, limit: number): Promise<SearchAuthority[]> {
-      const rows = await q.query('select * from search_authorities where requested_by = $1 order by requested_at desc, id limit $2', [userId, limit]);
-      return rows.map((r) => fromRow<SearchAuthority>(r));
+    async requestedBy(userId: string, limit: number): Promise<SearchAuthorityListing[]> {
+      const rows = await q.query(`select ${AUTHORITY_LISTING} where a.requested_by = $1 order by a.requested_at desc, a.id limit $2`, [userId, limit]);
+      return rows.map((r) => fromRow<SearchAuthorityListing>(r));
     },
     /** Requests not yet granted that someone other than `userId` made, newest first. */
-    async awaitingAuthority(userId: string, limit: number): Promise<SearchAuthority[]> {
-      const rows = await q.query('select * from search_authorities where authorised_by is null and requested_by <> $1 order by requested_at desc, id limit $2', [userId, limit]);
-      return rows.map((r) => fromRow<SearchAuthority>(r));
+    async awaitingAuthority(userId: string, limit: number): Promise<SearchAuthorityListing[]> {
+      const rows = await q.query(`select ${AUTHORITY_LISTING} where a.authorised_by is null and a.requested_by <> $1 order by a.requested_at desc, a.id limit $2`, [userId, limit]);
+      return rows.map((r) => fromRow<SearchAuthorityListing>(r));
     },
   };
 }
 
+/** An authority with its requester's username. */
+const AUTHORITY_LISTING = `a.*, u.username as requested_by_username from search_authorities a left join users u on u.id = a.requested_by`;
+
 /** The columns of a search listing: never `result` (a listing is not a read of the candidates). */
 const LISTING = `s.id, s.case_ref, s.offence, s.gallery_name, s.access_class, s.status, s.searched_by, s.created_at, s.purged_at,
+  (select u.username from users u where u.id = s.searched_by) as searched_by_username,
   (select count(*)::int from search_reviews r where r.search_id = s.id) as reviews_done`;
 
 export interface SearchCount {
