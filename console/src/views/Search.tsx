@@ -40,19 +40,21 @@ export function SearchView(): ReactNode {
     api<SearchOutcome>('GET', `/api/v1/searches/${encodeURIComponent(id)}`).then(setShown, setOpenError);
   };
   const galleryName = (id: string) => galleries.data?.find((g) => g.id === id)?.name ?? id;
+  // a retired gallery holds no template and refuses searches: not offered
+  const inUse = galleries.data?.filter((g) => !g.retiredAt);
   return (
     <>
       <h1>Retrospective search</h1>
       <ErrorBox error={galleries.error ?? offences.error ?? searches.error ?? auths.error} />
-      {runner && galleries.data && offences.data && (
-        <SearchForm galleries={galleries.data} offences={offences.data.offences} authorities={auths.data?.mine ?? []} onResult={show} />
+      {runner && inUse && offences.data && (
+        <SearchForm galleries={inUse} offences={offences.data.offences} authorities={auths.data?.mine ?? []} onResult={show} />
       )}
       <ErrorBox error={openError} />
       {shown && <SearchResult key={shown.id} r={shown} />}
       {reviewer && searches.data && <ReviewQueue items={searches.data.toReview} onReviewed={show} />}
       {authoriser && auths.data && <AuthorityQueue items={auths.data.toAuthorise} galleryName={galleryName} onDone={auths.reload} />}
-      {runner && galleries.data && offences.data && auths.data && (
-        <AuthorityRequests galleries={galleries.data} offences={offences.data.offences} mine={auths.data.mine} galleryName={galleryName} onDone={auths.reload} />
+      {runner && inUse && offences.data && auths.data && (
+        <AuthorityRequests galleries={inUse} offences={offences.data.offences} mine={auths.data.mine} galleryName={galleryName} onDone={auths.reload} />
       )}
       {runner && searches.data && <RecentSearches items={searches.data.mine} onOpen={open} />}
     </>
