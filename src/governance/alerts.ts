@@ -17,6 +17,8 @@ export interface RaiseInput {
   camera: string;
   trackId: number;
   subjectRef: string;
+  /** The watchlist entry whose photo matched best; the subject's first entry when not given. */
+  entryId?: string | undefined;
   score: number;
   threshold: number;
   videoTimeSec: number;
@@ -49,8 +51,8 @@ export class AlertService {
     const dep = await this.d.store.repos.deployments.byId(i.deploymentId);
     if (dep?.state !== 'LIVE') throw new OpenLfrError('DEPLOYMENT_STATE', `Deployment ${i.deploymentId} is not live: no alert can be raised`);
     const entries = (await this.d.store.repos.watchlist.byDeployment(i.deploymentId)).filter((e) => e.subjectRef === i.subjectRef && !e.destroyedAt);
-    const entry = entries[0];
-    if (!entry) throw new OpenLfrError('NOT_FOUND', `No live watchlist entry for subject ${i.subjectRef}`);
+    const entry = i.entryId === undefined ? entries[0] : entries.find((e) => e.id === i.entryId);
+    if (!entry) throw new OpenLfrError('NOT_FOUND', `No live watchlist entry ${i.entryId ?? ''} for subject ${i.subjectRef}`);
     const jpeg = await encodeJpeg(i.crop, 90);
     const alert: Alert = {
       id: `alr_${randomUUID()}`,

@@ -20,7 +20,8 @@ export interface FrozenWatchlist {
   engineId: string;
   threshold: number;
   endsAt: Date;
-  subjects: { subjectRef: string; category: Category; entryIds: string[]; templates: Float32Array[] }[];
+  /** Each subject with its entries and their templates (a subject enrolled with several photos has several). */
+  subjects: { subjectRef: string; category: Category; entryIds: string[]; templates: { entryId: string; vector: Float32Array }[] }[];
 }
 
 export interface SweepResult {
@@ -248,7 +249,7 @@ export class DeploymentService {
     for (const e of entries) {
       const s = bySubject.get(e.subjectRef) ?? { subjectRef: e.subjectRef, category: e.category, entryIds: [], templates: [] };
       s.entryIds.push(e.id);
-      s.templates.push(...templates.filter((t) => t.ownerId === e.id && t.engineId === dep.engineId).map((t) => t.vector));
+      s.templates.push(...templates.filter((t) => t.ownerId === e.id && t.engineId === dep.engineId).map((t) => ({ entryId: e.id, vector: t.vector })));
       bySubject.set(e.subjectRef, s);
     }
     return { deploymentId: id, engineId: dep.engineId!, threshold: dep.threshold, endsAt: dep.endsAt, subjects: [...bySubject.values()] };

@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import { OpenLfrError } from '../errors.ts';
 import type { EnginePool } from '../engine/pool.ts';
 import { openStills, openVideo, type FrameSource } from '../live/1-ingest.ts';
-import { FrozenWatchlist } from '../live/6-match.ts';
+import { FrozenWatchlist, type WatchlistTemplate } from '../live/6-match.ts';
 import type { AlertCandidate, AlertSink } from '../live/7-alert.ts';
 import { runLive, type LiveCounters, type LiveSummary } from '../live/pipeline.ts';
 import { requirePermission } from './access.ts';
@@ -64,7 +64,9 @@ export class LiveService {
     const frozen = await this.deployments.frozenWatchlist(SYSTEM_LIVE, deploymentId);
     const engine = (await this.d.engine()) as EnginePool;
     if (engine.id !== frozen.engineId) throw new OpenLfrError('WATCHLIST_ENGINE_MISMATCH', `The watchlist was frozen for ${frozen.engineId}, the engine is ${engine.id}`);
-    const templates = frozen.subjects.flatMap((s) => s.templates.map((vector, i) => ({ templateId: `${s.subjectRef}#${i}`, subjectId: s.subjectRef, vector })));
+    // a template's id names its watchlist entry, so an alert shows the operator the reference photo that matched
+    const templates = frozen.subjects.flatMap((s) => s.templates.map((t, i): WatchlistTemplate & { entryId: string } => ({ templateId: `${t.entryId}#${i}`, subjectId: s.subjectRef, vector: t.vector, entryId: t.entryId })));
+    const entryOfTemplate = new Map(templates.map((t) => [t.templateId, t.entryId]));
     const watchlist = await FrozenWatchlist.build(templates, engine.info.dims);
     for (const t of templates) t.vector.fill(0); // the matcher holds its own copy
     const cameras = dep.cameras.map(parseCamera);
@@ -88,6 +90,7 @@ export class LiveService {
             camera,
             trackId: a.trackId,
             subjectRef: a.subjectId,
+            entryId: entryOfTemplate.get(a.templateId),
             score: a.score,
             threshold: a.threshold,
             videoTimeSec: a.ptsSec,

@@ -9,6 +9,8 @@ export interface AlertCandidate {
   camera: string;
   trackId: number;
   subjectId: string;
+  /** The watchlist template that gave the best score (a subject may have several reference photos). */
+  templateId: string;
   /** Fused similarity score of the track against the subject. */
   score: number;
   threshold: number;

@@ -139,6 +139,7 @@ export async function runLive(source: FrameSource, engine: FaceEngine & { size?:
             camera: opts.camera,
             trackId: t.id,
             subjectId: hit.subject,
+            templateId: hit.templateId,
             score: hit.score,
             threshold: opts.threshold,
             ptsSec: pts,

@@ -281,7 +281,7 @@ test('api: live -> frozen watchlist in memory (audited) -> close destroys images
   expectError(await call('GET', `/api/v1/watchlist/${entries[0]!.id}/image?reason=x`, tok.eo), 403, 'FORBIDDEN');
   const frozen = await rig.services.deployments.frozenWatchlist({ kind: 'system', name: 'live-pipeline' }, id);
   assert.equal(frozen.subjects.length, 1);
-  assert.equal(frozen.subjects[0]!.templates[0]!.length, 4);
+  assert.equal(frozen.subjects[0]!.templates[0]!.vector.length, 4);
   assert.equal(frozen.threshold, 0.6);
   await assert.rejects(rig.services.deployments.frozenWatchlist({ kind: 'system', name: 'retention-sweep' }, id), /may not watchlist\.frozen/);
   const closed = await call('POST', `/api/v1/deployments/${id}/close`, tok.op, { reason: 'operation over' });
