@@ -114,6 +114,10 @@ export async function acquireDataset(req: EvaluateRequest, deps: EvaluateDeps): 
     throw new OpenLfrError('BAD_REQUEST', 'Give either --dataset <dir>, or both --enrol <dir> and --probe <dir>');
   if (req.labelCorrections && !datasetMode) throw new OpenLfrError('BAD_REQUEST', '--label-corrections needs --dataset mode');
   if (req.pairs && !datasetMode) throw new OpenLfrError('BAD_REQUEST', '--pairs needs --dataset mode (pair paths are relative to the dataset root)');
+  const choice = req.referenceChoice ?? 'first';
+  if (choice !== 'first' && !datasetMode) throw new OpenLfrError('BAD_REQUEST', '--reference-choice needs --dataset mode');
+  if (choice !== 'first' && req.transform?.searchesOnly)
+    throw new OpenLfrError('BAD_REQUEST', '--reference-choice cannot be combined with a transform of the searches only (the references are not known before the images are analysed)');
   const options: EvaluationOptions = { ...DEFAULT_OPTIONS, ...req.options };
   for (const f of [...options.fpirPoints, options.fpirTarget, ...options.tarFmrs])
     if (!(f > 0 && f < 1)) throw new OpenLfrError('BAD_REQUEST', `FPIR and FMR targets must be between 0 and 1 (got ${f})`);
@@ -169,10 +173,7 @@ export async function acquireDataset(req: EvaluateRequest, deps: EvaluateDeps): 
     acquired.fromCache += part.fromCache;
     acquired.analysed += part.analysed;
   }
-  const choice = req.referenceChoice ?? 'first';
   if (choice !== 'first') {
-    if (!datasetMode) throw new OpenLfrError('BAD_REQUEST', '--reference-choice needs --dataset mode');
-    if (req.transform?.searchesOnly) throw new OpenLfrError('BAD_REQUEST', '--reference-choice cannot be combined with a transform of the searches only (the references are not known before the images are analysed)');
     const merit = new Map(images.map((im) => [im.key, referenceMerit(choice, acquired.images.get(im.key))]));
     const referenceOrder = (ims: readonly DatasetImage[]) => ims.map((im, i) => ({ im, i })).sort((a, b) => merit.get(b.im.key)! - merit.get(a.im.key)! || a.i - b.i).map((x) => x.im);
     protocol = datasetProtocol(images, { distractors: req.distractors ?? 0, references: req.references, referenceOrder });
