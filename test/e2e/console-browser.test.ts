@@ -427,7 +427,10 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.getByTestId('choose-face-1').click();
     await page.getByTestId('search-result').filter({ hasText: /face 1 of \d/ }).getByTestId('candidates').waitFor({ timeout: 60_000 });
     assert.equal(await page.getByTestId('face-chooser').count(), 0);
-    assert.equal(await page.getByTestId('recent-searches').locator('tbody tr').count(), 2, 'two searches; the refusal is not one of them');
+    // the list of recent searches reloads after the result is shown: wait for the second row, then count
+    const recent = page.getByTestId('recent-searches').locator('tbody tr');
+    await recent.nth(1).waitFor({ timeout: 30_000 });
+    assert.equal(await recent.count(), 2, 'two searches; the refusal is not one of them');
     await logout();
   });
 
