@@ -39,11 +39,10 @@ function fsyncDir(dir: string): void {
   }
 }
 
-export function fileBlobs(dir: string, removeFile: RemoveFile = (path) => rmSync(path, { force: true })): SealedBlobs & { pathOf(id: string): string } {
+export function fileBlobs(dir: string, removeFile: RemoveFile = (path) => rmSync(path, { force: true })): SealedBlobs {
   const pathOf = (id: string) => join(dir, id.slice(0, 2), `${id}.sealed`);
   return {
     kind: 'files',
-    pathOf,
     async write(_q, id, sealed) {
       const path = pathOf(id);
       const folder = join(dir, id.slice(0, 2));
