@@ -31,6 +31,51 @@ export interface SweepResult {
   orphanFilesRemoved: number;
 }
 
+/** The only fields a person drafting or editing a deployment may set, whoever the caller (API, CLI, code). */
+export const DEPLOYMENT_INPUT_FIELDS = ['name', 'purpose', 'useCase', 'locations', 'cameras', 'startsAt', 'endsAt', 'threshold', 'dpiaRef', 'policyRefs'] as const;
+
+/**
+ * Copy the drafting fields out of what a caller sent, refusing anything else (a `state`, an `authorisedBy`,
+ * a key that is really SQL) and anything of the wrong type. Only the copy goes further.
+ */
+export function draftingFields(raw: unknown, partial: boolean): Partial<DeploymentInput> {
+  const bad = (field: string, msg: string): never => {
+    throw new OpenLfrError('BAD_REQUEST', `${field}: ${msg}`, { field });
+  };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) bad('(body)', 'an object of deployment fields');
+  const o = raw as Record<string, unknown>;
+  const stray = Object.keys(o).filter((k) => !(DEPLOYMENT_INPUT_FIELDS as readonly string[]).includes(k));
+  if (stray.length) {
+    throw new OpenLfrError('BAD_REQUEST', `Only the drafting fields can be set (${DEPLOYMENT_INPUT_FIELDS.join(', ')}); refused: ${stray.map((k) => JSON.stringify(k.slice(0, 60))).join(', ')}`, {
+      field: stray[0]!.slice(0, 60),
+      refused: stray.map((k) => k.slice(0, 60)),
+    });
+  }
+  const str = (k: string, v: unknown): string => (typeof v === 'string' ? v : bad(k, 'text'));
+  const strs = (k: string, v: unknown): string[] => (Array.isArray(v) ? v.map((x, n) => str(`${k}.${n}`, x)) : bad(k, 'a list of text'));
+  const date = (k: string, v: unknown): Date => (v instanceof Date ? v : bad(k, 'a date'));
+  const out: Partial<DeploymentInput> = {};
+  for (const k of DEPLOYMENT_INPUT_FIELDS) {
+    if (!(k in o) || o[k] === undefined) {
+      if (!partial) bad(k, 'required');
+      continue;
+    }
+    const v = o[k];
+    if (k === 'locations') {
+      if (!Array.isArray(v)) bad(k, 'a list of { name, reason }');
+      out.locations = (v as unknown[]).map((l, n) => {
+        if (!l || typeof l !== 'object' || Object.keys(l).some((x) => x !== 'name' && x !== 'reason')) bad(`locations.${n}`, 'exactly { name, reason }');
+        const r = l as Record<string, unknown>;
+        return { name: str(`locations.${n}.name`, r.name), reason: str(`locations.${n}.reason`, r.reason) };
+      });
+    } else if (k === 'cameras' || k === 'policyRefs') out[k] = strs(k, v);
+    else if (k === 'startsAt' || k === 'endsAt') out[k] = date(k, v);
+    else if (k === 'threshold') out.threshold = typeof v === 'number' ? v : bad(k, 'a number');
+    else out[k] = str(k, v);
+  }
+  return out;
+}
+
 function validateInput(i: DeploymentInput): void {
   const need = (ok: boolean, field: string, msg: string): void => {
     if (!ok) throw new OpenLfrError('BAD_REQUEST', `${field}: ${msg}`, { field });
@@ -70,8 +115,9 @@ export class DeploymentService {
     this.d.events.emit('deployment', { id, state });
   }
 
-  async create(p: Principal, input: DeploymentInput): Promise<Deployment> {
+  async create(p: Principal, raw: DeploymentInput): Promise<Deployment> {
     requirePermission(p, 'deployment.draft');
+    const input = draftingFields(raw, false) as DeploymentInput;
     validateInput(input);
     const now = this.d.clock.now();
     const dep: Deployment = {
@@ -109,8 +155,10 @@ export class DeploymentService {
   }
 
   /** Change a draft. Any change withdraws a pending request for authority. */
-  async update(p: Principal, id: string, patch: Partial<DeploymentInput>): Promise<Deployment> {
+  async update(p: Principal, id: string, raw: Partial<DeploymentInput>): Promise<Deployment> {
     requirePermission(p, 'deployment.draft');
+    const patch = draftingFields(raw, true);
+    if (Object.keys(patch).length === 0) throw new OpenLfrError('BAD_REQUEST', 'Nothing to change: give one or more drafting fields', { field: '(body)' });
     const dep = await this.load(id);
     this.inState(dep, ['DRAFT'], 'edit');
     const next = { ...dep, ...patch };
