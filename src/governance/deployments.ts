@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
 import { hasAuthorityRank, requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
+import { normaliseText, optionalText, requiredText } from './required-text.ts';
 import { actorOf, SYSTEM_SWEEP, type Category, type Deployment, type DeploymentState, type Principal } from './model.ts';
 
 /** What the person drafting a deployment fills in; the rest of the record is the life cycle's. */
@@ -51,7 +52,7 @@ export function draftingFields(raw: unknown, partial: boolean): Partial<Deployme
       refused: stray.map((k) => k.slice(0, 60)),
     });
   }
-  const str = (k: string, v: unknown): string => (typeof v === 'string' ? v : bad(k, 'text'));
+  const str = (k: string, v: unknown): string => (typeof v === 'string' ? normaliseText(v) : bad(k, 'text'));
   const strs = (k: string, v: unknown): string[] => (Array.isArray(v) ? v.map((x, n) => str(`${k}.${n}`, x)) : bad(k, 'a list of text'));
   const date = (k: string, v: unknown): Date => (v instanceof Date ? v : bad(k, 'a date'));
   const out: Partial<DeploymentInput> = {};
@@ -81,12 +82,12 @@ function validateInput(i: DeploymentInput): void {
     if (!ok) throw new OpenLfrError('BAD_REQUEST', `${field}: ${msg}`, { field });
   };
   need(i.name.trim().length > 0, 'name', 'required');
-  need(i.purpose.trim().length >= 10, 'purpose', 'state the purpose (at least 10 characters)');
+  requiredText(i.purpose, 'purpose', { min: 10, what: 'state the purpose' });
   need(i.useCase.trim().length > 0, 'useCase', 'required');
   need(i.locations.length > 0, 'locations', 'at least one location');
   for (const [n, l] of i.locations.entries()) {
     need(l.name.trim().length > 0, `locations.${n}.name`, 'required');
-    need(l.reason.trim().length >= 10, `locations.${n}.reason`, 'say why watchlist subjects are expected there (at least 10 characters)');
+    requiredText(l.reason, `locations.${n}.reason`, { min: 10, what: 'say why watchlist subjects are expected there' });
   }
   need(i.cameras.length > 0 && i.cameras.every((c) => c.trim().length > 0), 'cameras', 'at least one camera');
   need(!Number.isNaN(i.startsAt.getTime()) && !Number.isNaN(i.endsAt.getTime()), 'startsAt', 'valid start and end times');
@@ -178,7 +179,7 @@ export class DeploymentService {
     const at = this.d.clock.now();
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { requestedBy: userIdOf(p), requestedAt: at });
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.request', target: `deployment:${id}`, reason: note || 'authority requested' });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.request', target: `deployment:${id}`, reason: optionalText(note) ?? 'authority requested' });
     });
     return { ...dep, requestedBy: userIdOf(p), requestedAt: at };
   }
@@ -197,7 +198,7 @@ export class DeploymentService {
         throw new OpenLfrError('AUTHORITY_SELF', 'You drafted or requested this deployment; an independent authorising officer must authorise it');
       }
       if (dep.endsAt.getTime() <= this.d.clock.now().getTime()) throw new OpenLfrError('OUTSIDE_WINDOW', 'The deployment window has already ended');
-      if (!note || note.trim().length < 10) throw new OpenLfrError('BAD_REQUEST', 'note: record the reasons for authority (at least 10 characters)', { field: 'note' });
+      note = requiredText(note, 'note', { min: 10, what: 'record the reasons for authority' });
     } catch (e) {
       return refuse(this.d, p, 'deployment.authorise', target, e);
     }
@@ -216,7 +217,7 @@ export class DeploymentService {
     const dep = await this.load(id);
     this.inState(dep, ['DRAFT', 'AUTHORISED'], 'confirm public notice for');
     const at = this.d.clock.now();
-    const text = note.trim() || 'signage in place';
+    const text = optionalText(note) ?? 'signage in place';
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { publicNoticeBy: userIdOf(p), publicNoticeAt: at, publicNoticeNote: text });
       await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.public-notice', target: `deployment:${id}`, reason: text });
@@ -306,13 +307,13 @@ export class DeploymentService {
   /** End a live deployment; its watchlist biometrics are destroyed at once. */
   async close(p: Principal, id: string, reason: string): Promise<Deployment> {
     requirePermission(p, 'deployment.operate');
-    return this.finish(p, id, ['LIVE'], 'CLOSED', reason || 'closed by operator');
+    return this.finish(p, id, ['LIVE'], 'CLOSED', optionalText(reason) ?? 'closed by operator');
   }
 
   /** Abandon a deployment that has not gone live; any watchlist biometrics are destroyed at once. */
   async cancel(p: Principal, id: string, reason: string): Promise<Deployment> {
     requirePermission(p, 'deployment.cancel');
-    return this.finish(p, id, ['DRAFT', 'AUTHORISED'], 'CANCELLED', reason || 'cancelled');
+    return this.finish(p, id, ['DRAFT', 'AUTHORISED'], 'CANCELLED', optionalText(reason) ?? 'cancelled');
   }
 
   private async finish(p: Principal, id: string, from: DeploymentState[], to: 'CLOSED' | 'CANCELLED', reason: string): Promise<Deployment> {
