@@ -10,7 +10,7 @@ import { optionalText, requiredText } from './required-text.ts';
 import type { RgbImage } from '../engine/port.ts';
 import { encodeJpeg } from '../ingest/image.ts';
 import { requirePermission, userIdOf } from './access.ts';
-import type { GovernanceDeps } from './deps.ts';
+import { refuse, type GovernanceDeps } from './deps.ts';
 import { actorOf, type Alert, type AlertStatus, type Category, type OperatorDecision, type Outcome, type Principal } from './model.ts';
 
 export interface RaiseInput {
@@ -159,12 +159,17 @@ export class AlertService {
   async outcome(p: Principal, id: string, outcome: Outcome, note: string): Promise<Alert> {
     requirePermission(p, 'alert.outcome');
     note = requiredText(note, 'note', { min: 3, what: 'say briefly what the engagement found' });
+    const decided = await this.d.store.repos.alerts.byId(id);
+    if (decided?.operatorId && decided.operatorId === userIdOf(p)) {
+      return refuse(this.d, p, 'alert.outcome', `alert:${id}`, new OpenLfrError('SEPARATION_OF_DUTIES', 'You decided this alert as the operator; the outcome of the engagement must be recorded by another officer', { rule: 'decide-and-record' }));
+    }
     const now = this.d.clock.now();
     const patch = { status: 'CLOSED' as const, outcome, outcomeBy: userIdOf(p), outcomeNote: note, outcomeAt: now };
     const a = await this.d.store.tx(async (r, tx) => {
       const cur = await r.alerts.byId(id, true);
       if (!cur) throw new OpenLfrError('NOT_FOUND', `No alert ${id}`);
       if (cur.status !== 'ENGAGED') throw new OpenLfrError('CONFLICT', `Alert ${id} is ${cur.status}: an outcome needs an operator's "send for engagement" first`);
+      if (cur.operatorId === userIdOf(p)) throw new OpenLfrError('SEPARATION_OF_DUTIES', 'You decided this alert as the operator; another officer must record the outcome', { rule: 'decide-and-record' });
       await r.alerts.update(id, patch);
       await this.d.audit.append(tx, { actor: actorOf(p), action: 'alert.outcome', target: `alert:${id}`, reason: note, details: { outcome } });
       return { ...cur, ...patch };

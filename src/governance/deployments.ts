@@ -97,6 +97,13 @@ function validateInput(i: DeploymentInput): void {
   need(i.policyRefs.length > 0 && i.policyRefs.every((r) => r.trim().length > 0), 'policyRefs', 'at least one policy document reference');
 }
 
+/**
+ * What withdrawing authority does to a deployment: back to DRAFT, the request and the authority cleared, so a
+ * changed deployment must be requested and authorised again (the authorising officer sees the change).
+ */
+export const authorityWithdrawn = (at: Date) =>
+  ({ state: 'DRAFT', requestedBy: null, requestedAt: null, authorisedBy: null, authorisedAt: null, authorityNote: null, updatedAt: at }) as const;
+
 export class DeploymentService {
   constructor(private readonly d: GovernanceDeps) {}
 
@@ -128,6 +135,7 @@ export class DeploymentService {
       createdBy: userIdOf(p)!,
       createdAt: now,
       updatedAt: now,
+      editors: [userIdOf(p)!],
       publicNoticeBy: null,
       publicNoticeAt: null,
       publicNoticeNote: null,
@@ -164,7 +172,8 @@ export class DeploymentService {
     this.inState(dep, ['DRAFT'], 'edit');
     const next = { ...dep, ...patch };
     validateInput(next);
-    const changes = { ...patch, updatedAt: this.d.clock.now(), requestedBy: null, requestedAt: null };
+    const me = userIdOf(p)!;
+    const changes = { ...patch, updatedAt: this.d.clock.now(), requestedBy: null, requestedAt: null, editors: dep.editors.includes(me) ? dep.editors : [...dep.editors, me] };
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, changes);
       await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.update', target: `deployment:${id}`, reason: 'draft edited', details: { ...patch } });
@@ -194,8 +203,15 @@ export class DeploymentService {
         throw new OpenLfrError('AUTHORITY_RANK', `Authority needs Superintendent rank or above; ${p.kind === 'user' ? p.user.username : 'this principal'} is ${p.kind === 'user' ? (p.user.rank ?? 'unranked') : 'not an officer'}`);
       }
       if (!dep.requestedBy) throw new OpenLfrError('DEPLOYMENT_STATE', 'Authority has not been requested for this deployment (request it first)');
-      if (dep.requestedBy === userIdOf(p) || dep.createdBy === userIdOf(p)) {
+      const me = userIdOf(p);
+      if (dep.requestedBy === me || dep.createdBy === me) {
         throw new OpenLfrError('AUTHORITY_SELF', 'You drafted or requested this deployment; an independent authorising officer must authorise it');
+      }
+      if (dep.editors.includes(me!)) {
+        throw new OpenLfrError('AUTHORITY_SELF', 'You edited this deployment; an authorising officer who did not change it must authorise it', { rule: 'editor-authorises' });
+      }
+      if ((await this.d.store.repos.watchlist.byDeployment(id)).some((e) => e.enrolledBy === me)) {
+        throw new OpenLfrError('AUTHORITY_SELF', "You enrolled entries on this deployment's watchlist; an authorising officer who did not change it must authorise it", { rule: 'editor-authorises' });
       }
       if (dep.endsAt.getTime() <= this.d.clock.now().getTime()) throw new OpenLfrError('OUTSIDE_WINDOW', 'The deployment window has already ended');
       note = requiredText(note, 'note', { min: 10, what: 'record the reasons for authority' });
@@ -241,6 +257,10 @@ export class DeploymentService {
       if (!dep.publicNoticeAt) throw new OpenLfrError('PUBLIC_NOTICE_MISSING', 'Go-live refused: confirm that public notice (signage) is in place first');
       const entries = (await this.d.store.repos.watchlist.byDeployment(id)).filter((e) => !e.destroyedAt);
       if (entries.length === 0) throw new OpenLfrError('WATCHLIST_EMPTY');
+      const unseen = entries.filter((e) => dep.authorisedAt && e.enrolledAt > dep.authorisedAt).map((e) => e.id);
+      if (unseen.length) {
+        throw new OpenLfrError('NOT_AUTHORISED', `Go-live refused: ${unseen.length} watchlist entr${unseen.length === 1 ? 'y was' : 'ies were'} enrolled after authority was given; it must be authorised again`, { entries: unseen });
+      }
       const unreviewed = entries.filter((e) => !e.reviewedBy).map((e) => e.id);
       if (unreviewed.length) {
         throw new OpenLfrError('WATCHLIST_UNREVIEWED', `Go-live refused: ${unreviewed.length} watchlist entr${unreviewed.length === 1 ? 'y is' : 'ies are'} not reviewed`, { entries: unreviewed });

@@ -10,6 +10,7 @@ import { decodeImage } from '../ingest/image.ts';
 import { wipe } from '../engine/port.ts';
 import { requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
+import { authorityWithdrawn } from './deployments.ts';
 import { actorOf, CATEGORIES, type Category, type Deployment, type Principal, type WatchlistEntry } from './model.ts';
 import { assessEnrolment } from './quality-gate.ts';
 import { assessStrength, checkReference, type OnWatchlist, type ReferenceCheck } from './reference-check.ts';
@@ -131,11 +132,24 @@ export class WatchlistService {
       destroyedAt: null,
     };
     const who = { actor: actorOf(p), reason: `enrolment on the watchlist of ${deploymentId}` };
+    let withdrawn = false;
     try {
       await this.d.store.tx(async (r, tx) => {
         const dep = await r.deployments.byId(deploymentId, true);
         if (!dep || (dep.state !== 'DRAFT' && dep.state !== 'AUTHORISED')) throw new OpenLfrError('WATCHLIST_FROZEN');
         await r.watchlist.insert(entry);
+        if (dep.state === 'AUTHORISED') {
+          // the authorising officer never saw this entry: authority is withdrawn in the same transaction
+          withdrawn = true;
+          await r.deployments.update(deploymentId, authorityWithdrawn(entry.enrolledAt));
+          await this.d.audit.append(tx, {
+            actor: actorOf(p),
+            action: 'deployment.authority-withdrawn',
+            target: `deployment:${deploymentId}`,
+            reason: `watchlist entry ${entry.id} enrolled after authority was given: the deployment must be requested and authorised again`,
+            details: { change: 'watchlist.enrol', entryId: entry.id, authorisedBy: dep.authorisedBy, authorisedAt: dep.authorisedAt },
+          });
+        }
         await this.d.biometrics.putImage(tx, 'watchlist_image', entry.id, input.image, who);
         await this.d.biometrics.putTemplate(tx, 'watchlist', entry.id, engine.id, embedding, who);
         await this.d.audit.append(tx, {
@@ -148,6 +162,7 @@ export class WatchlistService {
     } finally {
       wipe(embedding);
     }
+    if (withdrawn) this.d.events.emit('deployment', { id: deploymentId, state: 'DRAFT' });
     return entry;
   }
 

@@ -283,6 +283,9 @@ export class SearchService {
     if (s.purgedAt) throw new OpenLfrError('CONFLICT', 'The result has been deleted at the end of its retention period');
     const me = this.who(p);
     if (s.searchedBy === me) return refuse(this.d, p, 'search.review', target, new OpenLfrError('REVIEW_SELF', 'The searcher cannot review their own result; two other people must'));
+    if (s.authorityId && (await this.repos.authorities.byId(s.authorityId))?.authorisedBy === me) {
+      return refuse(this.d, p, 'search.review', target, new OpenLfrError('SEPARATION_OF_DUTIES', 'You granted the authority for this search; two reviewers other than you must look at the result', { rule: 'granter-reviews' }));
+    }
     const text = requiredText(note, 'note', { min: 10, what: 'what the reviewer concluded' });
     const at = this.d.clock.now();
     const { rec, done } = await this.d.store.tx(async (_r, tx) => {

@@ -140,6 +140,7 @@ export function searchesRepo(q: Queryable) {
         `select ${LISTING} from searches s
           where s.status = 'WITHHELD' and s.access_class = 'RESTRICTED' and s.purged_at is null and s.searched_by <> $1
             and not exists (select 1 from search_reviews r where r.search_id = s.id and r.reviewer = $1)
+            and not exists (select 1 from search_authorities a where a.id = s.authority_id and a.authorised_by = $1)
           order by s.created_at desc, s.id limit $2`,
         [reviewerId, limit],
       );

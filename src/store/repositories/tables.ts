@@ -24,7 +24,7 @@ export const TABLES = {
     'deployments',
     [
       'id', 'name', 'purpose', 'useCase', 'locations', 'cameras', 'startsAt', 'endsAt', 'threshold', 'dpiaRef', 'policyRefs', 'state', 'createdBy', 'createdAt',
-      'updatedAt', 'publicNoticeBy', 'publicNoticeAt', 'publicNoticeNote', 'requestedBy', 'requestedAt', 'authorisedBy', 'authorisedAt', 'authorityNote', 'liveBy',
+      'updatedAt', 'editors', 'publicNoticeBy', 'publicNoticeAt', 'publicNoticeNote', 'requestedBy', 'requestedAt', 'authorisedBy', 'authorisedAt', 'authorityNote', 'liveBy',
       'liveAt', 'engineId', 'floor', 'floorSource', 'closedBy', 'closedAt', 'closeReason', 'watchlistFrozenAt', 'watchlistDestroyedAt',
     ],
     ['createdBy', 'createdAt'],
