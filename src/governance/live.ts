@@ -66,6 +66,8 @@ interface Running {
   deploymentId: string;
   abort: AbortController;
   cameras: Map<string, CameraStatus>;
+  /** Each camera's current source (its reconnection count is read live). */
+  sources: Map<string, FrameSource>;
   done: Promise<LiveSummary[]>;
   startedAt: Date;
 }
@@ -132,7 +134,7 @@ export class LiveService {
       watchlist = await FrozenWatchlist.build(templates, engine.info.dims);
       for (const t of templates) t.vector.fill(0); // the matcher holds its own copy
       const cameras = dep.cameras.map(parseCamera);
-      const run: Running = { deploymentId, abort, cameras: new Map(), done: Promise.resolve([]), startedAt: this.d.clock.now() };
+      const run: Running = { deploymentId, abort, cameras: new Map(), sources: new Map(), done: Promise.resolve([]), startedAt: this.d.clock.now() };
       const now = () => this.d.clock.now().toISOString();
       for (const c of cameras) run.cameras.set(c.name, { state: 'connecting', since: now(), reconnects: 0, restarts: 0 });
 
@@ -220,6 +222,7 @@ export class LiveService {
         await this.setCamera(run, name, 'failed', (e as Error).message);
         break;
       }
+      run.sources.set(name, source);
       source.onState?.((s, detail) => void this.setCamera(run, name, s, detail));
       if (!source.onState) await this.setCamera(run, name, 'up');
       let saved: LiveCounters | null = null;
@@ -392,7 +395,11 @@ export class LiveService {
 
   status(deploymentId: string): { running: boolean; startedAt: Date | null; cameras: Record<string, CameraStatus> } {
     const r = this.running.get(deploymentId);
-    return { running: !!r, startedAt: r?.startedAt ?? null, cameras: Object.fromEntries([...(r?.cameras ?? [])].map(([k, v]) => [k, { ...v }])) };
+    return {
+      running: !!r,
+      startedAt: r?.startedAt ?? null,
+      cameras: Object.fromEntries([...(r?.cameras ?? [])].map(([k, v]) => [k, { ...v, reconnects: r?.sources.get(k)?.stats.reconnects ?? v.reconnects }])),
+    };
   }
 
   /** Deployments whose cameras run on this server. */

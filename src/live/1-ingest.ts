@@ -24,7 +24,19 @@ export interface Frame {
   ptsSec: number;
   /** performance.now() when the frame was decoded (alert latency is measured from here). */
   decodedAt: number;
+  /** Real-time sources: performance.now() at which the frame is due on the camera's clock. A frame that
+   *  arrives early (a camera or server sending a burst on connection) may wait for the pipeline; one more
+   *  than LATE_MS past its time is dropped instead. */
+  dueAt?: number;
   image: RgbImage;
+}
+
+/** How late a real-time frame may be and still wait for a free slot rather than be dropped. */
+export const LATE_MS = 400;
+
+/** Real time: may this frame still wait for the pipeline (ms it may wait; 0 = drop it now)? */
+export function mayWaitMs(frame: Frame): number {
+  return frame.dueAt === undefined ? 0 : Math.max(0, frame.dueAt + LATE_MS - performance.now());
 }
 
 /**
@@ -155,8 +167,20 @@ class FrameQueue {
     if (w) w(f);
     else this.items.push(f);
   }
-  async waitForSpace(): Promise<void> {
-    while (this.full && !this.ended) await new Promise<void>((r) => this.spaceWaiters.push(r));
+  /** Wait until there is room (or until `timeoutMs` has passed). */
+  async waitForSpace(timeoutMs = Infinity): Promise<void> {
+    const until = performance.now() + timeoutMs;
+    while (this.full && !this.ended) {
+      const left = until - performance.now();
+      if (left <= 0) return;
+      await new Promise<void>((r) => {
+        const t = Number.isFinite(left) ? setTimeout(r, left) : null;
+        this.spaceWaiters.push(() => {
+          if (t) clearTimeout(t);
+          r();
+        });
+      });
+    }
   }
   end(): void {
     this.ended = true;
@@ -243,7 +267,7 @@ function reason(stderr: string): string {
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !/^(Input|Output|Stream|Duration|Metadata|Press|frame=|\s*[a-z_]+\s*:)/i.test(l));
+    .filter((l) => l && !/^(Input|Output|Stream|Duration|Metadata|Press|frame=)/i.test(l));
   return (lines[lines.length - 1] ?? '').slice(0, 200);
 }
 
@@ -334,7 +358,8 @@ export async function openVideo(src: string, options: VideoSourceOptions = {}): 
         ptsSec = nominal;
       } else ptsSec = (lastFrameAt - t0) / 1000;
       lastPts = ptsSec;
-      handOver.push({ index, ptsSec, decodedAt: lastFrameAt, image: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) } });
+      const dueAt = pace !== 'realtime' ? undefined : stream ? (outFps ? t0 + ptsSec * 1000 : lastFrameAt) : t0 + (ptsSec - startAt) * 1000;
+      handOver.push({ index, ptsSec, decodedAt: lastFrameAt, ...(dueAt !== undefined ? { dueAt } : {}), image: { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) } });
     });
     try {
       for await (const chunk of proc.stdout! as AsyncIterable<Buffer>) {
@@ -350,6 +375,7 @@ export async function openVideo(src: string, options: VideoSourceOptions = {}): 
         }
         for (const frame of handOver.splice(0)) {
           if (stats.state !== 'up') setState('up');
+          if (pace === 'realtime' && queue.full) await queue.waitForSpace(mayWaitMs(frame));
           if (pace === 'realtime' && queue.full) {
             stats.framesDropped++;
             frame.image.data.fill(0); // a dropped frame is overwritten at once

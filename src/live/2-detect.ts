@@ -4,11 +4,13 @@
  *
  * A reader task pulls frames from the source on its own, so the source is drained while the
  * later stages work on a result. When every detection slot is busy: in `asap` mode the reader
- * waits (nothing is lost, the source pauses); in `realtime` mode the frame is dropped, overwritten
- * and counted, so a camera is never queued behind a busy engine and what is analysed stays current.
+ * waits (nothing is lost, the source pauses); in `realtime` mode a frame that is early on its
+ * camera's clock (a burst on connection) may wait until it would be late (LATE_MS), otherwise it is
+ * dropped, overwritten and counted, so a camera is never queued behind a busy engine and what is
+ * analysed stays current.
  */
 import type { Face, FaceEngine } from '../engine/port.ts';
-import type { Frame } from './1-ingest.ts';
+import { mayWaitMs, type Frame } from './1-ingest.ts';
 
 export interface DetectedFrame {
   frame: Frame;
@@ -68,10 +70,22 @@ export async function* detectFrames(
         }
         nextAt = Math.max(nextAt + interval, frame.ptsSec + interval * 0.5);
         if (busy >= inflight) {
+          // real time: an early frame (a burst on connection) may wait for a slot until it is late
           if (opts.pace === 'realtime') {
-            opts.stats.framesDropped++;
-            frame.image.data.fill(0);
-            continue;
+            for (let wait = mayWaitMs(frame); busy >= inflight && wait > 0 && !closed; wait = mayWaitMs(frame)) {
+              await new Promise<void>((r) => {
+                const t = setTimeout(r, wait);
+                wakeReader = () => {
+                  clearTimeout(t);
+                  r();
+                };
+              });
+            }
+            if (busy >= inflight) {
+              opts.stats.framesDropped++;
+              frame.image.data.fill(0);
+              continue;
+            }
           }
           while (busy >= inflight && !closed) await new Promise<void>((r) => (wakeReader = r));
           if (closed) {
