@@ -94,6 +94,8 @@ export class LiveService {
   private readonly running = new Map<string, Running>();
   /** This server's name on leases: host, process and a random part (two servers on one host differ). */
   readonly serverId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Where a camera's losses and recoveries are logged, one JSON line each (stdout for the server). */
+  log: (line: string) => void = (line) => console.log(line);
 
   constructor(
     private readonly d: GovernanceDeps,
@@ -138,8 +140,14 @@ export class LiveService {
       const now = () => this.d.clock.now().toISOString();
       for (const c of cameras) run.cameras.set(c.name, { state: 'connecting', since: now(), reconnects: 0, restarts: 0 });
 
-      const msLeft = dep.endsAt.getTime() - this.d.clock.now().getTime();
-      const windowTimer = setTimeout(() => abort.abort(), Math.max(0, msLeft));
+      // the authorised window's end stops the cameras (a timer holds at most 2^31-1 ms: re-armed until then)
+      let windowTimer: NodeJS.Timeout;
+      const armWindow = () => {
+        const msLeft = dep.endsAt.getTime() - this.d.clock.now().getTime();
+        if (msLeft <= 0) return abort.abort();
+        windowTimer = setTimeout(armWindow, Math.min(msLeft, 2 ** 31 - 1));
+      };
+      armWindow();
       // keep the lease while running; losing it (another server took over, or the database is gone for a
       // whole lease) stops the cameras here, so two servers never run them at once
       let renewedAt = Date.now();
@@ -165,7 +173,7 @@ export class LiveService {
       run.done = Promise.all(
         cameras.map((c) => this.runCamera(run, c.name, c.source, engine, wl, frozen.threshold, entryOfTemplate, o)),
       ).finally(async () => {
-        clearTimeout(windowTimer);
+        clearTimeout(windowTimer!);
         clearInterval(leaseTimer);
         await wl.close();
         this.running.delete(deploymentId);
@@ -347,7 +355,7 @@ export class LiveService {
     if (before === state) return; // a new reason while still down: no new entry
     const lost = (state === 'down' || state === 'failed') && before !== 'down' && before !== 'failed';
     const back = state === 'up';
-    if (lost || back) console.log(JSON.stringify({ live: event }));
+    if (lost || back) this.log(JSON.stringify({ live: event }));
     if (!lost && !back) return;
     const action = back ? (before === 'connecting' && st.restarts === 0 && st.reconnects === 0 ? 'live.camera.up' : 'live.camera.recovered') : `live.camera.${state}`;
     await this.d.store

@@ -191,6 +191,7 @@ export async function runLive(source: FrameSource, engine: FaceEngine & { size?:
       wipe(frame.image.data);
       for (const t of ended) void discard(t);
       c.framesDecoded = source.stats.framesDecoded;
+      c.sourceFramesDropped = source.stats.framesDropped;
       opts.onProgress?.({ ...c });
       if (firstError) throw firstError;
       if (opts.signal?.aborted) {
