@@ -106,7 +106,22 @@ export class LiveService {
     d.events.on('deployment', (e: { id: string; state: string }) => {
       if (e.state === 'CLOSED' || e.state === 'CANCELLED') this.running.get(e.id)?.abort.abort();
     });
+    // cameras run by another server on the same store: their state and counts arrive as events (see
+    // store/event-bridge.ts) and are shown in this server's live status
+    const remember = (e: { deploymentId?: string; camera?: string; finished?: boolean } & Partial<CameraStatus>) => {
+      if (!e.deploymentId || !e.camera || this.running.has(e.deploymentId)) return;
+      const cams = this.remote.get(e.deploymentId) ?? new Map<string, CameraStatus & { seenAt: number }>();
+      const { deploymentId: _d, camera, finished: _f, ...rest } = e;
+      const prev = cams.get(camera) ?? { state: 'connecting' as CameraState, since: new Date().toISOString(), reconnects: 0, restarts: 0, seenAt: 0 };
+      cams.set(camera, { ...prev, ...rest, seenAt: Date.now() });
+      this.remote.set(e.deploymentId, cams);
+    };
+    d.events.on('camera', remember);
+    d.events.on('counters', remember);
   }
+
+  /** Cameras of deployments run by another server, as last heard of. */
+  private readonly remote = new Map<string, Map<string, CameraStatus & { seenAt: number }>>();
 
   /**
    * Start the pipelines of a live deployment's cameras. Resolves once they are started (a camera that
@@ -401,10 +416,18 @@ export class LiveService {
     return r.done;
   }
 
-  status(deploymentId: string): { running: boolean; startedAt: Date | null; cameras: Record<string, CameraStatus> } {
+  status(deploymentId: string): { running: boolean; startedAt: Date | null; cameras: Record<string, CameraStatus>; runBy?: 'this server' | 'another server' } {
     const r = this.running.get(deploymentId);
+    const remote = this.remote.get(deploymentId);
+    if (!r && remote) {
+      // heard of within the last minute, and not stopped: running on another server
+      const cams = [...remote].filter(([, c]) => Date.now() - c.seenAt < 60_000);
+      const active = cams.some(([, c]) => c.state !== 'stopped' && c.state !== 'ended');
+      if (cams.length) return { running: active, startedAt: null, runBy: 'another server', cameras: Object.fromEntries(cams.map(([k, { seenAt: _s, ...c }]) => [k, c])) };
+    }
     return {
       running: !!r,
+      ...(r ? { runBy: 'this server' as const } : {}),
       startedAt: r?.startedAt ?? null,
       cameras: Object.fromEntries([...(r?.cameras ?? [])].map(([k, v]) => [k, { ...v, reconnects: r?.sources.get(k)?.stats.reconnects ?? v.reconnects }])),
     };
