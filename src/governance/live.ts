@@ -60,6 +60,10 @@ export interface CameraStatus extends Partial<LiveCounters> {
   reason?: string;
   reconnects: number;
   restarts: number;
+  /** Streams: how far the decoder was behind the camera at the last frame (s). */
+  lagSec?: number;
+  /** Times the stream was rejoined at its live edge because the decoder fell behind. */
+  catchUps?: number;
 }
 
 interface Running {
@@ -429,7 +433,12 @@ export class LiveService {
       running: !!r,
       ...(r ? { runBy: 'this server' as const } : {}),
       startedAt: r?.startedAt ?? null,
-      cameras: Object.fromEntries([...(r?.cameras ?? [])].map(([k, v]) => [k, { ...v, reconnects: r?.sources.get(k)?.stats.reconnects ?? v.reconnects }])),
+      cameras: Object.fromEntries(
+        [...(r?.cameras ?? [])].map(([k, v]) => {
+          const st = r?.sources.get(k)?.stats;
+          return [k, { ...v, reconnects: st?.reconnects ?? v.reconnects, ...(st?.lagSec !== undefined ? { lagSec: Math.round(st.lagSec * 100) / 100 } : {}), ...(st?.catchUps ? { catchUps: st.catchUps } : {}) }];
+        }),
+      ),
     };
   }
 
