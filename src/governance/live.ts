@@ -124,6 +124,8 @@ export class LiveService {
     d.events.on('counters', remember);
   }
 
+  /** The cameras' last states once a run is over (shown until the next run). */
+  private readonly lastRun = new Map<string, Map<string, CameraStatus>>();
   /** Cameras of deployments run by another server, as last heard of. */
   private readonly remote = new Map<string, Map<string, CameraStatus & { seenAt: number }>>();
 
@@ -196,6 +198,7 @@ export class LiveService {
         clearInterval(leaseTimer);
         await wl.close();
         this.running.delete(deploymentId);
+        this.lastRun.set(deploymentId, new Map([...run.cameras].map(([k, v]) => [k, { ...v }]))); // "ended", "stopped", with reasons
         // cameras that ended by themselves stay ended; stopped ones may be taken over by another server at once
         const ended = !abort.signal.aborted;
         await (ended ? leases.finish(deploymentId, this.serverId) : leases.release(deploymentId, this.serverId)).catch(() => undefined);
@@ -423,6 +426,8 @@ export class LiveService {
   status(deploymentId: string): { running: boolean; startedAt: Date | null; cameras: Record<string, CameraStatus>; runBy?: 'this server' | 'another server' } {
     const r = this.running.get(deploymentId);
     const remote = this.remote.get(deploymentId);
+    const last = this.lastRun.get(deploymentId);
+    if (!r && last && !remote) return { running: false, startedAt: null, cameras: Object.fromEntries([...last].map(([k, v]) => [k, { ...v }])) };
     if (!r && remote) {
       // heard of within the last minute, and not stopped: running on another server
       const cams = [...remote].filter(([, c]) => Date.now() - c.seenAt < 60_000);
