@@ -101,6 +101,16 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
     },
   );
   app.openapi(
+    r({ method: 'get', path: '/api/v1/user-grants', summary: 'Grants of AUTHORISING_OFFICER, ADMIN or a rank waiting for a second ADMIN (ADMIN, AUDITOR); status=ALL for recent decided ones too', request: { query: z.object({ status: z.enum(['PENDING', 'CONFIRMED', 'DECLINED', 'SUPERSEDED', 'ALL']).optional() }) }, responses: { 200: json(z.array(S.UserGrantSchema), 'Grants') } }),
+    async (c) => ok(c, await services.users.grants(me(c), c.req.valid('query').status ?? 'PENDING')),
+  );
+  for (const decision of ['confirm', 'decline'] as const) {
+    app.openapi(
+      r({ method: 'post', path: `/api/v1/users/{username}/grant/${decision}`, summary: `${decision === 'confirm' ? 'Confirm' : 'Decline'} the grant waiting on this account (a second ADMIN: not who asked for it, not the grantee)`, request: accountBody(S.GrantDecisionSchema), responses: { 200: json(S.UserSchema, 'The account after the decision') } }),
+      async (c) => ok(c, await services.users.decideGrant(me(c), c.req.valid('param').username, decision, c.req.valid('json').note)),
+    );
+  }
+  app.openapi(
     r({ method: 'post', path: '/api/v1/users/{username}/password', summary: "Change your own password (with the current one), or reset someone's (ADMIN, with a reason); every session of the account ends", request: accountBody(S.PasswordChangeSchema), responses: { 200: json(z.object({ ok: z.boolean() }), 'Changed') } }),
     async (c) => {
       await services.users.setPassword(me(c), c.req.valid('param').username, c.req.valid('json'));

@@ -59,7 +59,13 @@ test('governance walk-through through the CLI', { timeout: 600_000 }, async () =
       ['wm2', ['--role', 'WATCHLIST_MANAGER']],
       ['op', ['--role', 'OPERATOR']],
     ];
+    // the second ADMIN: the only ADMIN of a store may create it alone; from then on AUTHORISING_OFFICER, ADMIN and a rank need both
+    ok('admin', ['user', 'add', '--username', 'admin2', '--role', 'ADMIN', '--password-env', 'NEWPW'], { NEWPW: pw('admin2') });
     for (const [u, roles] of people) ok('admin', ['user', 'add', '--username', u, ...roles, '--password-env', 'NEWPW'], { NEWPW: pw(u) });
+    const waiting = ok('admin2', ['user', 'grants']) as unknown as { grantee: string; roles: string[]; rank: string }[];
+    assert.deepEqual(waiting.map((g) => g.grantee).sort(), ['insp', 'supt', 'supt2']);
+    refused('admin', ['user', 'confirm-grant', 'supt', '--note', 'confirming my own request'], 'SEPARATION_OF_DUTIES', /second ADMIN/);
+    for (const u of ['supt', 'supt2', 'insp']) ok('admin2', ['user', 'confirm-grant', u, '--note', 'rank checked against the HR record']);
     refused('op', ['user', 'add', '--username', 'x', '--role', 'ADMIN'], 'FORBIDDEN');
 
     // -- password guessing through separate CLI processes: the count lives in the store, so every invocation adds to it

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../../src/api/app.ts';
 import { fakeFace } from '../helpers/scripted-engine.ts';
-import { makeRig, pngBytes, type TestRig } from '../helpers/governance.ts';
+import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
 import type { Role, Rank } from '../../src/governance/model.ts';
 
@@ -72,6 +72,8 @@ before(async () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
   }
+  // AUTHORISING_OFFICER and a rank need a second ADMIN (issue 14, 3a)
+  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
 });
 after(async () => rig.close());
 
