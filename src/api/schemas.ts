@@ -4,7 +4,8 @@
  */
 import { z } from '@hono/zod-openapi';
 import { CATEGORIES, DEPLOYMENT_STATES, RANKS, ROLES, USER_GRANT_STATUSES } from '../governance/model.ts';
-import { ERRORS, OpenLfrError } from '../errors.ts';
+import { ERRORS } from '../errors.ts';
+import { invalidRequest } from './validation-messages.ts';
 
 export const ErrorSchema = z
   .object({
@@ -118,8 +119,7 @@ export const toDeploymentInput = <T extends z.infer<typeof DeploymentPatchSchema
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new OpenLfrError('BAD_REQUEST', `Invalid request: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`, { issues });
+  throw invalidRequest(r.error.issues);
 }
 
 export const DeploymentSchema = z

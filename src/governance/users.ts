@@ -291,6 +291,7 @@ export class UserService {
     } catch (e) {
       if (isOpenLfrError(e)) {
         await this.d.store.tx((_r, tx) => this.d.audit.append(tx, { actor: actorOf(p), action: `${action}.refused`, target, reason: e.message, details: { code: e.code } }));
+        e.audited = true;
       }
       throw e;
     }
