@@ -252,7 +252,7 @@ export class WatchlistService {
     const entry = await this.d.store.repos.watchlist.byId(entryId);
     if (!entry) throw new OpenLfrError('NOT_FOUND', `No watchlist entry ${entryId}`);
     const [blobId] = await this.d.biometrics.imageIds(this.d.store.db, entryId);
-    if (!blobId) throw new OpenLfrError('NOT_FOUND', `The image of ${entryId} has been destroyed`);
+    if (!blobId) throw new OpenLfrError('NOT_FOUND', `The image of ${entryId} was destroyed with the watchlist under the retention rules`, { deletedByRetention: true });
     return this.d.store.tx((_r, tx) => this.d.biometrics.getImage(tx, blobId, { actor: actorOf(p), reason: text(reason, 'reason') }));
   }
 }
