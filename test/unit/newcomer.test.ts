@@ -15,7 +15,8 @@ import { createApp } from '../../src/api/app.ts';
 import { PROJECT_ROOT } from '../../src/config.ts';
 import { OpenLfrError } from '../../src/errors.ts';
 import { exitCodeOf } from '../../src/cli/main.ts';
-import type { Rank, Role } from '../../src/governance/model.ts';
+import { SYSTEM_LIVE, type Rank, type Role } from '../../src/governance/model.ts';
+import { alarmMessage, landingPage, retentionNotice } from '../../console/src/messages.ts';
 import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
 
@@ -23,6 +24,9 @@ let rig: TestRig;
 let call: ReturnType<typeof client>;
 const tok: Record<string, string> = {};
 let png: string;
+/** The deployment taken live by the first test, and its subject. */
+let liveId = '';
+let liveRef = '';
 
 const expectError = (r: ApiResult, status: number, code: string, msg?: RegExp) => {
   assert.equal(r.status, status, JSON.stringify(r.body));
@@ -104,6 +108,8 @@ test('newcomer: refusals by validation (category, grounds, under-18, frozen watc
   expectError(await call('POST', `/api/v1/deployments/${id}/authorise`, tok.inv, { note: 'Necessary and proportionate for the day' }), 403, 'FORBIDDEN');
   // the watchlist frozen at go-live
   const e = ok(await enrol('wm1', {}), 201);
+  liveId = id;
+  liveRef = e.subjectRef as string;
   ok(await call('POST', `/api/v1/watchlist/${e.id as string}/review`, tok.wm2, { note: 'Warrant checked on PNC today' }));
   ok(await call('POST', `/api/v1/deployments/${id}/request`, tok.op, { note: 'for match day' }));
   ok(await call('POST', `/api/v1/deployments/${id}/authorise`, tok.supt, { note: 'Necessary and proportionate for match day' }));
@@ -178,6 +184,8 @@ test('newcomer: the audit alarm reaches every role, the investigator too', async
     const st = ok(await call('GET', '/api/v1/oversight/status', tok[u]));
     assert.equal(st.auditAlarm, true, u);
     assert.equal((st.audit as { firstBad: { seq: number } }).firstBad.seq, 2, u);
+    // what the console's banner says, from what this role is given
+    assert.match(alarmMessage(st as never) ?? '', /Audit trail BROKEN at entry 2: .*tell your force's auditor/, u);
   }
 });
 
@@ -208,4 +216,39 @@ test('newcomer: exit statuses are those the docs give: refusals and set-up refus
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+test('newcomer: every role lands on a console page it may see; the investigator on search, not a FORBIDDEN list of deployments', async () => {
+  for (const u of ['admin', ...PEOPLE.map(([x]) => x)]) {
+    const perms = (ok(await call('GET', '/api/v1/me/permissions', tok[u])).permissions as string[]);
+    const landing = landingPage(perms);
+    assert.notEqual(landing, 'home', u);
+    const loads = landing === 'deployments' ? ['/api/v1/deployments'] : ['/api/v1/galleries', '/api/v1/searches', '/api/v1/search-authorities', '/api/v1/search-offences'];
+    for (const path of loads) ok(await call('GET', path, tok[u]));
+  }
+  assert.equal(landingPage((ok(await call('GET', '/api/v1/me/permissions', tok.inv)).permissions as string[])), 'search');
+  // what the investigator used to land on
+  expectError(await call('GET', '/api/v1/deployments', tok.inv), 403, 'FORBIDDEN');
+  // an account whose only role waits for a second ADMIN has a neutral page
+  assert.equal(landingPage([]), 'home');
+});
+
+test('newcomer: a face deleted under the retention rules is told neutrally (details.deletedByRetention), a refusal is not', async () => {
+  assert.ok(liveId, 'the first test took a deployment live');
+  const a = await rig.services.alerts.raise(SYSTEM_LIVE, {
+    deploymentId: liveId, camera: 'van-1', trackId: 1, subjectRef: liveRef, score: 0.7, threshold: 0.6, videoTimeSec: 1, shotsFused: 2,
+    crop: { width: 32, height: 32, data: new Uint8Array(32 * 32 * 3).fill(90) },
+  });
+  ok(await call('GET', `/api/v1/alerts/${a.id}/probe-image`, tok.op));
+  ok(await call('POST', `/api/v1/alerts/${a.id}/decision`, tok.op, { decision: 'DISMISS', note: 'not the person' }));
+  const run = await rig.services.retention.run();
+  assert.ok(Object.values(run.cropsDeleted).flat().includes(a.id), JSON.stringify(run.cropsDeleted));
+  const gone = await call('GET', `/api/v1/alerts/${a.id}/probe-image`, tok.op);
+  expectError(gone, 404, 'NOT_FOUND', /deleted under the retention rules/);
+  assert.equal((gone.body.details as Record<string, unknown>).deletedByRetention, true);
+  assert.match(retentionNotice(gone.body) ?? '', /deleted under the retention rules/);
+  // a refusal stays a refusal
+  const refused = await call('GET', `/api/v1/alerts/${a.id}/probe-image`, tok.aud);
+  expectError(refused, 403, 'FORBIDDEN');
+  assert.equal(retentionNotice(refused.body), null);
 });
