@@ -44,7 +44,7 @@ test('governance walk-through through the CLI', { timeout: 600_000 }, async () =
   };
   const refused = (as: string | null, args: string[], code: string, msg?: RegExp, env?: Record<string, string>) => {
     const r = run(as, args, env);
-    assert.notEqual(r.code, 0, `openlfr ${args.join(' ')} should have been refused`);
+    assert.equal(r.code, 2, `openlfr ${args.join(' ')} should have been refused with exit status 2 (README, Exit codes): ${r.code} ${r.err}`);
     assert.match(r.err, new RegExp(`openlfr: ${code}: `), r.err);
     if (msg) assert.match(r.err, msg);
   };
@@ -157,7 +157,7 @@ test('governance walk-through through the CLI', { timeout: 600_000 }, async () =
     const entries = Number(v.entries);
     assert.ok(entries > 30);
     const actions = JSON.parse(run('admin', ['audit', 'list', '--limit', '1000']).out) as { action: string }[];
-    for (const a of ['deployment.go-live.refused', 'deployment.authorise.refused', 'watchlist.enrol.refused', 'biometric.image.write', 'biometric.template.write', 'biometric.destroy', 'watchlist.destroy', 'deployment.close']) {
+    for (const a of ['deployment.go-live.refused', 'deployment.authorise.refused', 'watchlist.enrol.refused', 'biometric.image.write', 'biometric.template.write', 'biometric.destroy', 'watchlist.destroy', 'deployment.close', 'cli.refused', 'user.grant.request', 'user.grant.confirm', 'user.grant.confirm.refused']) {
       assert.ok(actions.some((x) => x.action === a), `audit has ${a}`);
     }
 
