@@ -8,11 +8,14 @@ import { OpenLfrError } from '../errors.ts';
 
 type Issue = z.core.$ZodIssue;
 
-/** `locations.0.reason` -> `locations #1: reason`; camelCase -> words. */
+/** Field names whose words alone would read badly. */
+const LABELS: Record<string, string> = { dpiaRef: 'DPIA reference', policyRefs: 'policy references', imageBase64: 'image', caseRef: 'case reference' };
+
+/** `locations.0.reason` -> `locations #1 reason`; camelCase -> words. */
 export function fieldLabel(path: readonly PropertyKey[]): string {
   if (path.length === 0) return 'the request';
-  const words = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-  return path.map((p) => (typeof p === 'number' ? `#${p + 1}` : words(String(p)))).join(' ').replace(/ #/g, ' #');
+  const words = (s: string) => LABELS[s] ?? s.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return path.map((p) => (typeof p === 'number' ? `#${p + 1}` : words(String(p)))).join(' ');
 }
 
 const TYPE_WORDS: Record<string, string> = {
