@@ -92,7 +92,7 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
     const p = me(c);
     return ok(c, p.kind === 'user' ? p.user : null);
   });
-  app.openapi(r({ method: 'post', path: '/api/v1/users', summary: 'Create a user (ADMIN)', request: { body: { content: { 'application/json': { schema: S.NewUserSchema } }, required: true } }, responses: { 201: json(S.UserSchema, 'Created') } }), async (c) => {
+  app.openapi(r({ method: 'post', path: '/api/v1/users', summary: 'Create a user (ADMIN); AUTHORISING_OFFICER, ADMIN and a rank wait for a second ADMIN (pendingGrant)', request: { body: { content: { 'application/json': { schema: S.NewUserSchema } }, required: true } }, responses: { 201: json(S.UserSchema, 'Created') } }), async (c) => {
     return ok(c, await services.users.create(me(c), c.req.valid('json')), 201);
   });
   app.openapi(r({ method: 'get', path: '/api/v1/users', summary: 'List users (ADMIN, AUDITOR)', responses: { 200: json(z.array(S.UserSchema), 'Users') } }), async (c) => {
@@ -108,7 +108,7 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
     async (c) => ok(c, await services.users.setDisabled(me(c), c.req.valid('param').username, false, c.req.valid('json').reason)),
   );
   app.openapi(
-    r({ method: 'put', path: '/api/v1/users/{username}/roles', summary: "Change someone's roles and rank (ADMIN; never your own)", request: accountBody(S.RolesChangeSchema), responses: { 200: json(S.UserSchema, 'Changed') } }),
+    r({ method: 'put', path: '/api/v1/users/{username}/roles', summary: "Change someone's roles and rank (ADMIN; never your own); granting AUTHORISING_OFFICER, ADMIN or a rank waits for a second ADMIN (pendingGrant)", request: accountBody(S.RolesChangeSchema), responses: { 200: json(S.UserSchema, 'Changed') } }),
     async (c) => {
       const { reason, ...input } = c.req.valid('json');
       return ok(c, await services.users.setRoles(me(c), c.req.valid('param').username, input, reason));
