@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import type { FaceEngine } from '../engine/port.ts';
 import { BiometricStore } from '../store/biometric-store.ts';
 import { databaseBlobs, type SealedBlobs } from '../store/sealed-blobs.ts';
+import { startEventBridge } from '../store/event-bridge.ts';
 import { loadDataKey, type DataKey } from '../store/crypto.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import type { AuditFilter } from '../store/repositories/audit.ts';
@@ -206,6 +207,21 @@ export async function openServices(config: Config, engine: (c: Config) => Promis
   const key = loadDataKey({ key: config.key, keyFile: config.keyFile, demo: config.demo, home: config.home });
   const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
   const inDatabase = blobStoreKind(config) === 'database';
-  return createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
+  const services = createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
+  if (!config.databaseUrl) return services;
+  // a PostgreSQL store may be shared by several servers: their push channels see each other's events
+  try {
+    const bridge = await startEventBridge(config.databaseUrl, services.events, services.live.serverId);
+    const close = services.close.bind(services);
+    services.close = async () => {
+      await services.live.stopAll(); // stopping cameras announces their state to the other servers first
+      await bridge.close();
+      await close();
+    };
+  } catch (e) {
+    await services.close();
+    throw e;
+  }
+  return services;
 }
 
