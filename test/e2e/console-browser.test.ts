@@ -295,6 +295,8 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await shot('04-live-first-alert');
     // both cameras are files: wait until their pipelines have finished, so the queue is complete
     await page.locator('.counter').filter({ hasText: 'Stopped' }).waitFor({ timeout: 120_000 });
+    // each camera's state is shown in words: both recordings played to their end
+    for (const cam of ['stage', 'door']) await page.locator(`[data-testid=camera-health] [data-camera=${cam}][data-state=ended]`).filter({ hasText: 'Recording ended' }).waitFor({ timeout: 30_000 });
     assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
     alertIds = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-alert-id') ?? ''));
     assert.ok(alertIds.length >= 2, `at least two possible matches (stage and door): ${alertIds.length}`);
