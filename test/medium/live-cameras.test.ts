@@ -88,6 +88,42 @@ describe('live pipeline on a real HTTP stream at real pace', () => {
   });
 });
 
+describe('a 1080p camera on a machine short of CPU', () => {
+  test('frames it cannot analyse are dropped and counted, never queued behind the decoder: every frame the camera sent at the analysed rate is accounted for', { timeout: 120_000 }, async () => {
+    const engine = await createEngine(loadConfig().engine);
+    const watchlist = await FrozenWatchlist.build([], engine.info.dims);
+    const camera = await startCameraServer(ds('facenet-clip', 'video.mp4')); // 1920x1080, 25 fps, looped
+    // two busy processes take the CPU the engine would use
+    const hogs = [0, 1].map(() => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+    try {
+      const source = await openVideo(camera.url, { pace: 'realtime', outputFps: 10 });
+      const ac = new AbortController();
+      let upAt = 0;
+      let stopAt = 0;
+      source.onState!((st) => {
+        if (st === 'up' && !upAt) {
+          upAt = performance.now();
+          setTimeout(() => {
+            stopAt = performance.now();
+            ac.abort();
+          }, 20_000);
+        }
+      });
+      const s = await runLive(source, engine, watchlist, new MemoryAlertSink(), { camera: 'hd', threshold: 0.5, analysedFps: 10, pace: 'realtime', signal: ac.signal });
+      const seconds = (stopAt - upAt) / 1000;
+      const accounted = s.framesAnalysed + s.framesDropped + s.sourceFramesDropped + s.framesSkipped;
+      assert.ok(s.framesDropped + s.sourceFramesDropped > 0, `short of CPU, some frames are dropped and counted: ${JSON.stringify({ ...s, alertList: undefined })}`);
+      assert.ok(accounted >= seconds * 10 * 0.8, `${accounted} frames accounted for in ${seconds.toFixed(1)} s at 10 fps: none silently lost behind the decoder`);
+      assert.ok((source.stats.lagSec ?? 0) < 4, `the decoder stays within a few seconds of the camera (lag ${source.stats.lagSec} s)`);
+    } finally {
+      for (const h of hogs) h.kill('SIGKILL');
+      await camera.close();
+      await watchlist.close();
+      await engine.close();
+    }
+  });
+});
+
 describe('live deployments keep their cameras running', () => {
   let home: string;
   let services: Services;
