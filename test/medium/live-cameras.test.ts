@@ -148,7 +148,7 @@ describe('live deployments keep their cameras running', () => {
   test('a camera killed and restored is reconnected, audited and visible; a 404 camera beside it never stops it', { timeout: 180_000 }, async () => {
     const events: Array<{ camera: string; state: string; reason?: string }> = [];
     services.events.on('camera', (e: { camera: string; state: string; reason?: string }) => events.push(e));
-    await services.live.start(SYSTEM_LIVE, deploymentId, { retry: { minMs: 200, maxMs: 1000 }, stallSec: 5 });
+    await services.live.start(SYSTEM_LIVE, deploymentId, { retry: { minMs: 200, maxMs: 1000 }, stallSec: 5, saveEveryMs: 1000 });
     const cam = (name: string) => services.live.status(deploymentId).cameras[name];
     await until('the good camera is up', () => cam('gate')?.state === 'up');
     await until('the 404 camera is down', () => cam('missing')?.state === 'down');
@@ -162,6 +162,9 @@ describe('live deployments keep their cameras running', () => {
     await until('the good camera recovers', () => cam('gate')?.state === 'up', 30_000);
     await until('frames flow again', () => (cam('gate')!.framesAnalysed ?? 0) > framesWhenDown + 20, 30_000);
     assert.equal(cam('missing')!.state, 'down', 'the 404 camera is still being retried, and still down');
+    // counters are saved while the camera runs, not only when it stops: a killed server's frames still count
+    const saved = (await services.store.repos.counters.byDeployment(deploymentId)).find((c) => c.camera === 'gate');
+    assert.ok((saved?.framesAnalysed ?? 0) > 20, `counters saved during the run: ${JSON.stringify(saved)}`);
     assert.ok(cam('missing')!.reconnects >= 2, `retried with back-off: ${cam('missing')!.reconnects}`);
 
     const audited = await services.audit.list(as('auditor'), { target: `deployment:${deploymentId}` });
