@@ -108,6 +108,8 @@ export const GovernanceConfigSchema = z.object({
   /** Wrong passwords within 15 minutes that lock an account, and for how long (src/governance/login-throttle.ts). */
   loginMaxFailures: int(1, 1000).default(5),
   loginLockMinutes: z.coerce.number().min(0.1).max(24 * 60).default(15),
+  /** Wrong passwords within 15 minutes from one client address (any accounts) that lock the address. */
+  loginMaxSourceFailures: int(1, 100_000).default(30),
   /** How often the server sweeps for ended deployments and destroys their watchlists, in seconds. */
   sweepIntervalSec: z.coerce.number().min(1).max(3600).default(60),
 });
@@ -204,8 +206,11 @@ export const ConfigSchema = z.object({
     .object({
       host: z.string().default('127.0.0.1'),
       port: int(0, 65535).default(8080),
+      /** Behind a reverse proxy: take the client's address (for the per-address login limit) from the last
+       *  X-Forwarded-For entry instead of the socket. Only when every request comes through that proxy. */
+      trustProxy: bool.default(false),
     })
-    .default({ host: '127.0.0.1', port: 8080 }),
+    .default({ host: '127.0.0.1', port: 8080, trustProxy: false }),
 }).superRefine((c, ctx) => {
   // a negative decision's crop must be gone within 24 hours: the hold plus one run interval must fit
   if (c.retention.negativeAlertHours * 3600 + c.governance.sweepIntervalSec > 24 * 3600) {
@@ -255,6 +260,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_SESSION_HOURS: ['governance', 'sessionHours'],
   OPENLFR_LOGIN_MAX_FAILURES: ['governance', 'loginMaxFailures'],
   OPENLFR_LOGIN_LOCK_MINUTES: ['governance', 'loginLockMinutes'],
+  OPENLFR_LOGIN_MAX_SOURCE_FAILURES: ['governance', 'loginMaxSourceFailures'],
   OPENLFR_SWEEP_INTERVAL_SEC: ['governance', 'sweepIntervalSec'],
   OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: ['retention', 'negativeAlertHours'],
   OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: ['retention', 'positiveAlertDays'],
@@ -269,6 +275,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_SEARCH_REVIEWERS: ['search', 'reviewersRequired'],
   OPENLFR_HOST: ['server', 'host'],
   OPENLFR_PORT: ['server', 'port'],
+  OPENLFR_TRUST_PROXY: ['server', 'trustProxy'],
 };
 
 type Tree = { [k: string]: unknown };

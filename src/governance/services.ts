@@ -154,7 +154,7 @@ export function createServices(o: ServiceOptions): Services {
       clock,
       hasher: o.hasher ?? argon2id,
       sessionHours: o.config.governance.sessionHours,
-      loginLimits: { maxFailures: o.config.governance.loginMaxFailures, windowMinutes: 15, lockMinutes: o.config.governance.loginLockMinutes },
+      loginLimits: { maxFailures: o.config.governance.loginMaxFailures, windowMinutes: 15, lockMinutes: o.config.governance.loginLockMinutes, maxSourceFailures: o.config.governance.loginMaxSourceFailures },
     }),
     deployments,
     watchlists: new WatchlistService(d),

@@ -50,7 +50,7 @@ export class UserService {
   constructor(
     private readonly d: { store: Store; audit: AuditTrail; clock: Clock; hasher: PasswordHasher; sessionHours: number; loginLimits?: ThrottleLimits; throttleStore?: ThrottleStore },
   ) {
-    this.throttle = new LoginThrottle(d.clock, d.loginLimits ?? { maxFailures: 5, windowMinutes: 15, lockMinutes: 15 }, d.throttleStore ?? databaseThrottleStore(d.store));
+    this.throttle = new LoginThrottle(d.clock, d.loginLimits ?? { maxFailures: 5, windowMinutes: 15, lockMinutes: 15, maxSourceFailures: 30 }, d.throttleStore ?? databaseThrottleStore(d.store));
   }
 
   private validate(input: NewUserInput): void {
@@ -184,27 +184,32 @@ export class UserService {
     });
   }
 
-  /** Check a username and password; the answer takes the same time whether or not the user exists. */
-  async checkPassword(username: string, password: string, via: string): Promise<Principal> {
+  /**
+   * Check a username and password; the answer takes the same time whether or not the user exists. The attempt
+   * is counted by the throttle (per account, and per `source` address when given) before the password is
+   * checked, so concurrent guesses cannot overtake the limit.
+   */
+  async checkPassword(username: string, password: string, via: string, source?: string): Promise<Principal> {
     const account = username.slice(0, 64);
-    await this.throttle.check(account);
+    const attempt = await this.throttle.begin(account, source);
     const c = await this.d.store.repos.users.credentials(username);
     this.dummyHash ??= this.d.hasher.hash(randomBytes(16).toString('hex'));
     const ok = await this.d.hasher.verify(c?.passwordHash ?? (await this.dummyHash), password);
     if (!c || !ok || c.user.disabled) {
-      const locked = await this.throttle.failed(account);
       await this.d.store.tx(async (_r, tx) => {
-        await this.d.audit.append(tx, { actor: 'anonymous', action: 'auth.failed', target: `user:${account}`, reason: via });
-        if (locked) await this.d.audit.append(tx, { actor: 'system:login-throttle', action: 'auth.locked', target: `user:${account}`, reason: 'too many wrong passwords' });
+        await this.d.audit.append(tx, { actor: 'anonymous', action: 'auth.failed', target: `user:${account}`, reason: via, ...(source !== undefined ? { details: { source } } : {}) });
+        for (const key of attempt.locks) {
+          await this.d.audit.append(tx, { actor: 'system:login-throttle', action: 'auth.locked', target: key.startsWith('source:') ? key : `user:${account}`, reason: 'too many wrong passwords' });
+        }
       });
       throw new OpenLfrError('AUTH_FAILED');
     }
-    await this.throttle.succeeded(account);
+    await this.throttle.succeeded(attempt);
     return { kind: 'user', user: c.user };
   }
 
-  async login(username: string, password: string): Promise<Session> {
-    const p = await this.checkPassword(username, password, 'api login');
+  async login(username: string, password: string, source?: string): Promise<Session> {
+    const p = await this.checkPassword(username, password, 'api login', source);
     if (p.kind !== 'user') throw new OpenLfrError('INTERNAL');
     const token = randomBytes(32).toString('base64url');
     const now = this.d.clock.now();
