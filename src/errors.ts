@@ -45,6 +45,9 @@ export const ERRORS = {
   KEY_MISSING: { status: 500, summary: 'No data key: biometric data cannot be encrypted' },
   KEY_INVALID: { status: 500, summary: 'The data key is not 32 bytes of base64' },
   BIOMETRIC_UNREADABLE: { status: 500, summary: 'Sealed biometric data could not be opened' },
+  STORE_PERMISSIONS: { status: 500, summary: 'The OpenLFR home folder can be read by other users of this machine (or is not yours): refused' },
+  KEY_WRONG: { status: 500, summary: 'The data key is not the key this store was created with' },
+  DEMO_REAL_STORE: { status: 500, summary: 'Demo mode (a throwaway key written beside the data) is refused on a store that was not created as a demo' },
   // people and sessions
   AUTH_FAILED: { status: 401, summary: 'Wrong username or password, or the account is disabled' },
   AUTH_THROTTLED: { status: 429, summary: 'Too many wrong passwords for this account: logins are refused for a while' },

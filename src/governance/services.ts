@@ -10,6 +10,8 @@ import { BiometricStore } from '../store/biometric-store.ts';
 import { databaseBlobs, type SealedBlobs } from '../store/sealed-blobs.ts';
 import { loadDataKey, type DataKey } from '../store/crypto.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { secureHome } from '../store/home.ts';
+import { checkStoreKey } from './store-key.ts';
 import type { AuditFilter } from '../store/repositories/audit.ts';
 import { requirePermission } from './access.ts';
 import { AuditTrail, type AuditAnchor, type VerifyReport } from './audit-trail.ts';
@@ -186,9 +188,21 @@ export function blobStoreKind(c: Pick<Config, 'blobStore' | 'databaseUrl'>): 'fi
 
 /** Open the configured store with the data key (refusing to start without one outside demo mode). */
 export async function openServices(config: Config, engine: (c: Config) => Promise<FaceEngine>, clock?: Clock): Promise<Services> {
-  const key = loadDataKey({ key: config.key, keyFile: config.keyFile, demo: config.demo, home: config.home });
-  const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
   const inDatabase = blobStoreKind(config) === 'database';
-  return createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
+  // the home holds the embedded database, sealed files or a demo key: its owner's only (STORE_PERMISSIONS)
+  secureHome(config.home, { create: config.databaseUrl === undefined || !inDatabase || config.demo });
+  const given = config.key !== undefined || config.keyFile !== undefined;
+  // without demo mode a missing key is refused before the store is touched; a demo key is made only once the
+  // store is known to be a demo store (checkStoreKey)
+  const key = given || !config.demo ? loadDataKey({ key: config.key, keyFile: config.keyFile, demo: false, home: config.home }) : () => loadDataKey({ demo: true, home: config.home });
+  const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
+  let checked: DataKey;
+  try {
+    checked = await checkStoreKey({ store, audit: new AuditTrail(clock ?? systemClock), clock: clock ?? systemClock, demo: config.demo, key });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return createServices({ config, store, key: checked, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
 }
 

@@ -62,4 +62,5 @@ export const TABLES = {
     ['caseRef', 'searchedBy', 'createdAt'],
   ),
   searchReviews: spec('search_reviews', ['searchId', 'reviewer', 'note', 'at']),
+  storeKeyCheck: spec('store_key_check', ['id', 'keyCheck', 'demo', 'createdAt'], ['keyCheck', 'demo', 'createdAt']),
 } as const satisfies Record<string, TableSpec>;
