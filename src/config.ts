@@ -128,9 +128,10 @@ export const RetentionConfigSchema = z.object({
   /** Days a crop is kept after an engagement that confirmed the identity or led to an arrest, or after an
    *  engagement with no recorded outcome, unless it was exported to a case. */
   positiveAlertDays: z.coerce.number().min(0).max(366).default(31),
-  /** Days an alert nobody decided is kept after its deployment ended; then its crop is deleted and it is
-   *  counted as unjudged. */
-  pendingAlertDays: z.coerce.number().min(0).max(31).default(7),
+  /** Hours an alert nobody decided is kept after its deployment ended (R5: alerts go after use or within 24
+   *  hours); then its crop is deleted and it is counted as unjudged. With the run interval it must stay inside
+   *  24 hours. Replaces the former OPENLFR_RETENTION_PENDING_ALERT_DAYS (7 days), which is refused. */
+  pendingAlertHours: z.coerce.number().min(0).max(24).default(23),
   /** Days the evaluation harness's template cache (sealed templates of a labelled dataset) is kept after it
    *  was last written; then the retention job destroys it (a later evaluation re-embeds). 0 = by the next run. */
   evaluationCacheDays: z.coerce.number().min(0).max(366).default(30),
@@ -216,6 +217,10 @@ export const ConfigSchema = z.object({
   if (c.retention.negativeAlertHours * 3600 + c.governance.sweepIntervalSec > 24 * 3600) {
     ctx.addIssue({ code: 'custom', path: ['retention', 'negativeAlertHours'], message: 'with the sweep interval this exceeds the 24-hour limit for deleting negative alerts' });
   }
+  // an undecided alert's crop must be gone within 24 hours of the deployment's end (R5)
+  if (c.retention.pendingAlertHours * 3600 + c.governance.sweepIntervalSec > 24 * 3600) {
+    ctx.addIssue({ code: 'custom', path: ['retention', 'pendingAlertHours'], message: 'with the sweep interval this exceeds the 24-hour limit for deleting undecided alerts after the deployment' });
+  }
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -264,7 +269,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_SWEEP_INTERVAL_SEC: ['governance', 'sweepIntervalSec'],
   OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: ['retention', 'negativeAlertHours'],
   OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: ['retention', 'positiveAlertDays'],
-  OPENLFR_RETENTION_PENDING_ALERT_DAYS: ['retention', 'pendingAlertDays'],
+  OPENLFR_RETENTION_PENDING_ALERT_HOURS: ['retention', 'pendingAlertHours'],
   OPENLFR_RETENTION_EVALUATION_CACHE_DAYS: ['retention', 'evaluationCacheDays'],
   OPENLFR_AUDIT_VERIFY_INTERVAL_SEC: ['retention', 'auditVerifyIntervalSec'],
   OPENLFR_SERIOUS_OFFENCES: ['search', 'seriousOffences'],
@@ -300,6 +305,10 @@ function deepMerge(a: Tree, b: Tree): Tree {
 /** Build and validate the configuration from the environment plus explicit overrides. Throws CONFIG_INVALID. */
 export function loadConfig(overrides: Tree = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const fromEnv: Tree = {};
+  if (env.OPENLFR_RETENTION_PENDING_ALERT_DAYS) {
+    const issues = ['OPENLFR_RETENTION_PENDING_ALERT_DAYS: replaced by OPENLFR_RETENTION_PENDING_ALERT_HOURS (at most 24 hours after the deployment ends, R5)'];
+    throw new OpenLfrError('CONFIG_INVALID', `Invalid configuration: ${issues[0]}`, { issues });
+  }
   for (const [name, path] of Object.entries(ENV_MAP)) {
     const v = env[name];
     if (v !== undefined && v !== '') setPath(fromEnv, path, v);
