@@ -57,9 +57,9 @@ export const TABLES = {
     'searches',
     [
       'id', 'caseRef', 'offence', 'galleryName', 'galleryId', 'accessClass', 'searchedBy', 'createdAt', 'status', 'refusalCode', 'refusalReason', 'authorityId',
-      'topK', 'facesInProbe', 'faceChosen', 'gallerySize', 'result', 'releasedAt', 'retainUntil', 'purgedAt',
+      'topK', 'facesInProbe', 'faceChosen', 'gallerySize', 'result', 'releasedAt', 'retainUntil', 'purgedAt', 'probeKey',
     ],
-    ['caseRef', 'searchedBy', 'createdAt'],
+    ['caseRef', 'searchedBy', 'createdAt', 'probeKey'],
   ),
   searchReviews: spec('search_reviews', ['searchId', 'reviewer', 'note', 'at']),
   storeKeyCheck: spec('store_key_check', ['id', 'keyCheck', 'demo', 'createdAt'], ['keyCheck', 'demo', 'createdAt']),
