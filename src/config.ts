@@ -3,7 +3,8 @@
  * environment overrides the defaults, and nothing else reads process.env for settings.
  */
 import { availableParallelism, homedir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { OpenLfrError } from './errors.ts';
@@ -110,6 +111,20 @@ export const GovernanceConfigSchema = z.object({
   loginLockMinutes: z.coerce.number().min(0.1).max(24 * 60).default(15),
   /** Wrong passwords within 15 minutes from one client address (any accounts) that lock the address. */
   loginMaxSourceFailures: int(1, 100_000).default(30),
+  /**
+   * Folders under which a deployment's file and folder cameras must lie (src/governance/camera-source-rules.ts);
+   * env OPENLFR_MEDIA_ROOT, several separated by the path delimiter (`:`). Each given one must be an absolute path
+   * to an existing folder (checked at start). Empty = `<home>/media`.
+   */
+  mediaRoots: z
+    .preprocess((v) => (typeof v === 'string' ? v.split(delimiter).map((x) => x.trim()).filter(Boolean) : v), z.array(z.string()))
+    .default([])
+    .superRefine((roots, ctx) => {
+      for (const r of roots) {
+        if (!isAbsolute(r)) ctx.addIssue({ code: 'custom', message: `media root ${r} must be an absolute path` });
+        else if (!existsSync(r) || !statSync(r).isDirectory()) ctx.addIssue({ code: 'custom', message: `media root ${r} is not an existing folder` });
+      }
+    }),
   /** How often the server sweeps for ended deployments and destroys their watchlists, in seconds. */
   sweepIntervalSec: z.coerce.number().min(1).max(3600).default(60),
 });
@@ -267,6 +282,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_LOGIN_LOCK_MINUTES: ['governance', 'loginLockMinutes'],
   OPENLFR_LOGIN_MAX_SOURCE_FAILURES: ['governance', 'loginMaxSourceFailures'],
   OPENLFR_SWEEP_INTERVAL_SEC: ['governance', 'sweepIntervalSec'],
+  OPENLFR_MEDIA_ROOT: ['governance', 'mediaRoots'],
   OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: ['retention', 'negativeAlertHours'],
   OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: ['retention', 'positiveAlertDays'],
   OPENLFR_RETENTION_PENDING_ALERT_HOURS: ['retention', 'pendingAlertHours'],
@@ -318,5 +334,7 @@ export function loadConfig(overrides: Tree = {}, env: NodeJS.ProcessEnv = proces
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new OpenLfrError('CONFIG_INVALID', `Invalid configuration: ${issues.join('; ')}`, { issues });
   }
+  // file and folder cameras default to <home>/media (inside the owner-only home)
+  if (parsed.data.governance.mediaRoots.length === 0) parsed.data.governance.mediaRoots = [join(parsed.data.home, 'media')];
   return parsed.data;
 }

@@ -81,6 +81,7 @@ export const ERRORS = {
   SEPARATION_OF_DUTIES: { status: 403, summary: 'One person cannot do both steps: a second person must do this one' },
   // issue 14 hardening (items 5, 6, 9, 10, 11): login, camera sources, retention, search order, store files
   REQUEST_TOO_LARGE: { status: 413, summary: 'The request body is larger than this route accepts' },
+  CAMERA_SOURCE_REFUSED: { status: 422, summary: 'The camera source is not allowed: a stream must be on the allow-list, a file or folder under the media root' },
   RETENTION_ENDED: { status: 410, summary: 'Past its retention period: the image is no longer shown (the retention job deletes it)' },
 } as const;
 

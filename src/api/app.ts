@@ -20,6 +20,7 @@ import { registerConsoleRoutes } from './console-routes.ts';
 import { registerConsoleStatic } from './console-static.ts';
 import { registerEventsRoute } from './events-route.ts';
 import { registerSearchRoutes } from './search-routes.ts';
+import { registerCameraSourceRoutes } from './camera-source-routes.ts';
 import { clientAddress, errorResponse, json, me, ok, r, type App, type AppEnv } from './route-kit.ts';
 
 export { toJson, type App, type AppEnv } from './route-kit.ts';
@@ -207,6 +208,8 @@ export function createApp(services: Services, opts: { consoleDir?: string; trust
   registerEventsRoute(app, services);
   // --- retrospective search: galleries, the gate, reviews, counts ---
   registerSearchRoutes(app, services);
+  // --- the camera-source allow-list (ADMIN) ---
+  registerCameraSourceRoutes(app, services);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'OpenLFR API', version: '1' } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

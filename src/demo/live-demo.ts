@@ -6,7 +6,7 @@
  * video runs through the live pipeline and every possible match waits for a person's decision.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Config } from '../config.ts';
 import { OpenLfrError, isOpenLfrError } from '../errors.ts';
 import { defaultEngine } from '../governance/engine-provider.ts';
@@ -85,6 +85,13 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
     throw new OpenLfrError('NOT_FOUND', `${String(o.watchlist)}: no such watchlist folder`);
   const t0 = performance.now();
   rmSync(config.home, { recursive: true, force: true }); // the demo store is rebuilt every run
+  // the demo's own source is allowed (issue 14): a file's folder (or the folder of stills) becomes a media root;
+  // a stream's host is put on the allow-list by the demo's ADMIN below
+  const stream = /^[a-z][a-z0-9+.-]*:\/\//i.test(o.source);
+  if (!stream && existsSync(o.source)) {
+    const root = statSync(o.source).isDirectory() ? resolve(o.source) : dirname(resolve(o.source));
+    config = { ...config, governance: { ...config.governance, mediaRoots: [...config.governance.mediaRoots, root] } };
+  }
   const services = await openServices(config, defaultEngine);
   try {
     const users = new Map<string, Principal>();
@@ -94,6 +101,7 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
       users.set(u.username, { kind: 'user', user: created });
     }
     const as = (u: string) => users.get(u)!;
+    if (stream) await services.cameraSources.add(as('admin'), { entry: new URL(o.source).hostname, reason: 'The demo source given on the command line' });
     const now = services.clock.now();
     const floor = await services.calibrations.floorFor((await services.engine()).id);
     const threshold = o.threshold ?? floor.floor;

@@ -17,6 +17,7 @@ import { requirePermission } from './access.ts';
 import { AuditTrail, type AuditAnchor, type VerifyReport } from './audit-trail.ts';
 import type { GovernanceDeps } from './deps.ts';
 import { DeploymentService } from './deployments.ts';
+import type { CameraSourceService } from './camera-sources.ts';
 import { actorOf, systemClock, type AuditRecord, type Calibration, type Clock, type Principal } from './model.ts';
 import { argon2id, type PasswordHasher } from './passwords.ts';
 import { calibratedFloor, type ThresholdFloor } from './threshold-floor.ts';
@@ -86,6 +87,8 @@ export interface Services {
   events: EventEmitter;
   users: UserService;
   deployments: DeploymentService;
+  /** The ADMIN's allow-list of camera stream hosts, the media-root check, sealed camera credentials. */
+  cameraSources: CameraSourceService;
   watchlists: WatchlistService;
   audit: AuditService;
   calibrations: CalibrationService;
@@ -160,6 +163,7 @@ export function createServices(o: ServiceOptions): Services {
       loginLimits: { maxFailures: o.config.governance.loginMaxFailures, windowMinutes: 15, lockMinutes: o.config.governance.loginLockMinutes, maxSourceFailures: o.config.governance.loginMaxSourceFailures },
     }),
     deployments,
+    cameraSources: deployments.cameras,
     watchlists: new WatchlistService(d),
     audit: new AuditService(d),
     calibrations: new CalibrationService(d),
