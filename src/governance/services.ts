@@ -193,12 +193,12 @@ export function blobStoreKind(c: Pick<Config, 'blobStore' | 'databaseUrl'>): 'fi
 /** Open the configured store with the data key (refusing to start without one outside demo mode). */
 export async function openServices(config: Config, engine: (c: Config) => Promise<FaceEngine>, clock?: Clock): Promise<Services> {
   const inDatabase = blobStoreKind(config) === 'database';
+  const given = config.key !== undefined || config.keyFile !== undefined;
+  // without demo mode a missing key is refused (KEY_MISSING) before anything is touched; a demo key is made only
+  // once the store is known to be a demo store (checkStoreKey)
+  const key = given || !config.demo ? loadDataKey({ key: config.key, keyFile: config.keyFile, demo: false, home: config.home }) : () => loadDataKey({ demo: true, home: config.home });
   // the home holds the embedded database, sealed files or a demo key: its owner's only (STORE_PERMISSIONS)
   secureHome(config.home, { create: config.databaseUrl === undefined || !inDatabase || config.demo });
-  const given = config.key !== undefined || config.keyFile !== undefined;
-  // without demo mode a missing key is refused before the store is touched; a demo key is made only once the
-  // store is known to be a demo store (checkStoreKey)
-  const key = given || !config.demo ? loadDataKey({ key: config.key, keyFile: config.keyFile, demo: false, home: config.home }) : () => loadDataKey({ demo: true, home: config.home });
   const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
   let checked: DataKey;
   try {
