@@ -202,7 +202,7 @@ export async function openServices(config: Config, engine: (c: Config) => Promis
   const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
   let checked: DataKey;
   try {
-    checked = await checkStoreKey({ store, audit: new AuditTrail(clock ?? systemClock), clock: clock ?? systemClock, demo: config.demo, key });
+    checked = await checkStoreKey({ store, audit: new AuditTrail(clock ?? systemClock), clock: clock ?? systemClock, home: config.home, demo: config.demo, key });
   } catch (e) {
     await store.close();
     throw e;
