@@ -12,11 +12,14 @@ import { OpenLfrError, isOpenLfrError } from '../errors.ts';
 import { defaultEngine } from '../governance/engine-provider.ts';
 import type { Principal, Role, Rank } from '../governance/model.ts';
 import { openServices, type Services } from '../governance/services.ts';
+import { splitCamera } from '../governance/camera-source-rules.ts';
 
 export const DEMO_PASSWORD = 'demo-password-not-secret';
 
 export const DEMO_USERS: Array<{ username: string; displayName: string; roles: Role[]; rank?: Rank }> = [
   { username: 'admin', displayName: 'Demo Administrator', roles: ['ADMIN'] },
+  // a second ADMIN: AUTHORISING_OFFICER and a rank are granted by two ADMINs (issue 14, 3a)
+  { username: 'admin2', displayName: 'Demo Second Administrator', roles: ['ADMIN'] },
   { username: 'supt', displayName: 'Supt A. Authority', roles: ['AUTHORISING_OFFICER'], rank: 'SUPERINTENDENT' },
   { username: 'wm1', displayName: 'Watchlist Manager One', roles: ['WATCHLIST_MANAGER'] },
   { username: 'wm2', displayName: 'Watchlist Manager Two', roles: ['WATCHLIST_MANAGER'] },
@@ -27,6 +30,8 @@ export const DEMO_USERS: Array<{ username: string; displayName: string; roles: R
 
 export interface DemoOptions {
   source: string;
+  /** The deployment's cameras as `name=source` (default: `cam-1=<source>`). */
+  cameras?: string[] | undefined;
   /** Folder of subject folders (one per person, reference photos inside), a folder of photos (one per
    *  person), or a list of photo files (one per person). */
   watchlist: string | string[];
@@ -85,23 +90,25 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
     throw new OpenLfrError('NOT_FOUND', `${String(o.watchlist)}: no such watchlist folder`);
   const t0 = performance.now();
   rmSync(config.home, { recursive: true, force: true }); // the demo store is rebuilt every run
-  // the demo's own source is allowed (issue 14): a file's folder (or the folder of stills) becomes a media root;
+  // the demo's own sources are allowed (issue 14): a file's folder (or a folder of stills) becomes a media root;
   // a stream's host is put on the allow-list by the demo's ADMIN below
-  const stream = /^[a-z][a-z0-9+.-]*:\/\//i.test(o.source);
-  if (!stream && existsSync(o.source)) {
-    const root = statSync(o.source).isDirectory() ? resolve(o.source) : dirname(resolve(o.source));
-    config = { ...config, governance: { ...config.governance, mediaRoots: [...config.governance.mediaRoots, root] } };
-  }
+  const cameras = o.cameras ?? [`cam-1=${o.source}`];
+  const sources = cameras.map((c) => splitCamera(c).source);
+  const streamHosts = [...new Set(sources.filter((x) => /^[a-z][a-z0-9+.-]*:\/\//i.test(x)).map((x) => new URL(x).hostname))];
+  const roots = sources.filter((x) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(x) && existsSync(x)).map((x) => (statSync(x).isDirectory() ? resolve(x) : dirname(resolve(x))));
+  if (roots.length) config = { ...config, governance: { ...config.governance, mediaRoots: [...new Set([...config.governance.mediaRoots, ...roots])] } };
   const services = await openServices(config, defaultEngine);
   try {
     const users = new Map<string, Principal>();
     for (const u of DEMO_USERS) {
       const input = { ...u, password: DEMO_PASSWORD };
-      const created = u.username === 'admin' ? await services.users.bootstrap(input) : await services.users.create(users.get('admin')!, input);
+      let created = u.username === 'admin' ? await services.users.bootstrap(input) : await services.users.create(users.get('admin')!, input);
+      // asked for by admin, confirmed by the second ADMIN
+      if ('pendingGrant' in created && created.pendingGrant) created = await services.users.decideGrant(users.get('admin2')!, u.username, 'confirm', 'demo: rank and role checked by the second administrator');
       users.set(u.username, { kind: 'user', user: created });
     }
     const as = (u: string) => users.get(u)!;
-    if (stream) await services.cameraSources.add(as('admin'), { entry: new URL(o.source).hostname, reason: 'The demo source given on the command line' });
+    for (const host of streamHosts) await services.cameraSources.add(as('admin'), { entry: host, reason: 'A camera of the demo given on the command line' });
     const now = services.clock.now();
     const floor = await services.calibrations.floorFor((await services.engine()).id);
     const threshold = o.threshold ?? floor.floor;
@@ -110,7 +117,7 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
       purpose: 'Demonstration of OpenLFR on a recorded clip: locate people wanted on warrant',
       useCase: 'Wanted by courts (demonstration)',
       locations: [{ name: 'Demo venue', reason: 'Intelligence indicates the demo subjects attend events at this venue' }],
-      cameras: [`cam-1=${o.source}`],
+      cameras,
       startsAt: new Date(now.getTime() - 60_000),
       endsAt: new Date(now.getTime() + 2 * 3600_000),
       threshold,

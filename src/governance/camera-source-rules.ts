@@ -2,7 +2,7 @@
  * Which camera sources a deployment may use (issue 14, finding 6), as pure rules over facts the services gather.
  * Any URL or any server folder used to be accepted, and ffmpeg fetched what it was given (SSRF).
  *
- *  - A stream is a URL of a known streaming scheme (rtsp, rtsps, rtmp, rtmps, http, https, srt) whose host (or
+ *  - A stream is a URL of a known streaming scheme (rtsp, rtsps, rtmp, rtmps, http, https, srt, udp, tcp) whose host (or
  *    URL prefix) is on the ADMIN-set allow-list: an entry is a host name or address (any port and path on it),
  *    or a URL prefix (same scheme, host and port, path starting with the prefix's). Credentials in the URL do not
  *    take part in the match.
@@ -17,7 +17,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { OpenLfrError } from '../errors.ts';
 
-export const STREAM_SCHEMES = ['rtsp', 'rtsps', 'rtmp', 'rtmps', 'http', 'https', 'srt'] as const;
+export const STREAM_SCHEMES = ['rtsp', 'rtsps', 'rtmp', 'rtmps', 'http', 'https', 'srt', 'udp', 'tcp'] as const;
 const URLISH = /^([a-z][a-z0-9+.-]*):\/\//i;
 /** Something ffmpeg would read as a protocol (`concat:`, `subfile,,…:`, `file:`, `pipe:`), not a path. */
 const PROTOCOLISH = /^[a-z][a-z0-9+.,-]*:/i;

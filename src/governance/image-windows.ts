@@ -1,7 +1,7 @@
 /**
  * When a face may still be shown (R5), checked by every route that serves one, not only by the retention job
  * that deletes it later: between the end of a window and the job's next run an image is past its time and is
- * refused (RETENTION_ENDED, 410), the same answer as once it is deleted.
+ * refused (RETENTION_ENDED, 410, with `deletedByRetention` so the console tells it neutrally, as once it is deleted).
  *  - A watchlist image: until its deployment's window ends (or the deployment is closed or cancelled).
  *  - The crop of an alert nobody decided: until retention.pendingAlertHours after the deployment ended.
  */
@@ -21,7 +21,7 @@ export function deploymentEnded(dep: Pick<Deployment, 'state' | 'endsAt' | 'clos
 export function checkWatchlistImageWindow(dep: Pick<Deployment, 'id' | 'state' | 'endsAt' | 'closedAt'>, now: Date): void {
   const ended = deploymentEnded(dep, now);
   if (ended) {
-    throw new OpenLfrError('RETENTION_ENDED', `Deployment ${dep.id} ended at ${ended.toISOString()}: its watchlist images are no longer shown and are destroyed by the retention job`, { deploymentId: dep.id, endedAt: ended.toISOString() });
+    throw new OpenLfrError('RETENTION_ENDED', `Deployment ${dep.id} ended at ${ended.toISOString()}: its watchlist images are no longer shown and are destroyed by the retention job`, { deploymentId: dep.id, endedAt: ended.toISOString(), deletedByRetention: true });
   }
 }
 
@@ -29,6 +29,6 @@ export function checkWatchlistImageWindow(dep: Pick<Deployment, 'id' | 'state' |
 export function checkPendingCropWindow(dep: Pick<Deployment, 'id' | 'state' | 'endsAt' | 'closedAt'>, pendingAlertHours: number, now: Date): void {
   const ended = deploymentEnded(dep, now);
   if (ended && now.getTime() >= ended.getTime() + pendingAlertHours * HOUR) {
-    throw new OpenLfrError('RETENTION_ENDED', `The alert was not judged within ${pendingAlertHours} hours of the end of deployment ${dep.id}: its captured face is no longer shown and is deleted by the retention job`, { deploymentId: dep.id, endedAt: ended.toISOString() });
+    throw new OpenLfrError('RETENTION_ENDED', `The alert was not judged within ${pendingAlertHours} hours of the end of deployment ${dep.id}: its captured face is no longer shown and is deleted by the retention job`, { deploymentId: dep.id, endedAt: ended.toISOString(), deletedByRetention: true });
   }
 }

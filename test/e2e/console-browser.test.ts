@@ -30,6 +30,7 @@ import { openServices } from '../../src/governance/services.ts';
 import type { Role, Rank } from '../../src/governance/model.ts';
 import { ARTIFACTS, openBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { ds, identityFolders } from '../helpers/datasets.ts';
+import { confirmGrants } from '../helpers/governance.ts';
 
 // Browser globals used inside page.evaluate callbacks (this file is type-checked with Node's lib only).
 declare const document: { querySelector(s: string): { textContent: string | null } | null; querySelectorAll(s: string): ArrayLike<{ naturalWidth?: number }> };
@@ -88,6 +89,8 @@ before(async () => {
       await services.users.create({ kind: 'user', user: admin }, { username, displayName, roles, rank, password: pw(username) });
     }
     const asAdmin = { kind: 'user' as const, user: admin };
+    // the Superintendent's role and rank are confirmed by a second ADMIN (issue 14, 3a)
+    await confirmGrants(services, asAdmin);
     await services.galleries.create(asAdmin, { name: 'custody', accessClass: 'LOCAL', description: 'LFW identities standing in for custody images' });
     const imported = await services.galleries.importImages(asAdmin, 'custody', galleryOf(GALLERY_PEOPLE));
     assert.equal(imported.enrolled + imported.fta.length, GALLERY_PEOPLE.length, JSON.stringify(imported));

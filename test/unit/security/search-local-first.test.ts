@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { OpenLfrError } from '../../../src/errors.ts';
 import type { Principal } from '../../../src/governance/model.ts';
 import type { ImageSource } from '../../../src/search/image-source.ts';
-import { makeRig, pngBytes, type TestRig } from '../../helpers/governance.ts';
+import { confirmGrants, makeRig, pngBytes, type TestRig } from '../../helpers/governance.ts';
 import { fakeFace } from '../../helpers/scripted-engine.ts';
 
 const code = (c: string, msg?: RegExp) => (e: unknown) => e instanceof OpenLfrError && e.code === c && (!msg || msg.test(e.message));
@@ -33,6 +33,7 @@ before(async () => {
   admin = await u.checkPassword('admin', 'admin-password-1', 'test');
   await u.create(admin, { username: 'inv', displayName: 'inv', roles: ['INVESTIGATOR'], password: 'inv-password-1' });
   await u.create(admin, { username: 'supt', displayName: 'supt', roles: ['AUTHORISING_OFFICER'], rank: 'SUPERINTENDENT', password: 'supt-password-1' });
+  await confirmGrants(rig.services, admin); // a second ADMIN confirms the grant (issue 14, 3a)
   inv = await u.checkPassword('inv', 'inv-password-1', 'test');
   supt = await u.checkPassword('supt', 'supt-password-1', 'test');
   const g = rig.services.galleries;
