@@ -3,7 +3,8 @@
  * environment overrides the defaults, and nothing else reads process.env for settings.
  */
 import { availableParallelism, homedir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { OpenLfrError } from './errors.ts';
@@ -112,6 +113,22 @@ export const GovernanceConfigSchema = z.object({
   /** Wrong passwords within 15 minutes that lock an account, and for how long (src/governance/login-throttle.ts). */
   loginMaxFailures: int(1, 1000).default(5),
   loginLockMinutes: z.coerce.number().min(0.1).max(24 * 60).default(15),
+  /** Wrong passwords within 15 minutes from one client address (any accounts) that lock the address. */
+  loginMaxSourceFailures: int(1, 100_000).default(30),
+  /**
+   * Folders under which a deployment's file and folder cameras must lie (src/governance/camera-source-rules.ts);
+   * env OPENLFR_MEDIA_ROOT, several separated by the path delimiter (`:`). Each given one must be an absolute path
+   * to an existing folder (checked at start). Empty = `<home>/media`.
+   */
+  mediaRoots: z
+    .preprocess((v) => (typeof v === 'string' ? v.split(delimiter).map((x) => x.trim()).filter(Boolean) : v), z.array(z.string()))
+    .default([])
+    .superRefine((roots, ctx) => {
+      for (const r of roots) {
+        if (!isAbsolute(r)) ctx.addIssue({ code: 'custom', message: `media root ${r} must be an absolute path` });
+        else if (!existsSync(r) || !statSync(r).isDirectory()) ctx.addIssue({ code: 'custom', message: `media root ${r} is not an existing folder` });
+      }
+    }),
   /** How often the server sweeps for ended deployments and destroys their watchlists, in seconds. */
   sweepIntervalSec: z.coerce.number().min(1).max(3600).default(60),
 });
@@ -130,9 +147,10 @@ export const RetentionConfigSchema = z.object({
   /** Days a crop is kept after an engagement that confirmed the identity or led to an arrest, or after an
    *  engagement with no recorded outcome, unless it was exported to a case. */
   positiveAlertDays: z.coerce.number().min(0).max(366).default(31),
-  /** Days an alert nobody decided is kept after its deployment ended; then its crop is deleted and it is
-   *  counted as unjudged. */
-  pendingAlertDays: z.coerce.number().min(0).max(31).default(7),
+  /** Hours an alert nobody decided is kept after its deployment ended (R5: alerts go after use or within 24
+   *  hours); then its crop is deleted and it is counted as unjudged. With the run interval it must stay inside
+   *  24 hours. Replaces the former OPENLFR_RETENTION_PENDING_ALERT_DAYS (7 days), which is refused. */
+  pendingAlertHours: z.coerce.number().min(0).max(24).default(23),
   /** Days the evaluation harness's template cache (sealed templates of a labelled dataset) is kept after it
    *  was last written; then the retention job destroys it (a later evaluation re-embeds). 0 = by the next run. */
   evaluationCacheDays: z.coerce.number().min(0).max(366).default(30),
@@ -208,12 +226,19 @@ export const ConfigSchema = z.object({
     .object({
       host: z.string().default('127.0.0.1'),
       port: int(0, 65535).default(8080),
+      /** Behind a reverse proxy: take the client's address (for the per-address login limit) from the last
+       *  X-Forwarded-For entry instead of the socket. Only when every request comes through that proxy. */
+      trustProxy: bool.default(false),
     })
-    .default({ host: '127.0.0.1', port: 8080 }),
+    .default({ host: '127.0.0.1', port: 8080, trustProxy: false }),
 }).superRefine((c, ctx) => {
   // a negative decision's crop must be gone within 24 hours: the hold plus one run interval must fit
   if (c.retention.negativeAlertHours * 3600 + c.governance.sweepIntervalSec > 24 * 3600) {
     ctx.addIssue({ code: 'custom', path: ['retention', 'negativeAlertHours'], message: 'with the sweep interval this exceeds the 24-hour limit for deleting negative alerts' });
+  }
+  // an undecided alert's crop must be gone within 24 hours of the deployment's end (R5)
+  if (c.retention.pendingAlertHours * 3600 + c.governance.sweepIntervalSec > 24 * 3600) {
+    ctx.addIssue({ code: 'custom', path: ['retention', 'pendingAlertHours'], message: 'with the sweep interval this exceeds the 24-hour limit for deleting undecided alerts after the deployment' });
   }
 });
 export type Config = z.infer<typeof ConfigSchema>;
@@ -260,10 +285,12 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_SESSION_HOURS: ['governance', 'sessionHours'],
   OPENLFR_LOGIN_MAX_FAILURES: ['governance', 'loginMaxFailures'],
   OPENLFR_LOGIN_LOCK_MINUTES: ['governance', 'loginLockMinutes'],
+  OPENLFR_LOGIN_MAX_SOURCE_FAILURES: ['governance', 'loginMaxSourceFailures'],
   OPENLFR_SWEEP_INTERVAL_SEC: ['governance', 'sweepIntervalSec'],
+  OPENLFR_MEDIA_ROOT: ['governance', 'mediaRoots'],
   OPENLFR_RETENTION_NEGATIVE_ALERT_HOURS: ['retention', 'negativeAlertHours'],
   OPENLFR_RETENTION_POSITIVE_ALERT_DAYS: ['retention', 'positiveAlertDays'],
-  OPENLFR_RETENTION_PENDING_ALERT_DAYS: ['retention', 'pendingAlertDays'],
+  OPENLFR_RETENTION_PENDING_ALERT_HOURS: ['retention', 'pendingAlertHours'],
   OPENLFR_RETENTION_EVALUATION_CACHE_DAYS: ['retention', 'evaluationCacheDays'],
   OPENLFR_AUDIT_VERIFY_INTERVAL_SEC: ['retention', 'auditVerifyIntervalSec'],
   OPENLFR_SERIOUS_OFFENCES: ['search', 'seriousOffences'],
@@ -274,6 +301,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_SEARCH_REVIEWERS: ['search', 'reviewersRequired'],
   OPENLFR_HOST: ['server', 'host'],
   OPENLFR_PORT: ['server', 'port'],
+  OPENLFR_TRUST_PROXY: ['server', 'trustProxy'],
 };
 
 type Tree = { [k: string]: unknown };
@@ -298,6 +326,10 @@ function deepMerge(a: Tree, b: Tree): Tree {
 /** Build and validate the configuration from the environment plus explicit overrides. Throws CONFIG_INVALID. */
 export function loadConfig(overrides: Tree = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const fromEnv: Tree = {};
+  if (env.OPENLFR_RETENTION_PENDING_ALERT_DAYS) {
+    const issues = ['OPENLFR_RETENTION_PENDING_ALERT_DAYS: replaced by OPENLFR_RETENTION_PENDING_ALERT_HOURS (at most 24 hours after the deployment ends, R5)'];
+    throw new OpenLfrError('CONFIG_INVALID', `Invalid configuration: ${issues[0]}`, { issues });
+  }
   for (const [name, path] of Object.entries(ENV_MAP)) {
     const v = env[name];
     if (v !== undefined && v !== '') setPath(fromEnv, path, v);
@@ -307,5 +339,7 @@ export function loadConfig(overrides: Tree = {}, env: NodeJS.ProcessEnv = proces
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new OpenLfrError('CONFIG_INVALID', `Invalid configuration: ${issues.join('; ')}`, { issues });
   }
+  // file and folder cameras default to <home>/media (inside the owner-only home)
+  if (parsed.data.governance.mediaRoots.length === 0) parsed.data.governance.mediaRoots = [join(parsed.data.home, 'media')];
   return parsed.data;
 }

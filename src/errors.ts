@@ -45,6 +45,9 @@ export const ERRORS = {
   KEY_MISSING: { status: 500, summary: 'No data key: biometric data cannot be encrypted' },
   KEY_INVALID: { status: 500, summary: 'The data key is not 32 bytes of base64' },
   BIOMETRIC_UNREADABLE: { status: 500, summary: 'Sealed biometric data could not be opened' },
+  STORE_PERMISSIONS: { status: 500, summary: 'The OpenLFR home folder can be read by other users of this machine (or is not yours): refused' },
+  KEY_WRONG: { status: 500, summary: 'The data key is not the key this store was created with' },
+  DEMO_REAL_STORE: { status: 500, summary: 'Demo mode (a throwaway key written beside the data) is refused on a store that was not created as a demo' },
   // people and sessions
   AUTH_FAILED: { status: 401, summary: 'Wrong username or password, or the account is disabled' },
   AUTH_THROTTLED: { status: 429, summary: 'Too many wrong passwords for this account: logins are refused for a while' },
@@ -76,6 +79,10 @@ export const ERRORS = {
   // issue 14 (i14a): separation of duties, changes after authority, required text, passwords
   PASSWORD_WEAK: { status: 422, summary: 'The password is too easy to guess (common password, word or pattern)' },
   SEPARATION_OF_DUTIES: { status: 403, summary: 'One person cannot do both steps: a second person must do this one' },
+  // issue 14 hardening (items 5, 6, 9, 10, 11): login, camera sources, retention, search order, store files
+  REQUEST_TOO_LARGE: { status: 413, summary: 'The request body is larger than this route accepts' },
+  CAMERA_SOURCE_REFUSED: { status: 422, summary: 'The camera source is not allowed: a stream must be on the allow-list, a file or folder under the media root' },
+  RETENTION_ENDED: { status: 410, summary: 'Past its retention period: the image is no longer shown (the retention job deletes it)' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -21,14 +21,22 @@ import { registerConsoleRoutes } from './console-routes.ts';
 import { registerConsoleStatic } from './console-static.ts';
 import { registerEventsRoute } from './events-route.ts';
 import { registerSearchRoutes } from './search-routes.ts';
-import { errorResponse, json, me, ok, r, type App, type AppEnv } from './route-kit.ts';
+import { registerCameraSourceRoutes } from './camera-source-routes.ts';
+import { clientAddress, errorResponse, json, me, ok, r, type App, type AppEnv } from './route-kit.ts';
 
 export { toJson, type App, type AppEnv } from './route-kit.ts';
 
 /** Where `npm run build:console` puts the web console. */
 export const CONSOLE_DIST = join(PROJECT_ROOT, 'console', 'dist');
 
-export function createApp(services: Services, opts: { consoleDir?: string } = {}): App {
+/** Largest login body (a username and a password in JSON). */
+export const LOGIN_MAX_BODY_BYTES = 8 * 1024;
+/** Largest body of any route that takes no image. */
+export const REQUEST_MAX_BODY_BYTES = 256 * 1024;
+/** The routes whose body carries an image (base64), allowed up to the engine's image limit. */
+const IMAGE_ROUTES = [/^\/api\/v1\/deployments\/[^/]+\/watchlist$/, /^\/api\/v1\/searches$/];
+
+export function createApp(services: Services, opts: { consoleDir?: string; trustProxy?: boolean } = {}): App {
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       // a sentence per problem (never zod's own text); thrown, so app.onError answers and audits the refusal
@@ -39,7 +47,7 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
   const maxBody = Math.ceil(services.config.engine.maxImageBytes * 1.4) + 256 * 1024;
 
   app.onError(async (e, c) => {
-    const err = e instanceof HTTPException ? new OpenLfrError(e.status === 413 ? 'IMAGE_TOO_LARGE' : e.status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST', e.message || undefined) : e;
+    const err = e instanceof HTTPException ? new OpenLfrError(e.status === 413 ? 'REQUEST_TOO_LARGE' : e.status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST', e.message || undefined) : e;
     // every refusal of a logged-in person is in the audit trail (once: services record their own)
     await services.audit
       .recordRefusal(c.get('principal'), 'api', `api:${c.req.method} ${new URL(c.req.url).pathname}`, err)
@@ -48,7 +56,29 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
   });
   app.notFound((c) => errorResponse(c, new OpenLfrError('NOT_FOUND', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
-  app.use('/api/*', bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new OpenLfrError('IMAGE_TOO_LARGE', `The request body is larger than ${maxBody} bytes`)) }));
+  // Bodies are bounded before anything reads them (a declared length is refused at once; a streamed body as soon
+  // as it passes the limit): a few KiB to log in, an image's worth only on the two routes that take one, and
+  // those need a session first (the session check below runs before any body is read).
+  const limited = (maxSize: number, code: 'IMAGE_TOO_LARGE' | 'REQUEST_TOO_LARGE') =>
+    bodyLimit({ maxSize, onError: (c) => errorResponse(c, new OpenLfrError(code, `The request body is larger than ${maxSize} bytes`, { maxBytes: maxSize })) });
+  const imageBody = limited(maxBody, 'IMAGE_TOO_LARGE');
+  const loginBody = limited(LOGIN_MAX_BODY_BYTES, 'REQUEST_TOO_LARGE');
+  const otherBody = limited(REQUEST_MAX_BODY_BYTES, 'REQUEST_TOO_LARGE');
+  app.use('/api/*', (c, next) => {
+    if (c.req.method === 'POST' && c.req.path === '/api/v1/sessions') return loginBody(c, next);
+    if (c.req.method === 'POST' && IMAGE_ROUTES.some((re) => re.test(c.req.path))) return imageBody(c, next);
+    return otherBody(c, next);
+  });
+  // Everything under /api/v1 needs a session, except logging in.
+  app.use('/api/v1/*', async (c, next) => {
+    if (c.req.method === 'POST' && c.req.path === '/api/v1/sessions') return next();
+    const h = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(\S+)$/i.exec(h)?.[1];
+    c.set('principal', await services.users.authenticate(token));
+    c.set('token', token!);
+    return next();
+  });
+  // after the session check, so an image-sized body is read only for someone logged in
   // A NUL character has no place in any field; PostgreSQL refuses it in text, so it would end as a 500.
   app.use('/api/*', async (c, next) => {
     const nul = new OpenLfrError('BAD_REQUEST', 'The request contains a NUL character (\\u0000), which no field may hold');
@@ -66,23 +96,13 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
     }
     return next();
   });
-  // Everything under /api/v1 needs a session, except logging in.
-  app.use('/api/v1/*', async (c, next) => {
-    if (c.req.method === 'POST' && c.req.path === '/api/v1/sessions') return next();
-    const h = c.req.header('authorization') ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(h)?.[1];
-    c.set('principal', await services.users.authenticate(token));
-    c.set('token', token!);
-    return next();
-  });
-
 
   app.get('/health', (c) => c.json({ ok: true }));
 
   // --- sessions and users ---
   app.openapi(r({ method: 'post', path: '/api/v1/sessions', summary: 'Log in', request: { body: { content: { 'application/json': { schema: S.LoginSchema } }, required: true } }, responses: { 201: json(S.SessionSchema, 'A bearer token') } }), async (c) => {
     const b = c.req.valid('json');
-    return ok(c, await services.users.login(b.username, b.password), 201);
+    return ok(c, await services.users.login(b.username, b.password, clientAddress(c, opts.trustProxy ?? false)), 201);
   });
   app.openapi(r({ method: 'delete', path: '/api/v1/sessions', summary: 'Log out (revoke this token)', responses: { 200: json(z.object({ ok: z.boolean() }), 'Revoked') } }), async (c) => {
     await services.users.logout(me(c), c.get('token'));
@@ -212,6 +232,8 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
   registerEventsRoute(app, services);
   // --- retrospective search: galleries, the gate, reviews, counts ---
   registerSearchRoutes(app, services);
+  // --- the camera-source allow-list (ADMIN) ---
+  registerCameraSourceRoutes(app, services);
 
   app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'OpenLFR API', version: '1' } });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

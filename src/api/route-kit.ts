@@ -31,3 +31,17 @@ const errors = { default: json(S.ErrorSchema, 'An error from the catalogue') };
 export const r = <R extends RouteConfig>(cfg: R) => createRoute({ ...cfg, responses: { ...cfg.responses, ...errors } });
 export const me = (c: Context<AppEnv>) => c.get('principal');
 export const ok = (c: Context, v: unknown, status: 200 | 201 = 200) => c.json(toJson(v) as never, status);
+
+/**
+ * The client's address, for the per-source login throttle: the socket's peer, or behind a reverse proxy that
+ * OpenLFR is told to trust (OPENLFR_TRUST_PROXY), the last address the proxy appended to X-Forwarded-For.
+ * `in-process` when the app is driven without a socket (tests).
+ */
+export function clientAddress(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const last = (c.req.header('x-forwarded-for') ?? '').split(',').map((x) => x.trim()).filter(Boolean).at(-1);
+    if (last) return last.slice(0, 64);
+  }
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress ?? 'in-process';
+}

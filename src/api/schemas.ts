@@ -15,7 +15,7 @@ export const ErrorSchema = z
   })
   .openapi('Error');
 
-export const LoginSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).openapi('Login');
+export const LoginSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).strict().openapi('Login');
 
 export const UserGrantSchema = z
   .object({

@@ -75,7 +75,7 @@ export async function startServerOn(services: Services, config: Config, liveOpti
   await services.searches.warm(); // search indexes rebuilt from the store
   const timer = setInterval(() => void sweep(), config.governance.sweepIntervalSec * 1000);
   timer.unref();
-  const app = createApp(services);
+  const app = createApp(services, { trustProxy: config.server.trustProxy });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(s));
     s.once('error', (e: NodeJS.ErrnoException) =>

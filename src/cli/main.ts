@@ -18,6 +18,7 @@ import { registerRetention } from './commands/retention.ts';
 import { registerSubject } from './commands/subject.ts';
 import { registerGallery } from './commands/gallery.ts';
 import { registerSearch } from './commands/search.ts';
+import { registerCameraSource } from './commands/camera-source.ts';
 
 export function buildProgram(): Command {
   const program = new Command('openlfr')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerIdentify(program);
   registerUser(program);
   registerDeployment(program);
+  registerCameraSource(program);
   registerWatchlist(program);
   registerAudit(program);
   registerRetention(program);

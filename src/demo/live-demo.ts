@@ -6,12 +6,13 @@
  * video runs through the live pipeline and every possible match waits for a person's decision.
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Config } from '../config.ts';
 import { OpenLfrError, isOpenLfrError } from '../errors.ts';
 import { defaultEngine } from '../governance/engine-provider.ts';
 import type { Principal, Role, Rank } from '../governance/model.ts';
 import { openServices, type Services } from '../governance/services.ts';
+import { splitCamera } from '../governance/camera-source-rules.ts';
 
 export const DEMO_PASSWORD = 'demo-password-not-secret';
 
@@ -89,6 +90,13 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
     throw new OpenLfrError('NOT_FOUND', `${String(o.watchlist)}: no such watchlist folder`);
   const t0 = performance.now();
   rmSync(config.home, { recursive: true, force: true }); // the demo store is rebuilt every run
+  // the demo's own sources are allowed (issue 14): a file's folder (or a folder of stills) becomes a media root;
+  // a stream's host is put on the allow-list by the demo's ADMIN below
+  const cameras = o.cameras ?? [`cam-1=${o.source}`];
+  const sources = cameras.map((c) => splitCamera(c).source);
+  const streamHosts = [...new Set(sources.filter((x) => /^[a-z][a-z0-9+.-]*:\/\//i.test(x)).map((x) => new URL(x).hostname))];
+  const roots = sources.filter((x) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(x) && existsSync(x)).map((x) => (statSync(x).isDirectory() ? resolve(x) : dirname(resolve(x))));
+  if (roots.length) config = { ...config, governance: { ...config.governance, mediaRoots: [...new Set([...config.governance.mediaRoots, ...roots])] } };
   const services = await openServices(config, defaultEngine);
   try {
     const users = new Map<string, Principal>();
@@ -100,6 +108,7 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
       users.set(u.username, { kind: 'user', user: created });
     }
     const as = (u: string) => users.get(u)!;
+    for (const host of streamHosts) await services.cameraSources.add(as('admin'), { entry: host, reason: 'A camera of the demo given on the command line' });
     const now = services.clock.now();
     const floor = await services.calibrations.floorFor((await services.engine()).id);
     const threshold = o.threshold ?? floor.floor;
@@ -108,7 +117,7 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
       purpose: 'Demonstration of OpenLFR on a recorded clip: locate people wanted on warrant',
       useCase: 'Wanted by courts (demonstration)',
       locations: [{ name: 'Demo venue', reason: 'Intelligence indicates the demo subjects attend events at this venue' }],
-      cameras: o.cameras ?? [`cam-1=${o.source}`],
+      cameras,
       startsAt: new Date(now.getTime() - 60_000),
       endsAt: new Date(now.getTime() + 2 * 3600_000),
       threshold,

@@ -7,6 +7,8 @@ import { RANK_LEVEL, AUTHORITY_MIN_RANK, type Principal, type Role } from './mod
 
 const PERMISSIONS = {
   'user.manage': ['ADMIN'],
+  /** The allow-list of camera stream hosts and URL prefixes. */
+  'camera.sources': ['ADMIN'],
   'user.list': ['ADMIN', 'AUDITOR'],
   'deployment.read': ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR'],
   /** Create and edit a draft, request authority. */

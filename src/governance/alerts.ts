@@ -11,6 +11,7 @@ import type { RgbImage } from '../engine/port.ts';
 import { encodeJpeg } from '../ingest/image.ts';
 import { requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
+import { checkPendingCropWindow, checkWatchlistImageWindow } from './image-windows.ts';
 import { actorOf, type Alert, type AlertStatus, type Category, type OperatorDecision, type Outcome, type Principal } from './model.ts';
 
 export interface RaiseInput {
@@ -111,11 +112,41 @@ export class AlertService {
     return { ...a, reason: e?.reason ?? null, legalBasis: e?.legalBasis ?? null, wording: 'possible match' };
   }
 
+  /**
+   * Who may see an alert's faces, and whether they may still be shown (refusals audited as `alert.image.refused`):
+   * an OPERATOR judges every alert of the queue; an ENGAGEMENT_OFFICER (without the operator's role) sees only
+   * alerts an operator sent for engagement, and once an outcome is recorded only if they recorded it; the crop
+   * of an alert nobody decided is not shown past retention.pendingAlertHours after the deployment ended, and the
+   * watchlist image not past the deployment's end (R5; ./image-windows.ts).
+   */
+  private async faceAccess(p: Principal, a: Alert, which: 'probe' | 'watchlist'): Promise<void> {
+    try {
+      if (p.kind === 'user' && !p.user.roles.includes('OPERATOR')) {
+        const sent = a.status === 'ENGAGED' || (a.status === 'CLOSED' && a.operatorDecision === 'ENGAGE' && a.outcomeBy === p.user.id);
+        if (!sent) {
+          throw new OpenLfrError(
+            'FORBIDDEN',
+            a.status === 'CLOSED' && a.operatorDecision === 'ENGAGE'
+              ? `Alert ${a.id} is closed: its faces are shown only to the engagement officer who recorded the outcome`
+              : `Alert ${a.id} is ${a.status}: an engagement officer sees the faces only of alerts an operator sent for engagement`,
+            { rule: 'faces-of-alerts-sent-for-engagement' },
+          );
+        }
+      }
+      const dep = await this.d.store.repos.deployments.byId(a.deploymentId);
+      if (dep && which === 'watchlist') checkWatchlistImageWindow(dep, this.d.clock.now());
+      if (dep && which === 'probe' && a.status === 'PENDING') checkPendingCropWindow(dep, this.d.config.retention.pendingAlertHours, this.d.clock.now());
+    } catch (e) {
+      return refuse(this.d, p, 'alert.image', `alert:${a.id}`, e);
+    }
+  }
+
   /** The captured face (JPEG), for the operator's side-by-side comparison. Audited. */
   async probeImage(p: Principal, id: string): Promise<Uint8Array> {
     requirePermission(p, 'alert.image');
     const a = await this.load(id);
     if (a.biometricsDeletedAt) throw new OpenLfrError('NOT_FOUND', `The captured image of alert ${id} was deleted under the retention rules`, { deletedByRetention: true, at: a.biometricsDeletedAt });
+    await this.faceAccess(p, a, 'probe');
     const [blob] = await this.d.biometrics.imageIds(this.d.store.db, a.id);
     if (!blob) throw new OpenLfrError('NOT_FOUND', `The captured image of alert ${id} was deleted under the retention rules`, { deletedByRetention: true });
     return this.d.store.tx((_r, tx) => this.d.biometrics.getImage(tx, blob, { actor: actorOf(p), reason: `operator compares possible match ${id}` }));
@@ -127,6 +158,7 @@ export class AlertService {
     const a = await this.load(id);
     const [blob] = await this.d.biometrics.imageIds(this.d.store.db, a.entryId);
     if (!blob) throw new OpenLfrError('NOT_FOUND', `The watchlist image of alert ${id} was destroyed with the watchlist under the retention rules`, { deletedByRetention: true });
+    await this.faceAccess(p, a, 'watchlist');
     return this.d.store.tx((_r, tx) => this.d.biometrics.getImage(tx, blob, { actor: actorOf(p), reason: `operator compares possible match ${id}` }));
   }
 

@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
 import { hasAuthorityRank, requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
+import { CameraSourceService } from './camera-sources.ts';
+import { redactCamera } from './camera-source-rules.ts';
 import { normaliseText, optionalText, requiredText } from './required-text.ts';
 import { actorOf, SYSTEM_SWEEP, type Category, type Deployment, type DeploymentState, type Principal } from './model.ts';
 
@@ -105,7 +107,12 @@ export const authorityWithdrawn = (at: Date) =>
   ({ state: 'DRAFT', requestedBy: null, requestedAt: null, authorisedBy: null, authorisedAt: null, authorityNote: null, updatedAt: at }) as const;
 
 export class DeploymentService {
-  constructor(private readonly d: GovernanceDeps) {}
+  /** The allow-list, the media roots and the sealed credentials of camera sources (issue 14, finding 6). */
+  readonly cameras: CameraSourceService;
+
+  constructor(private readonly d: GovernanceDeps) {
+    this.cameras = new CameraSourceService(d);
+  }
 
   private async load(id: string): Promise<Deployment> {
     const dep = await this.d.store.repos.deployments.byId(id);
@@ -127,9 +134,15 @@ export class DeploymentService {
     requirePermission(p, 'deployment.draft');
     const input = draftingFields(raw, false) as DeploymentInput;
     validateInput(input);
+    try {
+      await this.cameras.check(input.cameras);
+    } catch (e) {
+      return refuse(this.d, p, 'deployment.create', 'deployment:(new)', e);
+    }
     const now = this.d.clock.now();
     const dep: Deployment = {
       ...input,
+      cameras: input.cameras.map(redactCamera),
       id: `dep_${randomUUID()}`,
       state: 'DRAFT',
       createdBy: userIdOf(p)!,
@@ -157,7 +170,8 @@ export class DeploymentService {
     };
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.insert(dep);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.create', target: `deployment:${dep.id}`, reason: dep.purpose, details: { ...input } });
+      await this.cameras.keep(tx, dep.id, input.cameras);
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.create', target: `deployment:${dep.id}`, reason: dep.purpose, details: { ...input, cameras: dep.cameras } });
     });
     this.emit(dep.id, dep.state);
     return dep;
@@ -172,11 +186,19 @@ export class DeploymentService {
     this.inState(dep, ['DRAFT'], 'edit');
     const next = { ...dep, ...patch };
     validateInput(next);
+    if (patch.cameras) {
+      try {
+        await this.cameras.check(patch.cameras);
+      } catch (e) {
+        return refuse(this.d, p, 'deployment.update', `deployment:${id}`, e);
+      }
+    }
     const me = userIdOf(p)!;
     const changes = { ...patch, updatedAt: this.d.clock.now(), requestedBy: null, requestedAt: null, editors: dep.editors.includes(me) ? dep.editors : [...dep.editors, me] };
     await this.d.store.tx(async (r, tx) => {
+      if (patch.cameras) changes.cameras = await this.cameras.keep(tx, id, patch.cameras);
       await r.deployments.update(id, changes);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.update', target: `deployment:${id}`, reason: 'draft edited', details: { ...patch } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.update', target: `deployment:${id}`, reason: 'draft edited', details: { ...patch, ...(changes.cameras ? { cameras: changes.cameras } : {}) } });
     });
     return { ...next, ...changes };
   }
@@ -255,6 +277,8 @@ export class DeploymentService {
         throw new OpenLfrError('OUTSIDE_WINDOW', `Go-live refused: now (${now.toISOString()}) is outside the authorised window ${dep.startsAt.toISOString()} – ${dep.endsAt.toISOString()}`);
       }
       if (!dep.publicNoticeAt) throw new OpenLfrError('PUBLIC_NOTICE_MISSING', 'Go-live refused: confirm that public notice (signage) is in place first');
+      // the cameras again: an allow-list entry removed, or a media root changed, since the draft was made
+      await this.cameras.check(dep.cameras);
       const entries = (await this.d.store.repos.watchlist.byDeployment(id)).filter((e) => !e.destroyedAt);
       if (entries.length === 0) throw new OpenLfrError('WATCHLIST_EMPTY');
       const unseen = entries.filter((e) => dep.authorisedAt && e.enrolledAt > dep.authorisedAt).map((e) => e.id);

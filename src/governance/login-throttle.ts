@@ -1,7 +1,9 @@
 /**
- * Password guessing is slowed per account: after `maxFailures` wrong passwords within `windowMinutes`, the
- * account refuses every login (right password or not) for `lockMinutes`, with AUTH_THROTTLED and the
- * time to wait. A successful login clears the count. The audit trail keeps every failure and lock.
+ * Password guessing is slowed per account and per client address: after `maxFailures` wrong passwords for an
+ * account within `windowMinutes` (or `maxSourceFailures` from one address, whatever the accounts), logins are
+ * refused (right password or not) for `lockMinutes`, with AUTH_THROTTLED and the time to wait. Each attempt is
+ * counted before its password is checked, atomically, so concurrent guesses cannot overtake the count. A
+ * successful login clears the account's count. The audit trail keeps every failure and lock.
  *
  * The state lives behind a small port, `ThrottleStore` (read, an atomic update, prune), with two
  * implementations run through one contract suite (test/contract/throttle-store.contract.ts): in memory, for
@@ -17,6 +19,8 @@ export interface ThrottleLimits {
   maxFailures: number;
   windowMinutes: number;
   lockMinutes: number;
+  /** Failures from one client address within the window that lock the address (any account); unset = not counted. */
+  maxSourceFailures?: number | undefined;
 }
 
 export interface ThrottleState {
@@ -90,6 +94,26 @@ export function databaseThrottleStore(store: Store): ThrottleStore {
   };
 }
 
+/** One login attempt, counted before its password is checked (see `LoginThrottle.begin`). */
+export interface LoginAttempt {
+  readonly at: number;
+  /** The throttle keys this attempt was counted under: the account's, and its source's when known. */
+  readonly keys: readonly string[];
+  /** Keys whose lock this attempt set (the attempt itself is still evaluated; the lock holds if it fails). */
+  readonly locks: readonly string[];
+}
+
+const accountKey = (account: string) => `account:${account}`;
+const sourceKey = (source: string) => `source:${source}`;
+
+/**
+ * The throttle itself. An attempt is counted as a failure *before* its password is checked, in one atomic
+ * update per key (`begin`), and refused there when the key is locked; a success then clears the account's
+ * count. So concurrent guesses are all counted before any is evaluated: with a limit of 5, 41 simultaneous
+ * guesses get 5 evaluations, never 41 (the review saw all 41 evaluated when the check and the count were two
+ * steps). Two keys are counted: the account (`maxFailures`), and the client address the attempt came from
+ * (`maxSourceFailures`; a source guessing across many accounts is locked too).
+ */
 export class LoginThrottle {
   constructor(
     private readonly clock: Clock,
@@ -97,30 +121,46 @@ export class LoginThrottle {
     private readonly store: ThrottleStore = memoryThrottleStore(),
   ) {}
 
-  /** Refuses (AUTH_THROTTLED) while the account is locked. */
-  async check(account: string): Promise<void> {
-    const e = await this.store.read(account);
-    const now = this.clock.now().getTime();
-    if (e && e.lockedUntil > now) {
-      const retryAfterSec = Math.ceil((e.lockedUntil - now) / 1000);
-      throw new OpenLfrError('AUTH_THROTTLED', `Too many wrong passwords for this account: try again in ${Math.ceil(retryAfterSec / 60)} minute(s)`, { retryAfterSec });
-    }
-  }
-
-  /** Records a failure; true when this failure locks the account. */
-  async failed(account: string): Promise<boolean> {
+  /**
+   * Start an attempt: refuses (AUTH_THROTTLED, with the seconds to wait) while the source or the account is
+   * locked; otherwise counts it under both, atomically, and returns it. A wrong password needs nothing more
+   * (it is counted already); a right one calls `succeeded`.
+   */
+  async begin(account: string, source?: string): Promise<LoginAttempt> {
     const now = this.clock.now().getTime();
     const windowMs = this.limits.windowMinutes * 60_000;
-    const locked = await this.store.update(account, now, (e) => {
-      const failures = [...(e?.failures ?? []).filter((t) => t > now - windowMs), now];
-      if (failures.length >= this.limits.maxFailures) return { next: { failures: [], lockedUntil: now + this.limits.lockMinutes * 60_000 }, result: true };
-      return { next: { failures, lockedUntil: e?.lockedUntil ?? 0 }, result: false };
-    });
+    const keys: string[] = [];
+    const locks: string[] = [];
+    const count = async (key: string, max: number, what: string): Promise<void> => {
+      const r = await this.store.update(key, now, (e) => {
+        if (e && e.lockedUntil > now) return { next: e, result: { refusedFor: e.lockedUntil - now, locked: false } };
+        const failures = [...(e?.failures ?? []).filter((t) => t > now - windowMs), now];
+        if (failures.length >= max) return { next: { failures: [], lockedUntil: now + this.limits.lockMinutes * 60_000 }, result: { refusedFor: 0, locked: true } };
+        return { next: { failures, lockedUntil: 0 }, result: { refusedFor: 0, locked: false } };
+      });
+      if (r.refusedFor > 0) {
+        const retryAfterSec = Math.ceil(r.refusedFor / 1000);
+        throw new OpenLfrError('AUTH_THROTTLED', `Too many wrong passwords ${what}: try again in ${Math.ceil(retryAfterSec / 60)} minute(s)`, { retryAfterSec, scope: key.split(':')[0] });
+      }
+      keys.push(key);
+      if (r.locked) locks.push(key);
+    };
+    // the source first: guesses at a locked account still count against the address sending them
+    if (source !== undefined && this.limits.maxSourceFailures !== undefined) await count(sourceKey(source), this.limits.maxSourceFailures, 'from this address');
+    await count(accountKey(account), this.limits.maxFailures, 'for this account');
     await this.store.prune(now - windowMs, now);
-    return locked;
+    return { at: now, keys, locks };
   }
 
-  async succeeded(account: string): Promise<void> {
-    await this.store.update(account, this.clock.now().getTime(), () => ({ next: undefined, result: undefined }));
+  /** The attempt succeeded: the account's count is cleared; the source keeps its other failures. */
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    for (const key of attempt.keys) {
+      await this.store.update(key, this.clock.now().getTime(), (e) => {
+        if (key.startsWith('account:') || !e) return { next: undefined, result: undefined };
+        const i = e.failures.indexOf(attempt.at);
+        const failures = i < 0 ? e.failures : [...e.failures.slice(0, i), ...e.failures.slice(i + 1)];
+        return { next: failures.length || e.lockedUntil ? { failures, lockedUntil: e.lockedUntil } : undefined, result: undefined };
+      });
+    }
   }
 }

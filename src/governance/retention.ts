@@ -10,8 +10,8 @@
  *     retention.negativeAlertHours after the decision (0 = by this run);
  *  3. engagements (CLOSED as IDENTITY_CONFIRMED or ARRESTED; ENGAGED with no outcome): crop deleted
  *     retention.positiveAlertDays after the outcome (or the decision to engage), unless exported to a case;
- *  4. alerts nobody decided: crop deleted retention.pendingAlertDays after the deployment ended; the alert
- *     stays PENDING and is counted as unjudged;
+ *  4. alerts nobody decided: crop deleted retention.pendingAlertHours (at most 24, R5) after the deployment
+ *     ended (its window's end, or its closure if earlier); the alert stays PENDING and is counted as unjudged;
  *  5. evaluation template caches (src/evaluate/cache-store.ts) not rewritten for retention.evaluationCacheDays
  *     are destroyed (derived from a labelled dataset, rebuilt by the next evaluation at the cost of re-embedding);
  *  6. the audit chain is verified (at most every retention.auditVerifyIntervalSec); a broken chain raises
@@ -97,7 +97,7 @@ export class RetentionService {
       const cropsDeleted: Record<DueRule, string[]> = {
         'negative-decision': await this.deleteCrops('negative-decision', await repo.negativeDue(new Date(at.getTime() - r.negativeAlertHours * HOUR))),
         'positive-period': await this.deleteCrops('positive-period', await repo.positiveDue(new Date(at.getTime() - r.positiveAlertDays * DAY))),
-        'undecided-period': await this.deleteCrops('undecided-period', await repo.undecidedDue(new Date(at.getTime() - r.pendingAlertDays * DAY))),
+        'undecided-period': await this.deleteCrops('undecided-period', await repo.undecidedDue(new Date(at.getTime() - r.pendingAlertHours * HOUR))),
       };
       const evaluationCachesDeleted = await this.evaluationCache.clear(SYSTEM_SWEEP, `retention rule evaluation-cache (not rewritten for ${r.evaluationCacheDays} days)`, new Date(at.getTime() - r.evaluationCacheDays * DAY));
       const audit = await this.checkAudit(at);

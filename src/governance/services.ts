@@ -11,12 +11,15 @@ import { databaseBlobs, type SealedBlobs } from '../store/sealed-blobs.ts';
 import { startEventBridge } from '../store/event-bridge.ts';
 import { loadDataKey, type DataKey } from '../store/crypto.ts';
 import { openStore, type Store } from '../store/open-store.ts';
+import { secureHome } from '../store/home.ts';
+import { checkStoreKey } from './store-key.ts';
 import type { AuditFilter } from '../store/repositories/audit.ts';
 import { isOpenLfrError } from '../errors.ts';
 import { requirePermission } from './access.ts';
 import { AuditTrail, type AuditAnchor, type VerifyReport } from './audit-trail.ts';
 import type { GovernanceDeps } from './deps.ts';
 import { DeploymentService } from './deployments.ts';
+import type { CameraSourceService } from './camera-sources.ts';
 import { actorOf, systemClock, type AuditRecord, type Calibration, type Clock, type Principal } from './model.ts';
 import { argon2id, type PasswordHasher } from './passwords.ts';
 import { calibratedFloor, type ThresholdFloor } from './threshold-floor.ts';
@@ -102,6 +105,8 @@ export interface Services {
   events: EventEmitter;
   users: UserService;
   deployments: DeploymentService;
+  /** The ADMIN's allow-list of camera stream hosts, the media-root check, sealed camera credentials. */
+  cameraSources: CameraSourceService;
   watchlists: WatchlistService;
   audit: AuditService;
   calibrations: CalibrationService;
@@ -173,9 +178,10 @@ export function createServices(o: ServiceOptions): Services {
       hasher: o.hasher ?? argon2id,
       sessionHours: o.config.governance.sessionHours,
       key: o.key,
-      loginLimits: { maxFailures: o.config.governance.loginMaxFailures, windowMinutes: 15, lockMinutes: o.config.governance.loginLockMinutes },
+      loginLimits: { maxFailures: o.config.governance.loginMaxFailures, windowMinutes: 15, lockMinutes: o.config.governance.loginLockMinutes, maxSourceFailures: o.config.governance.loginMaxSourceFailures },
     }),
     deployments,
+    cameraSources: deployments.cameras,
     watchlists: new WatchlistService(d),
     audit: new AuditService(d),
     calibrations: new CalibrationService(d),
@@ -204,10 +210,22 @@ export function blobStoreKind(c: Pick<Config, 'blobStore' | 'databaseUrl'>): 'fi
 
 /** Open the configured store with the data key (refusing to start without one outside demo mode). */
 export async function openServices(config: Config, engine: (c: Config) => Promise<FaceEngine>, clock?: Clock): Promise<Services> {
-  const key = loadDataKey({ key: config.key, keyFile: config.keyFile, demo: config.demo, home: config.home });
-  const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
   const inDatabase = blobStoreKind(config) === 'database';
-  const services = createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
+  const given = config.key !== undefined || config.keyFile !== undefined;
+  // without demo mode a missing key is refused (KEY_MISSING) before anything is touched; a demo key is made only
+  // once the store is known to be a demo store (checkStoreKey)
+  const key = given || !config.demo ? loadDataKey({ key: config.key, keyFile: config.keyFile, demo: false, home: config.home }) : () => loadDataKey({ demo: true, home: config.home });
+  // the home holds the embedded database, sealed files or a demo key: its owner's only (STORE_PERMISSIONS)
+  secureHome(config.home, { create: config.databaseUrl === undefined || !inDatabase || config.demo });
+  const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
+  let checked: DataKey;
+  try {
+    checked = await checkStoreKey({ store, audit: new AuditTrail(clock ?? systemClock), clock: clock ?? systemClock, home: config.home, demo: config.demo, key });
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const services = createServices({ config, store, key: checked, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
   if (!config.databaseUrl) return services;
   // a PostgreSQL store may be shared by several servers: their push channels see each other's events
   try {

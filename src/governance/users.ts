@@ -86,7 +86,7 @@ export class UserService {
       throttleStore?: ThrottleStore;
     },
   ) {
-    this.throttle = new LoginThrottle(d.clock, d.loginLimits ?? { maxFailures: 5, windowMinutes: 15, lockMinutes: 15 }, d.throttleStore ?? databaseThrottleStore(d.store));
+    this.throttle = new LoginThrottle(d.clock, d.loginLimits ?? { maxFailures: 5, windowMinutes: 15, lockMinutes: 15, maxSourceFailures: 30 }, d.throttleStore ?? databaseThrottleStore(d.store));
   }
 
   private validate(input: NewUserInput): void {
@@ -322,31 +322,34 @@ export class UserService {
   }
 
   /**
-   * Check a username and password; the answer takes the same time whether or not the user exists.
+   * Check a username and password; the answer takes the same time whether or not the user exists. The attempt
+   * is counted by the throttle (per account, and per `source` address when given) before the password is
+   * checked, so concurrent guesses cannot overtake the limit.
    * A username that matches no account may be a password typed in the wrong box: it is never recorded.
    * The audit trail (and the login throttle) hold `(unknown):<keyed hash>` instead: the same text gives the
    * same hash, so repeated guesses are still seen and counted, but the text cannot be read back.
    */
-  async checkPassword(username: string, password: string, via: string): Promise<Principal> {
+  async checkPassword(username: string, password: string, via: string, source?: string): Promise<Principal> {
     const c = await this.d.store.repos.users.credentials(username);
     const account = c ? c.user.username : `(unknown):${this.d.key.pseudonym(`login-username\0${username}`).slice(0, 16)}`;
-    await this.throttle.check(account);
+    const attempt = await this.throttle.begin(account, source);
     this.dummyHash ??= this.d.hasher.hash(randomBytes(16).toString('hex'));
     const ok = await this.d.hasher.verify(c?.passwordHash ?? (await this.dummyHash), password);
     if (!c || !ok || c.user.disabled) {
-      const locked = await this.throttle.failed(account);
       await this.d.store.tx(async (_r, tx) => {
-        await this.d.audit.append(tx, { actor: 'anonymous', action: 'auth.failed', target: `user:${account}`, reason: via });
-        if (locked) await this.d.audit.append(tx, { actor: 'system:login-throttle', action: 'auth.locked', target: `user:${account}`, reason: 'too many wrong passwords' });
+        await this.d.audit.append(tx, { actor: 'anonymous', action: 'auth.failed', target: `user:${account}`, reason: via, ...(source !== undefined ? { details: { source } } : {}) });
+        for (const key of attempt.locks) {
+          await this.d.audit.append(tx, { actor: 'system:login-throttle', action: 'auth.locked', target: key.startsWith('source:') ? key : `user:${account}`, reason: 'too many wrong passwords' });
+        }
       });
       throw new OpenLfrError('AUTH_FAILED');
     }
-    await this.throttle.succeeded(account);
+    await this.throttle.succeeded(attempt);
     return { kind: 'user', user: c.user };
   }
 
-  async login(username: string, password: string): Promise<Session> {
-    const p = await this.checkPassword(username, password, 'api login');
+  async login(username: string, password: string, source?: string): Promise<Session> {
+    const p = await this.checkPassword(username, password, 'api login', source);
     if (p.kind !== 'user') throw new OpenLfrError('INTERNAL');
     const token = randomBytes(32).toString('base64url');
     const now = this.d.clock.now();

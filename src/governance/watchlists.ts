@@ -10,6 +10,7 @@ import { decodeImage } from '../ingest/image.ts';
 import { wipe } from '../engine/port.ts';
 import { requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
+import { checkWatchlistImageWindow } from './image-windows.ts';
 import { authorityWithdrawn } from './deployments.ts';
 import { actorOf, CATEGORIES, type Category, type Deployment, type Principal, type WatchlistEntry } from './model.ts';
 import { assessEnrolment } from './quality-gate.ts';
@@ -253,6 +254,15 @@ export class WatchlistService {
     if (!entry) throw new OpenLfrError('NOT_FOUND', `No watchlist entry ${entryId}`);
     const [blobId] = await this.d.biometrics.imageIds(this.d.store.db, entryId);
     if (!blobId) throw new OpenLfrError('NOT_FOUND', `The image of ${entryId} was destroyed with the watchlist under the retention rules`, { deletedByRetention: true });
+    const dep = await this.d.store.repos.deployments.byId(entry.deploymentId);
+    // past the deployment's end the image is refused at once, not only once the sweep has destroyed it (R5)
+    if (dep) {
+      try {
+        checkWatchlistImageWindow(dep, this.d.clock.now());
+      } catch (e) {
+        return refuse(this.d, p, 'watchlist.image', `watchlist-entry:${entryId}`, e);
+      }
+    }
     return this.d.store.tx((_r, tx) => this.d.biometrics.getImage(tx, blobId, { actor: actorOf(p), reason: text(reason, 'reason') }));
   }
 }

@@ -3,7 +3,8 @@
  * tested on its own with made-up facts, and the API and the CLI obey the same code):
  *  1. a case reference;
  *  2. an offence from the configured list of serious offences;
- *  3. for a RESTRICTED gallery: every LOCAL gallery already searched for the same case, and a
+ *  3. for a RESTRICTED gallery: every LOCAL gallery in service already searched for the same case with the same
+ *     probe image and face, and a
  *     single-use authority, given by an AUTHORISING_OFFICER who is not the searcher, for this case,
  *     this gallery and this searcher, carrying a written public-interest justification.
  * Release of a RESTRICTED result after two reviewers is in `releaseDue`.
@@ -43,25 +44,40 @@ export interface RestrictedFacts {
   caseRef: string;
   offence: string;
   gallery: Gallery;
-  /** Every LOCAL gallery that holds at least one template. */
+  /** Every LOCAL gallery that holds at least one template and is not retired. */
   localGalleries: readonly Gallery[];
-  /** Ids of the galleries searched (not refused) for this case. */
+  /** Ids of the galleries searched (not refused) for this case with the same probe (and face, once known). */
   searchedForCase: ReadonlySet<string>;
+  /** The face of the probe the searched LOCAL galleries were searched with, once it is known. */
+  face?: number | undefined;
   authorityId: string | null | undefined;
   authority: SearchAuthority | undefined;
   searcherId: string;
   minJustificationChars: number;
 }
 
-/** Throws the first RESTRICTED-gallery rule not met. */
-export function checkRestricted(f: RestrictedFacts): void {
+/**
+ * LOCAL first, of the same probe: every LOCAL gallery in service (retired ones cannot be searched, so they do
+ * not count) searched for this case with this probe file, and, once the face is known, with this face of it.
+ */
+export function checkLocalFirst(f: Pick<RestrictedFacts, 'caseRef' | 'gallery' | 'localGalleries' | 'searchedForCase' | 'face'>): void {
   if (f.localGalleries.length === 0) {
-    throw new OpenLfrError('SEARCH_LOCAL_FIRST', `No LOCAL gallery holds any template, so the LOCAL search that must come before ${f.gallery.name} cannot be made`);
+    throw new OpenLfrError('SEARCH_LOCAL_FIRST', `No LOCAL gallery in service holds any template, so the LOCAL search that must come before ${f.gallery.name} cannot be made`);
   }
   const missing = f.localGalleries.filter((g) => !f.searchedForCase.has(g.id)).map((g) => g.name);
   if (missing.length) {
-    throw new OpenLfrError('SEARCH_LOCAL_FIRST', `Search the LOCAL galleries for case ${f.caseRef} first (not yet searched: ${missing.join(', ')}); ${f.gallery.name} is RESTRICTED`, { missing });
+    const of = f.face === undefined ? 'this probe image' : `face ${f.face} of this probe image`;
+    throw new OpenLfrError(
+      'SEARCH_LOCAL_FIRST',
+      `Search the LOCAL galleries for case ${f.caseRef} first, with ${of} (not yet searched: ${missing.join(', ')}); ${f.gallery.name} is RESTRICTED, and a search of another image does not count`,
+      { missing, ...(f.face === undefined ? {} : { face: f.face }) },
+    );
   }
+}
+
+/** Throws the first RESTRICTED-gallery rule not met. */
+export function checkRestricted(f: RestrictedFacts): void {
+  checkLocalFirst(f);
   const need = (why: string) =>
     new OpenLfrError(
       'SEARCH_AUTHORITY_REQUIRED',

@@ -83,6 +83,8 @@ export interface SearchRecord {
   releasedAt: Date | null;
   retainUntil: Date | null;
   purgedAt: Date | null;
+  /** Keyed hash of the probe file (migration 0019): which LOCAL searches a RESTRICTED one follows. Null for refusals. */
+  probeKey: string | null;
 }
 
 /** A search as a worklist shows it: who, what, where and its state; never its candidates. */

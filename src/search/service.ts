@@ -8,7 +8,7 @@
  * case until `retainUntil`; `sweep()` (driven by the injectable clock) deletes both when due.
  * A RESTRICTED search's result is withheld from the searcher until two different reviewers looked at it.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { SearchConfig } from '../config.ts';
 import { OpenLfrError, isOpenLfrError } from '../errors.ts';
 import { requiredText } from '../governance/required-text.ts';
@@ -19,7 +19,7 @@ import { can, hasAuthorityRank, requireAnyPermission, requirePermission } from '
 import { refuse, type GovernanceDeps } from '../governance/deps.ts';
 import { actorOf, SYSTEM_SWEEP, type Principal } from '../governance/model.ts';
 import { makeSearchRepos, type SearchCount } from '../store/repositories/search.ts';
-import { checkCaseRef, checkJustification, checkOffence, checkRestricted, releaseDue } from './gate.ts';
+import { checkCaseRef, checkJustification, checkLocalFirst, checkOffence, checkRestricted, releaseDue } from './gate.ts';
 import type { GalleryIndexes } from './gallery-index.ts';
 import { LEADS_NOTICE, type Candidate, type Gallery, type ProbeFace, type SearchAuthority, type SearchAuthorityListing, type SearchListing, type SearchOutcome, type SearchRecord, type SearchSummary } from './model.ts';
 
@@ -93,7 +93,8 @@ export class SearchService {
     const top = input.top ?? this.config.defaultTop;
     if (!Number.isInteger(top) || top < 1 || top > this.config.maxTop) throw new OpenLfrError('BAD_REQUEST', `top must be a whole number from 1 to ${this.config.maxTop}`, { field: 'top' });
     const searcherId = this.who(p);
-    if (gallery.accessClass === 'RESTRICTED') await this.checkRestricted(gallery, caseRef, offence, searcherId, input.authorityId);
+    const probeKey = this.probeKey(input.probe);
+    if (gallery.accessClass === 'RESTRICTED') await this.checkRestricted(gallery, caseRef, offence, searcherId, input.authorityId, probeKey);
 
     const engine = await this.d.engine();
     if (gallery.engineId && gallery.engineId !== engine.id) {
@@ -118,6 +119,10 @@ export class SearchService {
       }
       if (!Number.isInteger(chosen) || chosen < 1 || chosen > faces.length) {
         throw new OpenLfrError('BAD_REQUEST', `face must be from 1 to ${faces.length} (the probe shows ${faces.length})`, { field: 'face' });
+      }
+      // the LOCAL searches must have been of this face of this probe, not only of this probe
+      if (gallery.accessClass === 'RESTRICTED') {
+        checkLocalFirst({ caseRef, gallery, localGalleries: await this.localGalleries(), searchedForCase: await this.repos.searches.galleriesSearchedFor(caseRef, probeKey, chosen), face: chosen });
       }
       embedding = await engine.embed(faces[chosen - 1]!);
     } finally {
@@ -161,6 +166,7 @@ export class SearchService {
       releasedAt: restricted ? null : now,
       retainUntil: new Date(now.getTime() + this.config.retentionDays * DAY_MS),
       purgedAt: null,
+      probeKey,
     };
     const who = { actor: actorOf(p), reason: `retrospective search for case ${caseRef} (${offence})` };
     await this.d.store.tx(async (_r, tx) => {
@@ -182,15 +188,26 @@ export class SearchService {
     return this.outcome(rec, restricted ? 0 : null);
   }
 
-  private async checkRestricted(gallery: Gallery, caseRef: string, offence: string, searcherId: string, authorityId: string | null | undefined): Promise<void> {
-    const all = await this.repos.galleries.list();
-    const localGalleries = all.filter((g) => g.accessClass === 'LOCAL' && g.revision > 0);
+  /**
+   * The probe file's identity for the LOCAL-first rule: a keyed hash (the data key's pseudonym sub-key) of the
+   * SHA-256 of its bytes. The same file gives the same key; it reveals nothing of the image.
+   */
+  private probeKey(probe: Uint8Array): string {
+    return this.d.key.pseudonym(`search-probe\0${createHash('sha256').update(probe).digest('hex')}`);
+  }
+
+  /** The LOCAL galleries a RESTRICTED search must follow: those holding templates and not retired (a retired one cannot be searched). */
+  private async localGalleries(): Promise<Gallery[]> {
+    return (await this.repos.galleries.list()).filter((g) => g.accessClass === 'LOCAL' && g.revision > 0 && !g.retiredAt);
+  }
+
+  private async checkRestricted(gallery: Gallery, caseRef: string, offence: string, searcherId: string, authorityId: string | null | undefined, probeKey: string): Promise<void> {
     checkRestricted({
       caseRef,
       offence,
       gallery,
-      localGalleries,
-      searchedForCase: await this.repos.searches.galleriesSearchedFor(caseRef),
+      localGalleries: await this.localGalleries(),
+      searchedForCase: await this.repos.searches.galleriesSearchedFor(caseRef, probeKey),
       authorityId,
       authority: authorityId ? await this.repos.authorities.byId(authorityId) : undefined,
       searcherId,
@@ -220,6 +237,7 @@ export class SearchService {
       releasedAt: null,
       retainUntil: null,
       purgedAt: null,
+      probeKey: null,
     };
     await this.d.store.tx(async (_r, tx) => {
       await makeSearchRepos(tx).searches.insert(rec);

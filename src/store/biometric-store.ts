@@ -115,6 +115,24 @@ export class BiometricStore {
     return { id: t.id, ownerId: t.ownerId, engineId: t.engineId, vector };
   }
 
+  /**
+   * Whether the data key opens the store's sealed data: the newest template is opened and its plaintext wiped at
+   * once; undefined when the store holds none. Audited as a read (`biometric.key-check`). Used once, when a store
+   * made before its key check was recorded first starts (src/governance/store-key.ts).
+   */
+  async keyOpens(tx: Queryable, who: Who): Promise<boolean | undefined> {
+    const t = await biometricsRepo(tx).newestTemplate();
+    if (!t) return undefined;
+    let opens = true;
+    try {
+      this.o.key.open(t.sealed, `template:${t.id}:${t.ownerId}:${t.engineId}`).fill(0);
+    } catch {
+      opens = false;
+    }
+    await this.o.audit.append(tx, { ...who, action: 'biometric.key-check', target: `template:${t.id}`, details: { opens } });
+    return opens;
+  }
+
   /** Engines and counts of the templates held for these owners (no biometric data, not a read). */
   async templateEngines(q: Queryable, ownerIds: readonly string[]): Promise<{ ownerId: string; engineId: string }[]> {
     return (await biometricsRepo(q).templateMeta(ownerIds)).map((t) => ({ ownerId: t.ownerId, engineId: t.engineId }));

@@ -22,12 +22,18 @@ export interface DataKey {
   open(sealed: Uint8Array, context: string): Uint8Array;
   /** Keyed, stable pseudonym of an identifier (HMAC-SHA256 under a sub-key), e.g. for subject references. */
   pseudonym(value: string): string;
+  /**
+   * The key's check value: an HMAC of a fixed label under a sub-key of its own. The store records it at its
+   * first start and refuses a different key later (KEY_WRONG); it reveals nothing about the key or the data.
+   */
+  keyCheck(): string;
 }
 
 export function createDataKey(raw: Uint8Array, source: string): DataKey {
   if (raw.length !== 32) throw new OpenLfrError('KEY_INVALID', `The data key must be 32 bytes (got ${raw.length}) from ${source}`);
   const key = Buffer.from(raw);
   const pseudoKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'openlfr subject reference', 32));
+  const checkKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'openlfr key check', 32));
   return {
     source,
     seal(plain, context) {
@@ -51,6 +57,9 @@ export function createDataKey(raw: Uint8Array, source: string): DataKey {
     },
     pseudonym(value) {
       return createHmac('sha256', pseudoKey).update(value, 'utf8').digest('base64url').slice(0, 22);
+    },
+    keyCheck() {
+      return `v1:${createHmac('sha256', checkKey).update('openlfr data key check v1', 'utf8').digest('base64url')}`;
     },
   };
 }

@@ -55,21 +55,65 @@ export function throttleStoreContract(name: string, make: () => Promise<Throttle
       const clock = new ManualClock();
       const t = new LoginThrottle(clock, limits, rig.store);
       const other = new LoginThrottle(clock, limits, rig.second ?? rig.store);
-      assert.equal(await t.failed('op'), false);
+      const fail = async (th: LoginThrottle, account: string) => (await th.begin(account)).locks.length > 0;
+      assert.equal(await fail(t, 'op'), false);
       clock.advance(16 * 60_000); // the first failure leaves the window
-      assert.equal(await t.failed('op'), false);
-      assert.equal(await other.failed('op'), false, 'failures counted by another process add up');
-      await t.check('op');
-      assert.equal(await t.failed('op'), true, 'the third failure within 15 minutes locks');
-      await assert.rejects(t.check('op'), throttled);
-      await assert.rejects(other.check('op'), throttled, 'the lock holds for every process');
-      await other.check('someone-else');
+      assert.equal(await fail(t, 'op'), false);
+      assert.equal(await fail(other, 'op'), false, 'failures counted by another process add up');
+      assert.equal(await fail(t, 'op'), true, 'the third attempt within 15 minutes locks (it is still evaluated)');
+      await assert.rejects(t.begin('op'), throttled);
+      await assert.rejects(other.begin('op'), throttled, 'the lock holds for every process');
+      await t.succeeded(await other.begin('someone-else'));
       clock.advance(10 * 60_000 + 1);
-      await t.check('op');
-      assert.equal(await t.failed('op'), false, 'the count started again after the lock');
-      await t.succeeded('op');
-      assert.equal(await t.failed('op'), false);
-      assert.equal(await t.failed('op'), false, 'a success cleared the earlier failures');
+      assert.equal(await fail(t, 'op'), false, 'the count started again after the lock');
+      await t.succeeded(await t.begin('op'));
+      assert.equal(await fail(t, 'op'), false);
+      assert.equal(await fail(t, 'op'), false, 'a success cleared the earlier failures');
+    } finally {
+      await rig.close();
+    }
+  });
+
+  test(`login throttle on ${name}: 41 concurrent guesses at one account (limit 5) are counted before any is evaluated: 5 go through, 36 are refused`, async () => {
+    const rig = await make();
+    try {
+      const clock = new ManualClock();
+      const five = { maxFailures: 5, windowMinutes: 15, lockMinutes: 15 };
+      const a = new LoginThrottle(clock, five, rig.store);
+      const b = new LoginThrottle(clock, five, rig.second ?? rig.store);
+      const settled = await Promise.allSettled(Array.from({ length: 41 }, (_, i) => (i % 2 ? b : a).begin('victim')));
+      const through = settled.filter((x) => x.status === 'fulfilled');
+      const refused = settled.filter((x) => x.status === 'rejected' && throttled(x.reason));
+      assert.equal(through.length, 5, 'exactly the limit is evaluated');
+      assert.equal(refused.length, 36, 'every other guess is refused with AUTH_THROTTLED');
+      assert.equal(through.filter((x) => x.value.locks.length > 0).length, 1, 'one of them set the lock');
+      await assert.rejects(a.begin('victim'), throttled);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  test(`login throttle on ${name}: one source guessing across many accounts is locked by the per-source limit`, async () => {
+    const rig = await make();
+    try {
+      const clock = new ManualClock();
+      const t = new LoginThrottle(clock, { maxFailures: 5, windowMinutes: 15, lockMinutes: 15, maxSourceFailures: 8 }, rig.store);
+      const settled = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => t.begin(`user${i}`, '203.0.113.7')));
+      assert.equal(settled.filter((x) => x.status === 'fulfilled').length, 8, 'the source limit caps guesses spread over accounts');
+      const refusal = settled.find((x) => x.status === 'rejected') as PromiseRejectedResult;
+      assert.ok(throttled(refusal.reason));
+      assert.equal((refusal.reason as OpenLfrError).details?.['scope'], 'source');
+      await assert.rejects(t.begin('user-new', '203.0.113.7'), throttled, 'a fresh account from that source is refused too');
+      await t.succeeded(await t.begin('user-new', '198.51.100.1'));
+      // a success from a source takes back only its own attempt, not the source's other failures
+      const u = new LoginThrottle(clock, { maxFailures: 5, windowMinutes: 15, lockMinutes: 15, maxSourceFailures: 3 }, rig.store);
+      await u.begin('x1', '192.0.2.9');
+      clock.advance(1);
+      await u.succeeded(await u.begin('x2', '192.0.2.9'));
+      clock.advance(1);
+      assert.equal((await u.begin('x3', '192.0.2.9')).locks.length, 0, 'two failures counted for the source, not three');
+      clock.advance(1);
+      assert.deepEqual((await u.begin('x4', '192.0.2.9')).locks, ['source:192.0.2.9'], 'the third failure locks the source');
     } finally {
       await rig.close();
     }

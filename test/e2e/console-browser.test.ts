@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { loadConfig, PROJECT_ROOT } from '../../src/config.ts';
 import { defaultEngine } from '../../src/governance/engine-provider.ts';
@@ -75,11 +75,12 @@ before(async () => {
   home = mkdtempSync(join(tmpdir(), 'openlfr-console-e2e-'));
   // A second camera: a folder of stills showing one face clearly (Alex Lacamoire is tiny at the piano
   // in the clip). A link to the shared photo, outside the repository and outside the data directory.
-  doorCamera = join(home, 'door-camera');
-  mkdirSync(doorCamera);
+  // Cameras that are files or folders must lie under a media root (issue 14): the store's <home>/media and the clip's folder.
+  doorCamera = join(home, 'media', 'door-camera');
+  mkdirSync(doorCamera, { recursive: true });
   symlinkSync(ALEX, join(doorCamera, 'frame-0001.png'));
   const key = randomBytes(32).toString('base64');
-  const env = { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: key };
+  const env = { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: key, OPENLFR_MEDIA_ROOT: [join(home, 'media'), dirname(CLIP)].join(delimiter) };
   // People first, while no server holds the embedded store.
   const services = await openServices(loadConfig({ home, key }, {}), defaultEngine);
   try {

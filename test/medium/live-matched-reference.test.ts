@@ -4,8 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.ts';
@@ -24,7 +23,9 @@ const enlarged = async (n: number) => new Uint8Array(await sharp(readFileSync(lf
 test('live alert for a subject with two reference photos names the entry whose photo matched best', { timeout: 180_000 }, async () => {
   const engine = await defaultEngine(loadConfig({ engine: { workers: 1 } }));
   const rig = await makeRig({ engine, floor: 0.3 }); // no calibration here: a lower configured floor, so the still of the subject alerts
-  const camera = mkdtempSync(join(tmpdir(), 'openlfr-stills-'));
+  // a folder camera must lie under a media root: the default one, <home>/media (issue 14)
+  const camera = join(rig.home, 'media', 'door');
+  mkdirSync(camera, { recursive: true });
   try {
     const s = rig.services;
     const p = await people(s);

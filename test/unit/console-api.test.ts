@@ -206,6 +206,9 @@ test('alerts through the API: the queue newest first, one alert with its reason,
   assert.equal(one.body.wording, 'possible match');
   assert.equal(one.body.reason, 'Failed to appear: warrant issued by the Crown Court');
   assert.equal(one.body.threshold, 0.6);
+  // an engagement officer sees the faces only of an alert sent for engagement (issue 14, finding 9)
+  assert.equal((await call('GET', `/api/v1/alerts/${alerts[0]}/probe-image`, tok.eo)).status, 403, 'not of a pending alert');
+  assert.equal((await call('POST', `/api/v1/alerts/${alerts[0]}/decision`, tok.op, { decision: 'ENGAGE', note: 'looks like him' })).status, 200);
   for (const who of ['op', 'eo']) {
     const probe = await app.request(`/api/v1/alerts/${alerts[0]}/probe-image`, { headers: { authorization: `Bearer ${tok[who]}` } });
     assert.equal(probe.status, 200);

@@ -84,8 +84,8 @@ async function everyRule(rig: TestRig, p: People): Promise<void> {
   await s.deployments.close(p.op, id, 'Operation ended');
   assert.equal(sealedFiles(rig.home).length, 4, 'four crops remain: arrested, exported, engaged, pending');
 
-  // Rule 4: PENDING alerts of an ended deployment are kept 7 days, then deleted and counted as unjudged.
-  rig.clock.set(new Date(Date.parse('2026-06-01T11:00:00Z') + 7 * DAY - 60_000).toISOString());
+  // Rule 4: PENDING alerts of an ended deployment are kept 23 hours (R5: within 24 h), then deleted and counted as unjudged.
+  rig.clock.set(new Date(Date.parse('2026-06-01T11:00:00Z') + 23 * 3600_000 - 60_000).toISOString());
   assert.deepEqual((await s.retention.run()).cropsDeleted['undecided-period'], []);
   rig.clock.advance(120_000);
   assert.deepEqual((await s.retention.run()).cropsDeleted['undecided-period'], [a.pending!.id]);

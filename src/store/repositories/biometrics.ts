@@ -77,6 +77,11 @@ export function biometricsRepo(q: Queryable) {
       const rows = await q.query('select * from templates where owner_id = any($1::text[]) order by created_at, id', [ownerIds]);
       return rows.map((r) => fromRow<TemplateRow>(r));
     },
+    /** The most recently sealed template, if any (the key check of a store made before it was recorded). */
+    async newestTemplate(): Promise<TemplateRow | undefined> {
+      const [r] = await q.query('select * from templates order by created_at desc, id limit 1');
+      return r && fromRow<TemplateRow>(r);
+    },
     async templateMeta(ownerIds: readonly string[]): Promise<Omit<TemplateRow, 'sealed'>[]> {
       if (ownerIds.length === 0) return [];
       const rows = await q.query('select id, kind, owner_id, engine_id, dims, created_at from templates where owner_id = any($1::text[])', [ownerIds]);

@@ -44,11 +44,11 @@ export function retentionRepo(q: Queryable) {
         [cutoff],
       );
     },
-    /** PENDING alerts of a deployment that ended at or before `cutoff`. */
+    /** PENDING alerts of a deployment that ended (its window's end, or its closure if earlier) at or before `cutoff`. */
     undecidedDue(cutoff: Date): Promise<Alert[]> {
       return alerts(
         `select a.* from alerts a join deployments d on d.id = a.deployment_id
-         where ${HELD} and a.status = 'PENDING' and d.state in ('CLOSED', 'CANCELLED') and d.closed_at <= $1
+         where ${HELD} and a.status = 'PENDING' and d.state in ('CLOSED', 'CANCELLED') and least(d.closed_at, d.ends_at) <= $1
          order by a.created_at, a.id`,
         [cutoff],
       );

@@ -147,8 +147,13 @@ export function searchesRepo(q: Queryable) {
       return rows.map((r) => fromRow<SearchListing>(r));
     },
     /** Names of the galleries searched (not refused) for a case. */
-    async galleriesSearchedFor(caseRef: string): Promise<Set<string>> {
-      const rows = await q.query<{ g: string }>(`select distinct gallery_id as g from searches where case_ref = $1 and status <> 'REFUSED' and gallery_id is not null`, [caseRef]);
+    /** Ids of the galleries searched (not refused) for this case with this probe file (and, when given, this face of it). */
+    async galleriesSearchedFor(caseRef: string, probeKey: string, face?: number): Promise<Set<string>> {
+      const rows = await q.query<{ g: string }>(
+        `select distinct gallery_id as g from searches
+          where case_ref = $1 and probe_key = $2 and status <> 'REFUSED' and gallery_id is not null${face === undefined ? '' : ' and face_chosen = $3'}`,
+        face === undefined ? [caseRef, probeKey] : [caseRef, probeKey, face],
+      );
       return new Set(rows.map((r) => r.g));
     },
     /** Searches whose retention period has ended and that still hold a probe or a result. */

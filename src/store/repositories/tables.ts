@@ -62,9 +62,12 @@ export const TABLES = {
     'searches',
     [
       'id', 'caseRef', 'offence', 'galleryName', 'galleryId', 'accessClass', 'searchedBy', 'createdAt', 'status', 'refusalCode', 'refusalReason', 'authorityId',
-      'topK', 'facesInProbe', 'faceChosen', 'gallerySize', 'result', 'releasedAt', 'retainUntil', 'purgedAt',
+      'topK', 'facesInProbe', 'faceChosen', 'gallerySize', 'result', 'releasedAt', 'retainUntil', 'purgedAt', 'probeKey',
     ],
-    ['caseRef', 'searchedBy', 'createdAt'],
+    ['caseRef', 'searchedBy', 'createdAt', 'probeKey'],
   ),
   searchReviews: spec('search_reviews', ['searchId', 'reviewer', 'note', 'at']),
+  cameraSourceAllowlist: spec('camera_source_allowlist', ['entry', 'kind', 'reason', 'addedBy', 'addedAt'], ['entry', 'kind', 'reason', 'addedBy', 'addedAt']),
+  deploymentCameraSecrets: spec('deployment_camera_secrets', ['deploymentId', 'sealed', 'updatedAt'], ['deploymentId']),
+  storeKeyCheck: spec('store_key_check', ['id', 'keyCheck', 'demo', 'createdAt'], ['keyCheck', 'demo', 'createdAt']),
 } as const satisfies Record<string, TableSpec>;
