@@ -76,6 +76,11 @@ export const ERRORS = {
   // issue 14 (i14a): separation of duties, changes after authority, required text, passwords
   PASSWORD_WEAK: { status: 422, summary: 'The password is too easy to guess (common password, word or pattern)' },
   SEPARATION_OF_DUTIES: { status: 403, summary: 'One person cannot do both steps: a second person must do this one' },
+  // issue 14 (i14c): calibrations that set the threshold floor
+  CALIBRATION_TARGET_TOO_LOOSE: { status: 422, summary: 'A threshold floor is recorded only for an FPIR target of 1e-2 or tighter' },
+  CALIBRATION_SAMPLE_TOO_SMALL: { status: 422, summary: 'The evaluation is too small to set a threshold floor' },
+  CALIBRATION_SELF_APPROVAL: { status: 403, summary: 'A calibration that lowers the floor must be approved by someone other than who recorded it' },
+  CALIBRATION_NOT_PENDING: { status: 409, summary: 'The calibration is not pending approval' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -20,6 +20,7 @@ import { registerConsoleRoutes } from './console-routes.ts';
 import { registerConsoleStatic } from './console-static.ts';
 import { registerEventsRoute } from './events-route.ts';
 import { registerSearchRoutes } from './search-routes.ts';
+import { registerCalibrationRoutes } from './calibration-routes.ts';
 import { errorResponse, json, me, ok, r, type App, type AppEnv } from './route-kit.ts';
 
 export { toJson, type App, type AppEnv } from './route-kit.ts';
@@ -183,6 +184,7 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
   );
 
   registerOversightRoutes(app, services);
+  registerCalibrationRoutes(app, services);
   // --- the console: alerts, decisions, the live pipeline, the push channel ---
   registerConsoleRoutes(app, services);
   registerEventsRoute(app, services);

@@ -18,6 +18,7 @@ import { registerRetention } from './commands/retention.ts';
 import { registerSubject } from './commands/subject.ts';
 import { registerGallery } from './commands/gallery.ts';
 import { registerSearch } from './commands/search.ts';
+import { registerCalibration } from './commands/calibration.ts';
 
 export function buildProgram(): Command {
   const program = new Command('openlfr')
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerDeployment(program);
   registerWatchlist(program);
   registerAudit(program);
+  registerCalibration(program);
   registerRetention(program);
   registerReport(program);
   registerSubject(program);

@@ -56,9 +56,14 @@ export function storageContract(name: string, open: () => Promise<Db>): void {
       assert.ok(t!.sealed instanceof Uint8Array);
       assert.deepEqual([...t!.sealed], [...sealed]);
       assert.equal(await b.deleteTemplates(['e1']), 1);
-      await r.calibrations.insert({ id: 'c1', engineId: 'x', datasetFingerprint: 'fp', createdAt: now, threshold: 0.61, figures: { far: 0.001 } });
-      await r.calibrations.insert({ id: 'c2', engineId: 'x', datasetFingerprint: 'fp2', createdAt: new Date(now.getTime() + 1), threshold: 0.63, figures: {} });
-      assert.equal((await r.calibrations.latest('x'))!.id, 'c2');
+      const decided = { recordedBy: 'admin', approvedBy: null, approvedAt: null, decisionReason: null };
+      await r.calibrations.insert({ id: 'c1', engineId: 'x', datasetFingerprint: 'fp', createdAt: now, threshold: 0.61, figures: { far: 0.001 }, status: 'ACTIVE', ...decided });
+      await r.calibrations.insert({ id: 'c2', engineId: 'x', datasetFingerprint: 'fp2', createdAt: new Date(now.getTime() + 1), threshold: 0.63, figures: {}, status: 'ACTIVE', ...decided });
+      await r.calibrations.insert({ id: 'c3', engineId: 'x', datasetFingerprint: 'fp3', createdAt: new Date(now.getTime() + 2), threshold: 0.4, figures: {}, status: 'PENDING', ...decided });
+      assert.equal((await r.calibrations.latest('x'))!.id, 'c2', 'a pending calibration does not set the floor');
+      assert.equal(await r.calibrations.decide('c3', { status: 'ACTIVE', approvedBy: 'ao', approvedAt: new Date(now.getTime() + 3), decisionReason: 'checked' }), true);
+      assert.equal(await r.calibrations.decide('c3', { status: 'REJECTED', approvedBy: 'ao', approvedAt: new Date(now.getTime() + 4), decisionReason: 'again' }), false);
+      assert.equal((await r.calibrations.latest('x'))!.id, 'c3', 'approved, it is the latest active');
       assert.equal(await r.calibrations.latest('y'), undefined);
     } finally {
       await db.close();
