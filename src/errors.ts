@@ -81,6 +81,8 @@ export const ERRORS = {
   CALIBRATION_SAMPLE_TOO_SMALL: { status: 422, summary: 'The evaluation is too small to set a threshold floor' },
   CALIBRATION_SELF_APPROVAL: { status: 403, summary: 'A calibration that lowers the floor must be approved by someone other than who recorded it' },
   CALIBRATION_NOT_PENDING: { status: 409, summary: 'The calibration is not pending approval' },
+  // issue 14 (i14c): the audit trail against the state of the tables
+  AUDIT_STORE_MISMATCH: { status: 409, summary: 'Refused: the audit trail is broken or does not match the store (openlfr audit verify names the first difference)' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -157,7 +157,7 @@ export class DeploymentService {
     };
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.insert(dep);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.create', target: `deployment:${dep.id}`, reason: dep.purpose, details: { ...input } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.create', target: `deployment:${dep.id}`, reason: dep.purpose, details: { ...input }, state: [{ table: 'deployments', id: dep.id }] });
     });
     this.emit(dep.id, dep.state);
     return dep;
@@ -176,7 +176,7 @@ export class DeploymentService {
     const changes = { ...patch, updatedAt: this.d.clock.now(), requestedBy: null, requestedAt: null, editors: dep.editors.includes(me) ? dep.editors : [...dep.editors, me] };
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, changes);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.update', target: `deployment:${id}`, reason: 'draft edited', details: { ...patch } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.update', target: `deployment:${id}`, reason: 'draft edited', details: { ...patch }, state: [{ table: 'deployments', id }] });
     });
     return { ...next, ...changes };
   }
@@ -188,7 +188,7 @@ export class DeploymentService {
     const at = this.d.clock.now();
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { requestedBy: userIdOf(p), requestedAt: at });
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.request', target: `deployment:${id}`, reason: optionalText(note) ?? 'authority requested' });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.request', target: `deployment:${id}`, reason: optionalText(note) ?? 'authority requested', state: [{ table: 'deployments', id }] });
     });
     return { ...dep, requestedBy: userIdOf(p), requestedAt: at };
   }
@@ -221,7 +221,7 @@ export class DeploymentService {
     const at = this.d.clock.now();
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { state: 'AUTHORISED', authorisedBy: userIdOf(p), authorisedAt: at, authorityNote: note.trim(), updatedAt: at });
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.authorise', target, reason: note.trim(), details: { rank: p.kind === 'user' ? p.user.rank : null } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.authorise', target, reason: note.trim(), details: { rank: p.kind === 'user' ? p.user.rank : null }, state: [{ table: 'deployments', id }] });
     });
     this.emit(id, 'AUTHORISED');
     return { ...dep, state: 'AUTHORISED', authorisedBy: userIdOf(p), authorisedAt: at, authorityNote: note.trim() };
@@ -236,7 +236,7 @@ export class DeploymentService {
     const text = optionalText(note) ?? 'signage in place';
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { publicNoticeBy: userIdOf(p), publicNoticeAt: at, publicNoticeNote: text });
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.public-notice', target: `deployment:${id}`, reason: text });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.public-notice', target: `deployment:${id}`, reason: text, state: [{ table: 'deployments', id }] });
     });
     return { ...dep, publicNoticeBy: userIdOf(p), publicNoticeAt: at, publicNoticeNote: text };
   }
@@ -295,6 +295,7 @@ export class DeploymentService {
         target,
         reason: 'all go-live checks passed; watchlist frozen',
         details: { engineId, threshold: dep.threshold, floor: floor.floor, floorSource: floor.source },
+        state: [{ table: 'deployments', id }],
       });
     });
     this.emit(id, 'LIVE');
@@ -345,7 +346,7 @@ export class DeploymentService {
       const fresh = await r.deployments.byId(id, true);
       if (!fresh || !from.includes(fresh.state)) throw new OpenLfrError('DEPLOYMENT_STATE', 'The deployment changed state meanwhile');
       await r.deployments.update(id, patch);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: to === 'CLOSED' ? 'deployment.close' : 'deployment.cancel', target: `deployment:${id}`, reason });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: to === 'CLOSED' ? 'deployment.close' : 'deployment.cancel', target: `deployment:${id}`, reason, state: [{ table: 'deployments', id }] });
     });
     this.emit(id, to);
     await this.destroyWatchlist(id, p);
@@ -361,7 +362,7 @@ export class DeploymentService {
     const stripped = await this.d.store.tx(async (r, tx) => {
       const n = await r.watchlist.strip(id, at);
       await r.deployments.update(id, { watchlistDestroyedAt: at });
-      await this.d.audit.append(tx, { ...who, action: 'watchlist.destroy', target: `deployment:${id}`, details: { ...gone, entries: n } });
+      await this.d.audit.append(tx, { ...who, action: 'watchlist.destroy', target: `deployment:${id}`, details: { ...gone, entries: n }, state: [{ table: 'deployments', id }] });
       return n;
     });
     return { ...gone, entries: stripped };
@@ -381,7 +382,7 @@ export class DeploymentService {
       const patch = { state: to, closedBy: 'system:retention-sweep', closedAt: now, closeReason: reason, updatedAt: now } as const;
       await this.d.store.tx(async (r, tx) => {
         await r.deployments.update(dep.id, patch);
-        await this.d.audit.append(tx, { actor: actorOf(SYSTEM_SWEEP), action: to === 'CLOSED' ? 'deployment.close' : 'deployment.cancel', target: `deployment:${dep.id}`, reason });
+        await this.d.audit.append(tx, { actor: actorOf(SYSTEM_SWEEP), action: to === 'CLOSED' ? 'deployment.close' : 'deployment.cancel', target: `deployment:${dep.id}`, reason, state: [{ table: 'deployments', id: dep.id }] });
       });
       this.emit(dep.id, to);
       (to === 'CLOSED' ? out.closed : out.cancelled).push(dep.id);

@@ -309,6 +309,8 @@ export async function openServices(config: Config, engine: (c: Config) => Promis
   const key = loadDataKey({ key: config.key, keyFile: config.keyFile, demo: config.demo, home: config.home });
   const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
   const inDatabase = blobStoreKind(config) === 'database';
+  // once, after migration 0022 on a store that had rows: record their state so later SQL edits are found
+  await new AuditTrail(clock ?? systemClock).baselineIfDue(store);
   return createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
 }
 
