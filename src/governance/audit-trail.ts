@@ -5,7 +5,7 @@
  * together or not at all. Nothing biometric goes in `details` (ids, counts and verdicts only).
  */
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import type { Store } from '../store/open-store.ts';
 import { auditRepo, auditStateRepo, STATE_TABLES, type AuditFilter, type StateTable } from '../store/repositories/audit.ts';
 import type { AuditRecord, Clock } from './model.ts';
@@ -193,14 +193,38 @@ export class AuditTrail {
   }
 
   /**
+   * `verify` on one read-only snapshot of the store: a change committed meanwhile (a row and the entry that
+   * records it, one transaction) is seen whole or not at all, so a busy store never shows a false mismatch.
+   * What every caller outside a transaction uses (audit verify, the retention job's check, the reports).
+   */
+  async verifyStore(db: Pick<Db, 'transaction'>, anchors: readonly AuditAnchor[] = []): Promise<VerifyReport> {
+    return db.transaction(async (tx) => {
+      await tx.query('set transaction isolation level repeatable read, read only');
+      return this.verify(tx, anchors);
+    });
+  }
+
+  /**
    * Once, on the first start after migration 0022 on a store that already had rows: an entry recording the
-   * state of every existing row of the state tables, so that later edits to them are found.
+   * state of every existing row of the state tables, so that later edits to them are found. Never on a
+   * trail that already records row states: a "baseline due" flag set with SQL after an edit would otherwise
+   * make the edit legitimate (refused, and the refusal audited).
    */
   async baselineIfDue(store: Pick<Store, 'tx'>): Promise<boolean> {
     return store.tx(async (_r, tx) => {
       const rows = auditStateRepo(tx);
       await auditRepo(tx).lockHead();
       if (!(await rows.baselineDue())) return false;
+      if (await rows.statesRecorded()) {
+        await this.append(tx, {
+          actor: 'system:audit-verifier',
+          action: 'audit.state-baseline.refused',
+          target: 'audit:state',
+          reason: 'a baseline was flagged as due, but the trail already records row states: the flag was set outside OpenLFR; no baseline taken (audit verify names any row changed)',
+        });
+        await rows.baselineTaken();
+        return false;
+      }
       const state: StateRef[] = [];
       for (const table of Object.keys(STATE_TABLES) as StateTable[]) {
         let after = '';

@@ -43,7 +43,7 @@ export class AuditService {
   /** Check the whole chain, and any published anchors (the CLI runs this as system:audit-verifier). */
   async verify(p: Principal, anchors: readonly AuditAnchor[] = []): Promise<VerifyReport> {
     requirePermission(p, 'audit.verify');
-    return this.d.audit.verify(this.d.store.db, anchors);
+    return this.d.audit.verifyStore(this.d.store.db, anchors);
   }
 }
 
@@ -99,7 +99,7 @@ export class CalibrationService {
       if (p.kind !== 'user') throw new OpenLfrError('FORBIDDEN', `A calibration is recorded by a named person (--as), not by system:${p.name}`);
       this.checkSample(p, { fpirTarget, subjects: CALIBRATION_MIN_SUBJECTS, nonMatedSearches: calibrationMinNonMated(Math.min(Math.max(fpirTarget, 1e-9), 1)) });
     } catch (e) {
-      return refuse(this.d as GovernanceDeps, p, 'calibration.record', `engine:${engineId}`, e);
+      return refuse(this.d, p, 'calibration.record', `engine:${engineId}`, e);
     }
   }
 
@@ -114,7 +114,7 @@ export class CalibrationService {
       this.checkSample(p, c.sample);
       if (!(Number.isFinite(c.threshold) && c.threshold > 0 && c.threshold < 1)) throw new OpenLfrError('BAD_REQUEST', `The floor must be a score between 0 and 1 (got ${c.threshold})`);
     } catch (e) {
-      return refuse(this.d as GovernanceDeps, p, 'calibration.record', `engine:${c.engineId}`, e);
+      return refuse(this.d, p, 'calibration.record', `engine:${c.engineId}`, e);
     }
     const current = await this.d.floor.floorFor(c.engineId);
     const bar = await this.d.floor.referenceBarFor(c.engineId);
@@ -160,7 +160,7 @@ export class CalibrationService {
       if (cal.status !== 'PENDING') throw new OpenLfrError('CALIBRATION_NOT_PENDING', `Calibration ${id} is ${cal.status}, not pending approval`, { status: cal.status });
       reason = requiredText(reason, 'reason', { min: 10, what: 'say why (it is recorded in the audit trail)' });
     } catch (e) {
-      return refuse(this.d as GovernanceDeps, p, `calibration.${decision === 'APPROVE' ? 'approve' : 'reject'}`, `calibration:${id}`, e);
+      return refuse(this.d, p, `calibration.${decision === 'APPROVE' ? 'approve' : 'reject'}`, `calibration:${id}`, e);
     }
     const user = (p as Extract<Principal, { kind: 'user' }>).user.username;
     const now = this.d.clock.now();

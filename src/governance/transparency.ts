@@ -14,7 +14,7 @@
  */
 import { OpenLfrError } from '../errors.ts';
 import { requirePermission } from './access.ts';
-import type { GovernanceDeps } from './deps.ts';
+import { requireMatchingStore, type GovernanceDeps } from './deps.ts';
 import type { AuditAnchor } from './audit-trail.ts';
 import { CATEGORIES, type Alert, type Category, type Deployment, type Principal } from './model.ts';
 import { summarise, type SearchReport } from '../search/service.ts';
@@ -130,7 +130,7 @@ export class TransparencyService {
 
   async deployment(p: Principal, id: string): Promise<DeploymentRecord> {
     requirePermission(p, 'report.read');
-    await this.requireIntactStore();
+    await requireMatchingStore(this.d, p, 'report.deployment', `deployment:${id}`);
     const dep = await this.d.store.repos.deployments.byId(id);
     if (!dep) throw new OpenLfrError('NOT_FOUND', `No deployment ${id}`);
     return this.record(dep, await this.d.audit.anchor(this.d.store.db));
@@ -138,7 +138,7 @@ export class TransparencyService {
 
   async summary(p: Principal, from: Date, to: Date): Promise<SummaryRecord> {
     requirePermission(p, 'report.read');
-    await this.requireIntactStore();
+    await requireMatchingStore(this.d, p, 'report.summary', 'report:summary');
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new OpenLfrError('BAD_REQUEST', 'from/to: dates as YYYY-MM-DD or ISO 8601');
     if (to <= from) throw new OpenLfrError('BAD_REQUEST', 'to: must be after from');
     const deps = await this.d.store.repos.retention.deploymentsStarting(from, to);
@@ -166,15 +166,6 @@ export class TransparencyService {
       ),
       auditAnchor: anchor,
     };
-  }
-
-  /** Nothing is published from a store whose trail is broken or whose tables differ from what the trail recorded (issue 14, item 7). */
-  private async requireIntactStore(): Promise<void> {
-    const v = await this.d.audit.verify(this.d.store.db);
-    if (!v.ok)
-      throw new OpenLfrError('AUDIT_STORE_MISMATCH', `No transparency record is published from this store: ${v.firstBad?.problem ?? 'the audit trail is broken'}${v.firstBad?.row ? '' : ` (entry ${v.firstBad?.seq ?? '?'})`}. Run openlfr audit verify, and investigate before publishing`, {
-        firstBad: v.firstBad,
-      });
   }
 
   private async record(dep: Deployment, auditAnchor: AuditAnchor): Promise<DeploymentRecord> {

@@ -11,6 +11,9 @@ import { OpenLfrError } from '../../src/errors.ts';
 import type { Alert } from '../../src/governance/model.ts';
 import { AuditTrail } from '../../src/governance/audit-trail.ts';
 import { storeOn } from '../../src/store/open-store.ts';
+import { openPglite } from '../../src/store/pglite-db.ts';
+import { listMigrations, migrate } from '../../src/store/migrate.ts';
+import type { Db, Queryable } from '../../src/store/db.ts';
 import { client } from '../helpers/api-client.ts';
 import { makeRig, type TestRig } from '../helpers/governance.ts';
 import { judge, liveDeployment, people, raise, type People } from '../helpers/live-deployment.ts';
@@ -24,8 +27,26 @@ let audTok: string;
 const verify = () => rig.services.audit.verify({ kind: 'system', name: 'audit-verifier' });
 const code = (c: string) => (e: unknown) => e instanceof OpenLfrError && e.code === c;
 
+/** Runs once just before the next read of the alerts table by verify's replay (to commit a change in between). */
+let beforeAlertsReplay: (() => Promise<void>) | null = null;
+const REPLAY_ALERTS = /^select .* from alerts where id > \$1 order by id/;
+/** The embedded store, with a hook on the statement that reads the alerts table for the replay. */
+async function hookedDb(): Promise<Db> {
+  const db = await openPglite(undefined);
+  const hooked = (q: Queryable): Queryable['query'] =>
+    async function query(sql, params) {
+      const hook = beforeAlertsReplay;
+      if (hook && REPLAY_ALERTS.test(sql)) {
+        beforeAlertsReplay = null;
+        await hook();
+      }
+      return q.query(sql, params);
+    } as Queryable['query'];
+  return { ...db, kind: db.kind, query: hooked(db), transaction: (fn) => db.transaction((tx) => fn({ ...tx, exec: tx.exec.bind(tx), query: hooked(tx) })), exec: db.exec.bind(db), close: db.close.bind(db) };
+}
+
 before(async () => {
-  rig = await makeRig();
+  rig = await makeRig({ db: await hookedDb() });
   p = await people(rig.services);
   dep = await liveDeployment(rig.services, p, rig.clock);
   alert = await raise(rig.services, dep.id, dep.subjectRefs[0]!);
@@ -87,16 +108,68 @@ test('audit state: a user granted a role with SQL, a user inserted with SQL, an 
   );
 });
 
-test('audit state: a store upgraded with rows gets one baseline entry at start; a later edit is still found', async () => {
-  // what migration 0022 does on a store that had rows: a baseline is due
+test('audit state: a store upgraded from before migration 0022 gets one baseline entry at first start; a later edit is still found', async () => {
+  assert.equal((await rig.db.query<{ due: boolean }>('select due from audit_state_baseline'))[0]!.due, false, 'a store made after 0022 needs no baseline');
+  // a store at migration 0021 with a user and its (state-less) audit entry, as written before this change
+  const db = await openPglite(undefined);
+  try {
+    await migrate(db, listMigrations().filter((m) => m.version < 22));
+    const trail = new AuditTrail(rig.clock);
+    const store = storeOn(db);
+    await db.exec(`insert into users (id, username, display_name, password_hash, roles, created_at) values ('usr_old', 'old', 'Old', 'x', '["ADMIN"]', now())`);
+    await store.tx((_r, tx) => trail.append(tx, { actor: 'system:bootstrap', action: 'user.create', target: 'user:old', reason: 'first administrator of an empty store' }));
+    assert.deepEqual(await migrate(db), [22]);
+    assert.equal((await db.query<{ due: boolean }>('select due from audit_state_baseline'))[0]!.due, true);
+    const before = await trail.verifyStore(db);
+    assert.equal(before.ok, false, 'before the baseline the row is unknown to the trail');
+    assert.equal(await trail.baselineIfDue(store), true);
+    assert.equal(await trail.baselineIfDue(store), false, 'once');
+    const [b] = await db.query<{ actor: string; details: string }>("select actor, details from audit_log where action = 'audit.state-baseline'");
+    assert.equal(b!.actor, 'system:audit-verifier');
+    assert.deepEqual((JSON.parse(b!.details) as { rowState: { id: string }[] }).rowState.map((r) => r.id), ['usr_old']);
+    assert.equal((await trail.verifyStore(db)).ok, true);
+    await db.exec(`update users set roles = '["ADMIN","AUTHORISING_OFFICER"]', rank = 'SUPERINTENDENT' where id = 'usr_old'`);
+    const v = await trail.verifyStore(db);
+    assert.equal(v.ok, false);
+    assert.match(v.firstBad!.problem, /users row usr_old differs from its state recorded by audit entry 2: it was changed outside OpenLFR/);
+  } finally {
+    await db.close();
+  }
+});
+
+test('audit state: an alert raised while verify runs is seen whole or not at all (one snapshot): no false mismatch', async () => {
+  // the alert's row and its entry are committed together; a verify that walked the chain before that commit
+  // and read the alerts table after it would call the new row "inserted outside OpenLFR" (a false alarm).
+  // Here the alert is raised exactly between the walk and the replay of the alerts table.
+  let raised: Promise<Alert> | null = null;
+  beforeAlertsReplay = async () => {
+    raised = raise(rig.services, dep.id, dep.subjectRefs[0]!);
+    await new Promise((r) => setTimeout(r, 300));
+  };
+  const v = await verify();
+  assert.equal(beforeAlertsReplay, null, 'the hook ran');
+  assert.equal(v.ok, true, JSON.stringify(v.firstBad));
+  const a = await raised!;
+  const after = await verify();
+  assert.equal(after.ok, true, JSON.stringify(after.firstBad));
+  assert.equal(after.rowsChecked, v.rowsChecked! + 1, `the next verify checks ${a.id} too`);
+});
+
+test('audit state: an edit followed by a forged "baseline due" flag is not legitimised at the next start', async () => {
+  // the attacker edits a row, then sets the migration flag so that the next start would record the edited
+  // state as the baseline; the trail already records states, so no baseline is taken, and the refusal is audited
+  const [row] = await rig.db.query<{ threshold: number }>('select threshold from deployments where id = $1', [dep.id]);
+  await rig.db.exec(`update deployments set threshold = 0.2 where id = '${dep.id}'`);
   await rig.db.exec('update audit_state_baseline set due = true where id = 1');
   const trail = new AuditTrail(rig.clock);
-  assert.equal(await trail.baselineIfDue(storeOn(rig.db)), true);
-  assert.equal(await trail.baselineIfDue(storeOn(rig.db)), false, 'once');
-  const [b] = await rig.db.query<{ actor: string; details: string }>("select actor, details from audit_log where action = 'audit.state-baseline'");
-  assert.equal(b!.actor, 'system:audit-verifier');
-  assert.ok((JSON.parse(b!.details) as { rowState: unknown[] }).rowState.length >= 9);
+  assert.equal(await trail.baselineIfDue(storeOn(rig.db)), false);
+  const v = await verify();
+  assert.equal(v.ok, false);
+  assert.match(v.firstBad!.problem, new RegExp(`deployments row ${dep.id} differs`));
+  const [refused] = await rig.db.query<{ actor: string; reason: string }>("select actor, reason from audit_log where action = 'audit.state-baseline.refused'");
+  assert.equal(refused!.actor, 'system:audit-verifier');
+  assert.match(refused!.reason, /already records row states/);
+  assert.equal((await rig.db.query<{ due: boolean }>('select due from audit_state_baseline'))[0]!.due, false);
+  await rig.db.exec(`update deployments set threshold = ${row!.threshold} where id = '${dep.id}'`);
   assert.equal((await verify()).ok, true);
-  const [d] = await rig.db.query<{ purpose: string }>('select purpose from deployments where id = $1', [dep.id]);
-  await attack(`update deployments set purpose = 'something else' where id = '${dep.id}'`, `update deployments set purpose = '${d!.purpose.replaceAll("'", "''")}' where id = '${dep.id}'`, /deployments row/);
 });

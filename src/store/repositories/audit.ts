@@ -91,6 +91,11 @@ export function auditStateRepo(q: Queryable) {
       const [r] = await q.query<{ due: boolean }>('select due from audit_state_baseline where id = 1');
       return r?.due === true;
     },
+    /** Whether any entry of the trail records row states already (a baseline or a change since migration 0022). */
+    async statesRecorded(): Promise<boolean> {
+      const r = await q.query(`select 1 from audit_log where action = 'audit.state-baseline' or details like '%"rowState":[%' limit 1`);
+      return r.length > 0;
+    },
     async baselineTaken(): Promise<void> {
       await q.query('update audit_state_baseline set due = false where id = 1');
     },
