@@ -118,4 +118,52 @@ export function storageContract(name: string, open: () => Promise<Db>): void {
       await db.close();
     }
   });
+
+  test(`${name}: verify replays the trail in one snapshot: a user and its entry committed during the replay are seen whole or not at all`, async () => {
+    const db = await open();
+    try {
+      await migrate(db);
+      const trail = new AuditTrail(new ManualClock());
+      const addUser = (id: string) =>
+        db.transaction(async (tx) => {
+          await tx.query(`insert into users (id, username, display_name, password_hash, roles, created_at) values ($1, $1, $1, 'x', '["OPERATOR"]', now())`, [id]);
+          await trail.append(tx, { actor: 'user:a', action: 'user.create', target: `user:${id}`, reason: 'account created', state: [{ table: 'users', id }] });
+        });
+      await addUser('usr_1');
+      // a Db whose replay of the users table first lets another connection commit a new user and its entry
+      let committing: Promise<void> | null = null;
+      const racing: Db = {
+        ...db,
+        kind: db.kind,
+        query: db.query.bind(db),
+        exec: db.exec.bind(db),
+        close: db.close.bind(db),
+        transaction: (fn) =>
+          db.transaction((tx) =>
+            fn({
+              exec: tx.exec.bind(tx),
+              async query(sql, params) {
+                if (!committing && /^select .* from users where id > \$1/.test(sql)) {
+                  committing = addUser('usr_2');
+                  await new Promise((r) => setTimeout(r, 300));
+                }
+                return tx.query(sql, params);
+              },
+            } as typeof tx),
+          ),
+      };
+      const v = await trail.verifyStore(racing);
+      assert.ok(committing, 'the race ran');
+      assert.equal(v.ok, true, JSON.stringify(v.firstBad));
+      await committing;
+      const after = await trail.verifyStore(db);
+      assert.equal(after.ok, true, JSON.stringify(after.firstBad));
+      assert.equal(after.rowsChecked, 2);
+      // and a row changed behind the trail is named
+      await db.query(`update users set roles = '["ADMIN"]' where id = 'usr_2'`);
+      assert.match((await trail.verifyStore(db)).firstBad!.problem, /users row usr_2 differs from its state recorded by audit entry 2/);
+    } finally {
+      await db.close();
+    }
+  });
 }
