@@ -22,7 +22,7 @@ export interface AuditEvent {
   reason: string;
   details?: Record<string, unknown>;
   /**
-   * Rows of deployments, alerts or users this entry changed (issue 14, item 7): the entry records (in `details.rowState`) a hash of
+   * Rows of deployments, alerts, users or calibrations this entry changed (issue 14, item 7): the entry records (in `details.rowState`) a hash of
    * each row as it is after the change (call `append` after the change, in its transaction), and
    * `verify` replays these against the tables.
    */
@@ -87,7 +87,7 @@ export interface VerifyReport {
   headHash: string;
   /** The first entry that fails, with what is wrong. */
   firstBad?: { seq: number | null; position: number; problem: string; row?: { table: StateTable; id: string } };
-  /** Rows of deployments, alerts and users compared with the state the trail last recorded for them. */
+  /** Rows of deployments, alerts, users and calibrations compared with the state the trail last recorded for them. */
   rowsChecked?: number;
 }
 

@@ -35,7 +35,7 @@ export async function refuse(d: Pick<GovernanceDeps, 'store' | 'audit'>, p: Prin
 }
 
 /**
- * Nothing is published from a store whose audit trail is broken, or whose deployments, alerts or users differ
+ * Nothing is published from a store whose audit trail is broken, or whose deployments, alerts, users or calibrations differ
  * from the state the trail recorded for them (issue 14, item 7): AUDIT_STORE_MISMATCH naming the first
  * difference, and the refusal audited as `<action>.refused`.
  */

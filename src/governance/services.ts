@@ -143,6 +143,7 @@ export class CalibrationService {
         target: `calibration:${rec.id}`,
         reason: lowers.length ? `measured floor for ${c.engineId}; pending a second person's approval: it lowers ${lowers.join(' and ')}` : `measured floor for ${c.engineId}`,
         details: { engineId: c.engineId, threshold: c.threshold, datasetFingerprint: c.datasetFingerprint, status: rec.status, previousFloor: current.floor, referenceBar: newBar, previousReferenceBar: bar.bar, sample: c.sample },
+        state: [{ table: 'calibrations', id: rec.id }],
       });
     });
     return rec;
@@ -165,6 +166,7 @@ export class CalibrationService {
     const user = (p as Extract<Principal, { kind: 'user' }>).user.username;
     const now = this.d.clock.now();
     const status = decision === 'APPROVE' ? 'ACTIVE' : 'REJECTED';
+    const floorBefore = (await this.d.floor.floorFor(cal!.engineId)).floor;
     await this.d.store.tx(async (r, tx) => {
       if (!(await r.calibrations.decide(id, { status, approvedBy: user, approvedAt: now, decisionReason: reason })))
         throw new OpenLfrError('CALIBRATION_NOT_PENDING', `Calibration ${id} was decided meanwhile`);
@@ -173,7 +175,8 @@ export class CalibrationService {
         action: decision === 'APPROVE' ? 'calibration.approve' : 'calibration.reject',
         target: `calibration:${id}`,
         reason,
-        details: { engineId: cal!.engineId, threshold: cal!.threshold, recordedBy: cal!.recordedBy, status },
+        details: { engineId: cal!.engineId, threshold: cal!.threshold, recordedBy: cal!.recordedBy, status, floorBefore },
+        state: [{ table: 'calibrations', id }],
       });
     });
     return { ...cal!, status, approvedBy: user, approvedAt: now, decisionReason: reason };

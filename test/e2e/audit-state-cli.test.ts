@@ -74,7 +74,7 @@ test('audit verify and the reports after SQL edits of a deployment and a user be
     const intact = JSON.parse(ok(null, ['audit', 'verify', '--json'])) as { ok: boolean; rowsChecked: number };
     assert.equal(intact.ok, true);
     assert.equal(intact.rowsChecked, 4, '3 users and 1 deployment');
-    assert.match(ok(null, ['audit', 'verify']), /audit trail intact: .*; 4 rows of deployments, alerts and users match the trail/);
+    assert.match(ok(null, ['audit', 'verify']), /audit trail intact: .*; 4 rows of deployments, alerts, users and calibrations match the trail/);
     assert.equal((JSON.parse(ok(null, ['report', 'deployment', depId])) as { deploymentId: string }).deploymentId, depId);
 
     const reportsRefused = (what: RegExp) => {

@@ -113,3 +113,27 @@ test('calibration: a lower floor, or a lower reference bar, stays PENDING until 
   );
   assert.ok((await refusals()).includes('user:admin2 calibration.approve.refused CALIBRATION_SELF_APPROVAL'));
 });
+
+test('calibration: a floor set with SQL behind the application (a PENDING one made ACTIVE, an ACTIVE one inserted) is named by audit verify', async () => {
+  const s = rig.services.calibrations;
+  const verify = () => rig.services.audit.verify({ kind: 'system', name: 'audit-verifier' });
+  assert.equal((await verify()).ok, true);
+  const pending = await s.record(p.admin!, { engineId: ENGINE, datasetFingerprint: 'lfw:e', threshold: 0.05, figures: withBar(0.34), sample: CALIBRATION_SAMPLE });
+  assert.equal(pending.status, 'PENDING');
+  // approved with SQL instead of by a second person: the floor would drop to 0.05
+  await rig.db.exec(`update calibrations set status = 'ACTIVE', approved_by = 'supt', approved_at = now() where id = '${pending.id}'`);
+  assert.equal((await s.floorFor(ENGINE)).floor, 0.05, 'the SQL edit does reach the floor ...');
+  const v = await verify();
+  assert.equal(v.ok, false, '... and audit verify names it');
+  assert.deepEqual(v.firstBad!.row, { table: 'calibrations', id: pending.id });
+  assert.match(v.firstBad!.problem, new RegExp(`calibrations row ${pending.id} differs from its state recorded by audit entry \\d+: it was changed outside OpenLFR`));
+  await rig.db.exec(`update calibrations set status = 'PENDING', approved_by = null, approved_at = null where id = '${pending.id}'`);
+  assert.equal((await verify()).ok, true);
+  await rig.db.exec(
+    `insert into calibrations (id, engine_id, dataset_fingerprint, created_at, threshold, figures, status, recorded_by) values ('cal_forged', '${ENGINE}', 'none', now(), 0.05, '{}', 'ACTIVE', 'admin')`,
+  );
+  const forged = await verify();
+  assert.match(forged.firstBad!.problem, /calibrations row cal_forged is not in the audit trail: it was inserted outside OpenLFR/);
+  await rig.db.exec(`delete from calibrations where id = 'cal_forged'`);
+  assert.equal((await verify()).ok, true);
+});

@@ -58,7 +58,7 @@ export function auditRepo(q: Queryable) {
 }
 export type AuditRepo = ReturnType<typeof auditRepo>;
 
-/** Tables whose rows the audit trail records the state of (issue 14, item 7), and the columns it covers. */
+/** Tables whose rows the audit trail records the state of (issue 14, item 7), and the columns it covers (every column but retention marks). */
 export const STATE_TABLES = {
   deployments: [
     'id', 'name', 'purpose', 'use_case', 'locations', 'cameras', 'starts_at', 'ends_at', 'threshold', 'dpia_ref', 'policy_refs', 'state', 'created_by', 'created_at',
@@ -71,6 +71,8 @@ export const STATE_TABLES = {
     'status', 'operator_id', 'operator_decision', 'operator_note', 'operator_at', 'outcome', 'outcome_by', 'outcome_note', 'outcome_at',
   ],
   users: ['id', 'username', 'display_name', 'password_hash', 'roles', 'rank', 'disabled', 'created_at', 'created_by'],
+  // an ACTIVE row inserted with SQL would set the threshold floor with nobody's approval (issue 14, item 2)
+  calibrations: ['id', 'engine_id', 'dataset_fingerprint', 'created_at', 'threshold', 'figures', 'status', 'recorded_by', 'approved_by', 'approved_at', 'decision_reason'],
 } as const;
 export type StateTable = keyof typeof STATE_TABLES;
 
