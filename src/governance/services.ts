@@ -75,8 +75,9 @@ export const calibrationMinNonMated = (fpirTarget: number): number => Math.ceil(
 export class CalibrationService {
   constructor(private readonly d: Pick<GovernanceDeps, 'store' | 'audit' | 'clock' | 'floor' | 'config' | 'events' | 'biometrics' | 'key' | 'engine'>) {}
 
-  /** Refuse a sample too small or an FPIR target too loose to set a floor (before an evaluation is run, and again at recording). */
-  checkSample(p: Principal, sample: CalibrationSample): void {
+  /** Refuse anyone but a named person with the role, an FPIR target too loose, or a sample too small to set a floor. */
+  private recordable(p: Principal, sample: CalibrationSample): void {
+    if (p.kind !== 'user') throw new OpenLfrError('FORBIDDEN', `A calibration is recorded by a named person (--as), not by system:${p.name}`);
     requirePermission(p, 'calibration.write');
     const { fpirTarget, subjects, nonMatedSearches } = sample;
     if (!(Number.isFinite(fpirTarget) && fpirTarget > 0 && fpirTarget <= CALIBRATION_MAX_FPIR_TARGET))
@@ -96,8 +97,16 @@ export class CalibrationService {
   /** Before an evaluation is run for --record: a named person with the role, and an FPIR target tight enough (refusals audited). */
   async preflight(p: Principal, engineId: string, fpirTarget: number): Promise<void> {
     try {
-      if (p.kind !== 'user') throw new OpenLfrError('FORBIDDEN', `A calibration is recorded by a named person (--as), not by system:${p.name}`);
-      this.checkSample(p, { fpirTarget, subjects: CALIBRATION_MIN_SUBJECTS, nonMatedSearches: calibrationMinNonMated(Math.min(Math.max(fpirTarget, 1e-9), 1)) });
+      this.recordable(p, { fpirTarget, subjects: CALIBRATION_MIN_SUBJECTS, nonMatedSearches: calibrationMinNonMated(Math.min(Math.max(fpirTarget, 1e-9), 1)) });
+    } catch (e) {
+      return refuse(this.d, p, 'calibration.record', `engine:${engineId}`, e);
+    }
+  }
+
+  /** After the evaluation, before anything else is said about its figures: the sample it was measured on (refusals audited). */
+  async checkSample(p: Principal, engineId: string, sample: CalibrationSample): Promise<void> {
+    try {
+      this.recordable(p, sample);
     } catch (e) {
       return refuse(this.d, p, 'calibration.record', `engine:${engineId}`, e);
     }
@@ -110,8 +119,7 @@ export class CalibrationService {
    */
   async record(p: Principal, c: CalibrationInput): Promise<Calibration> {
     try {
-      if (p.kind !== 'user') throw new OpenLfrError('FORBIDDEN', `A calibration is recorded by a named person (--as), not by system:${p.name}`);
-      this.checkSample(p, c.sample);
+      this.recordable(p, c.sample);
       if (!(Number.isFinite(c.threshold) && c.threshold > 0 && c.threshold < 1)) throw new OpenLfrError('BAD_REQUEST', `The floor must be a score between 0 and 1 (got ${c.threshold})`);
     } catch (e) {
       return refuse(this.d, p, 'calibration.record', `engine:${c.engineId}`, e);
@@ -130,7 +138,7 @@ export class CalibrationService {
       figures: { ...c.figures, sample: c.sample },
       createdAt: this.d.clock.now(),
       status: lowers.length ? 'PENDING' : 'ACTIVE',
-      recordedBy: p.user.username,
+      recordedBy: (p as Extract<Principal, { kind: 'user' }>).user.username,
       approvedBy: null,
       approvedAt: null,
       decisionReason: null,

@@ -204,7 +204,7 @@ async function recordCalibration(services: Services, who: Principal, engine: Eng
   const r = outcome.result;
   const sample = { fpirTarget: r.options.fpirTarget, subjects: r.watchlistSize - r.distractors, nonMatedSearches: r.nonMatedSearches };
   // the sample is checked (and a refusal audited) before anything else is said about the figures
-  services.calibrations.checkSample(who, sample);
+  await services.calibrations.checkSample(who, engine.id, sample);
   const threshold = outcome.result.equitableThresholdFpirOnly;
   if (threshold === null)
     throw new OpenLfrError(
