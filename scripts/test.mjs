@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the test suite with Node's own test runner (Node 20 has no glob support on the command line).
 // Usage: node scripts/test.mjs [tier ...]   tiers are folders under test/: unit, contract, medium, e2e.
-// With no tier, all tiers run. Extra env: OPENLFR_TEST_ONLY=<substring> to filter files.
+// With no tier, all tiers run. Extra env: OPENLFR_TEST_ONLY=<substring>[,<substring>...] to filter files.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +17,7 @@ const only = process.env.OPENLFR_TEST_ONLY;
 const files = walk(join(root, 'test'))
   .map((p) => relative(root, p))
   .filter((p) => tiers.length === 0 || tiers.some((t) => p.startsWith(`test/${t}/`)))
-  .filter((p) => !only || p.includes(only))
+  .filter((p) => !only || only.split(',').some((o) => p.includes(o)))
   .sort();
 if (files.length === 0) {
   console.error('no test files matched');

@@ -22,6 +22,10 @@ export const EngineConfigSchema = z.object({
   /** Workers as threads or child processes; auto = processes for onnx (a native fault costs one worker,
    *  not the server; ~8% slower than threads), threads for human. */
   isolation: z.enum(['auto', 'thread', 'process']).default('auto'),
+  /** Scheduling priority (nice) of process workers: above 0, the video decoders and the API come first
+   *  when the CPU is short, so a busy engine costs dropped (counted) frames, not a decoder that falls
+   *  behind its camera. Threads (the human engine) share the server's priority. */
+  workerNice: int(0, 19).default(5),
   /** Folder holding the ONNX model files (see models.lock.json). */
   onnxModelsDir: z.string().default(join(PROJECT_ROOT, 'node_modules', '.openlfr-models', 'faceplugin-0.0.1')),
   /** File names inside onnxModelsDir; a force can point these at models it has licensed. */
@@ -221,6 +225,7 @@ const ENV_MAP: Record<string, string[]> = {
   OPENLFR_ENGINE: ['engine', 'name'],
   OPENLFR_ENGINE_WORKERS: ['engine', 'workers'],
   OPENLFR_ENGINE_ISOLATION: ['engine', 'isolation'],
+  OPENLFR_ENGINE_WORKER_NICE: ['engine', 'workerNice'],
   OPENLFR_ONNX_MODELS_DIR: ['engine', 'onnxModelsDir'],
   OPENLFR_ONNX_DETECTOR: ['engine', 'onnxDetector'],
   OPENLFR_ONNX_LANDMARKS: ['engine', 'onnxLandmarks'],

@@ -67,7 +67,7 @@ export function registerConsoleRoutes(app: App, services: Pick<Services, 'deploy
   );
   app.openapi(r({ method: 'post', path: '/api/v1/deployments/{id}/live/start', summary: 'Start the live pipeline on the cameras of a LIVE deployment (the server starts it at go-live; this restarts it after its sources ended)', request: { params: IdParam }, responses: { 200: json(S.LiveStatusSchema, 'Started') } }), async (c) => {
     const id = c.req.valid('param').id;
-    await services.live.start(me(c), id);
+    await services.live.start(me(c), id, { restart: true });
     return ok(c, await liveStatus(me(c), id));
   });
   app.openapi(r({ method: 'get', path: '/api/v1/deployments/{id}/live', summary: 'Live pipeline status and counters', request: { params: IdParam }, responses: { 200: json(S.LiveStatusSchema, 'Status') } }), async (c) => {

@@ -40,7 +40,20 @@ export const DecisionSchema = z
 export const OutcomeSchema = z.object({ outcome: z.enum(OUTCOMES), note: z.string().min(1).max(4000) }).strict().openapi('Outcome');
 
 const CameraCounters = z
-  .object({ framesDecoded: z.number(), framesAnalysed: z.number(), framesDropped: z.number(), facesDetected: z.number(), tracks: z.number(), alerts: z.number() })
+  .object({
+    framesDecoded: z.number(),
+    framesAnalysed: z.number(),
+    framesDropped: z.number(),
+    sourceFramesDropped: z.number(),
+    facesDetected: z.number(),
+    tracks: z.number(),
+    alerts: z.number(),
+    state: z.enum(['connecting', 'up', 'down', 'ended', 'failed', 'stopped']).openapi({ description: 'connecting; up (frames arriving); down (lost, refused or hung: retried with back-off); failed (the run stopped on an error: restarted after a pause, or a broken file); ended (a recording played to its end); stopped' }),
+    reason: z.string().openapi({ description: 'Why the camera is (or last was) down or failed; credentials in URLs are never shown' }),
+    since: z.string().openapi({ description: 'When the state last changed (ISO 8601)' }),
+    reconnects: z.number(),
+    restarts: z.number(),
+  })
   .partial()
   .openapi('CameraCounters');
 

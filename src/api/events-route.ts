@@ -12,7 +12,7 @@ import type { Services } from '../governance/services.ts';
 import { EventQuery } from './console-schemas.ts';
 import { me, r, type App } from './route-kit.ts';
 
-export const EVENT_NAMES = ['deployment', 'alert', 'counters'] as const;
+export const EVENT_NAMES = ['deployment', 'alert', 'counters', 'camera'] as const;
 
 /** The deployment an event belongs to (`deployment` events carry it as `id`). */
 function deploymentOf(name: string, payload: unknown): string | undefined {
@@ -26,7 +26,7 @@ export function registerEventsRoute(app: App, services: Pick<Services, 'events' 
     r({
       method: 'get',
       path: '/api/v1/events',
-      summary: 'Server-Sent Events: `alert` {deploymentId, alertId}, `counters` {deploymentId, camera, framesAnalysed, facesDetected, tracks, alerts, …; finished at the end}, `deployment` {id, state}',
+      summary: 'Server-Sent Events: `alert` {deploymentId, alertId}, `counters` {deploymentId, camera, framesAnalysed, facesDetected, tracks, alerts, state, …; finished at the end}, `camera` {deploymentId, camera, state (connecting, up, down, ended, failed, stopped), reason, since}, `deployment` {id, state}',
       request: { query: EventQuery },
       responses: { 200: { description: 'An event stream (text/event-stream); a comment line every heartbeat', content: { 'text/event-stream': { schema: z.string() } } } },
     }),
@@ -51,9 +51,11 @@ export function registerEventsRoute(app: App, services: Pick<Services, 'events' 
         const cleanup = () => {
           closed = true;
           for (const [name, fn] of listeners) services.events.off(name, fn);
+          services.events.off('shutdown', cleanup);
           wake();
         };
         stream.onAbort(cleanup);
+        services.events.once('shutdown', cleanup); // the server is stopping: end the stream
         try {
           await stream.writeSSE({ event: 'hello', data: JSON.stringify({ deploymentId: only ?? null, heartbeatMs }) });
           while (!closed && !stream.aborted) {

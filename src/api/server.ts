@@ -24,14 +24,33 @@ export async function startServer(config: Config, engine: (c: Config) => Promise
 /** Serve already-open services: the sweep at start and on a timer, and the live pipelines of live deployments. */
 export async function startServerOn(services: Services, config: Config, liveOptions: LiveRunOptions = {}): Promise<RunningServer> {
   // a deployment that goes live starts its cameras; deployments already live when the server starts resume
+  const lastStartError = new Map<string, string>(); // said once, not every few seconds
   const startLive = (id: string) =>
-    services.live.start(SYSTEM_LIVE, id, liveOptions).catch((e: unknown) => {
-      if (!(isOpenLfrError(e) && e.code === 'CONFLICT')) console.error(`openlfr live: deployment ${id}: ${(e as Error).message}`);
-    });
+    services.live.start(SYSTEM_LIVE, id, liveOptions).then(
+      () => lastStartError.delete(id),
+      (e: unknown) => {
+        const msg = (e as Error).message;
+        if (!(isOpenLfrError(e) && e.code === 'CONFLICT') && lastStartError.get(id) !== msg) console.error(`openlfr live: deployment ${id}: ${msg}`);
+        lastStartError.set(id, msg);
+      },
+    );
   services.events.on('deployment', (e: { id: string; state: string }) => {
     if (e.state === 'LIVE') void startLive(e.id);
   });
-  for (const d of await services.deployments.list(SYSTEM_LIVE, 'LIVE')) void startLive(d.id);
+  // Every few seconds, take on the live deployments no server runs (none at start; later, those of a
+  // server that stopped or died: its lease in the database expires). With one server this only finds
+  // what it already runs. Cameras whose recordings ended are left ended.
+  const adopt = async () => {
+    try {
+      const here = new Set(services.live.runningHere());
+      for (const d of await services.deployments.list(SYSTEM_LIVE, 'LIVE')) if (!here.has(d.id)) await startLive(d.id);
+    } catch (e) {
+      console.error(`openlfr live: could not look for live deployments to run: ${(e as Error).message}`);
+    }
+  };
+  await adopt();
+  const adoptTimer = setInterval(() => void adopt(), Math.max(1000, Math.floor((liveOptions.leaseMs ?? 15_000) / 3)));
+  adoptTimer.unref();
   // a broken audit chain is shouted: the console shows GET /api/v1/oversight/status, and the log says it
   services.events.on('audit-alarm', (a: AuditAlarm) => console.error(`openlfr AUDIT ALARM: ${a.message} (checked ${a.at.toISOString()})`));
   const sweep = async () => {
@@ -75,7 +94,15 @@ export async function startServerOn(services: Services, config: Config, liveOpti
     services,
     async close() {
       clearInterval(timer);
-      await new Promise<void>((r) => server.close(() => r()));
+      clearInterval(adoptTimer);
+      // end the push streams (console tabs keep them open for ever) and any idle keep-alive connection,
+      // then give requests in hand a moment before cutting what is left
+      services.events.emit('shutdown');
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      const cut = setTimeout(() => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(), 2000);
+      await closed;
+      clearTimeout(cut);
       await services.close();
     },
   };

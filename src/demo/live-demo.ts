@@ -27,6 +27,8 @@ export const DEMO_USERS: Array<{ username: string; displayName: string; roles: R
 
 export interface DemoOptions {
   source: string;
+  /** The deployment's cameras as `name=source` (default: `cam-1=<source>`). */
+  cameras?: string[] | undefined;
   /** Folder of subject folders (one per person, reference photos inside), a folder of photos (one per
    *  person), or a list of photo files (one per person). */
   watchlist: string | string[];
@@ -102,7 +104,7 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
       purpose: 'Demonstration of OpenLFR on a recorded clip: locate people wanted on warrant',
       useCase: 'Wanted by courts (demonstration)',
       locations: [{ name: 'Demo venue', reason: 'Intelligence indicates the demo subjects attend events at this venue' }],
-      cameras: [`cam-1=${o.source}`],
+      cameras: o.cameras ?? [`cam-1=${o.source}`],
       startsAt: new Date(now.getTime() - 60_000),
       endsAt: new Date(now.getTime() + 2 * 3600_000),
       threshold,

@@ -11,6 +11,7 @@
  * WebAssembly backend has no native code and runs in threads.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { EngineConfig } from '../config.ts';
 import { OpenLfrError, reviveError } from '../errors.ts';
@@ -56,6 +57,13 @@ function processWorker(config: EngineConfig): WorkerHandle {
     env: { ...process.env, OPENLFR_ENGINE_WORKER: JSON.stringify({ config }) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  if (config.workerNice > 0 && c.pid) {
+    try {
+      setPriority(c.pid, config.workerNice);
+    } catch {
+      /* not permitted here: the worker keeps the server's priority */
+    }
+  }
   return {
     post: (m) => void c.send(m as never),
     onMessage: (f) => void c.on('message', f),
@@ -166,7 +174,13 @@ export class EnginePool implements FaceEngine {
   private submit(request: WorkerJob, transfer: ArrayBuffer[]): Promise<unknown> {
     if (this.closed) return Promise.reject(new OpenLfrError('ENGINE_CLOSED'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, transfer, resolve, reject });
+      const task = { request, transfer, resolve, reject };
+      // An embedding is the last step before a possible alert, and there are few of them: it goes ahead
+      // of waiting detections, so alert latency does not grow with the number of cameras.
+      if (request.op === 'embed') {
+        const i = this.queue.findIndex((t) => t.request.op !== 'embed');
+        this.queue.splice(i < 0 ? this.queue.length : i, 0, task);
+      } else this.queue.push(task);
       this.pump();
     });
   }

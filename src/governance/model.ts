@@ -210,6 +210,8 @@ export interface LiveCounterRow {
   facesDetected: number;
   tracks: number;
   alerts: number;
+  /** How far into a recorded source the camera got (seconds; 0 for streams). */
+  positionSec: number;
   updatedAt: Date;
 }
 

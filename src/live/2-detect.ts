@@ -1,10 +1,16 @@
 /**
  * Stage 2, detect: sample frames at the analysed rate and run detection on the shared engine pool,
  * several frames in flight, results handed on in frame order (the tracker needs order).
- * When every slot is busy: in `asap` mode wait; in `realtime` mode drop the frame and count it.
+ *
+ * A reader task pulls frames from the source on its own, so the source is drained while the
+ * later stages work on a result. When every detection slot is busy: in `asap` mode the reader
+ * waits (nothing is lost, the source pauses); in `realtime` mode a frame that is early on its
+ * camera's clock (a burst on connection) may wait until it would be late (LATE_MS), otherwise it is
+ * dropped, overwritten and counted, so a camera is never queued behind a busy engine and what is
+ * analysed stays current.
  */
 import type { Face, FaceEngine } from '../engine/port.ts';
-import type { Frame } from './1-ingest.ts';
+import { mayWaitMs, type Frame } from './1-ingest.ts';
 
 export interface DetectedFrame {
   frame: Frame;
@@ -18,44 +24,122 @@ export interface DetectStats {
   facesDetected: number;
 }
 
+interface Entry {
+  frame: Frame;
+  faces: Face[] | null;
+  error: unknown;
+  done: boolean;
+}
+
 export async function* detectFrames(
-  frames: AsyncIterable<Frame>,
+  frames: AsyncIterable<Frame> & { stop?(): void },
   engine: FaceEngine & { size?: number },
   opts: { analysedFps: number; pace: 'asap' | 'realtime'; inflight?: number; stats: DetectStats },
 ): AsyncGenerator<DetectedFrame> {
   const inflight = Math.max(1, opts.inflight ?? (engine.size ?? 1) * 2);
   const interval = 1 / opts.analysedFps;
-  let nextAt = 0;
-  const pending: Array<Promise<DetectedFrame>> = [];
-  for await (const frame of frames) {
-    if (frame.ptsSec + 1e-6 < nextAt) {
-      opts.stats.framesSkipped++;
-      frame.image.data.fill(0); // not analysed: overwritten at once
-      continue;
+  const order: Entry[] = [];
+  let busy = 0;
+  let readerDone = false;
+  let readerError: unknown = null;
+  let closed = false;
+  // one waiter at a time on each side: the consumer (results) and the reader (a free slot)
+  let wakeConsumer: (() => void) | null = null;
+  let wakeReader: (() => void) | null = null;
+  const notify = () => {
+    const c = wakeConsumer;
+    wakeConsumer = null;
+    c?.();
+    const r = wakeReader;
+    wakeReader = null;
+    r?.();
+  };
+
+  const reader = (async () => {
+    let nextAt = 0;
+    try {
+      for await (const frame of frames) {
+        if (closed) {
+          frame.image.data.fill(0);
+          break;
+        }
+        if (frame.ptsSec + 1e-6 < nextAt) {
+          opts.stats.framesSkipped++;
+          frame.image.data.fill(0); // not analysed: overwritten at once
+          continue;
+        }
+        nextAt = Math.max(nextAt + interval, frame.ptsSec + interval * 0.5);
+        if (busy >= inflight) {
+          // real time: an early frame (a burst on connection) may wait for a slot until it is late
+          if (opts.pace === 'realtime') {
+            for (let wait = mayWaitMs(frame); busy >= inflight && wait > 0 && !closed; wait = mayWaitMs(frame)) {
+              await new Promise<void>((r) => {
+                const t = setTimeout(r, wait);
+                wakeReader = () => {
+                  clearTimeout(t);
+                  r();
+                };
+              });
+            }
+            if (busy >= inflight) {
+              opts.stats.framesDropped++;
+              frame.image.data.fill(0);
+              continue;
+            }
+          }
+          while (busy >= inflight && !closed) await new Promise<void>((r) => (wakeReader = r));
+          if (closed) {
+            frame.image.data.fill(0);
+            break;
+          }
+        }
+        opts.stats.framesAnalysed++;
+        busy++;
+        const e: Entry = { frame, faces: null, error: null, done: false };
+        order.push(e);
+        engine.detect(frame.image).then(
+          (faces) => {
+            opts.stats.facesDetected += faces.length;
+            e.faces = faces;
+          },
+          (err: unknown) => (e.error = err),
+        ).finally(() => {
+          e.done = true;
+          busy--;
+          notify();
+        });
+      }
+    } catch (err) {
+      readerError = err;
+    } finally {
+      readerDone = true;
+      notify();
     }
-    nextAt = Math.max(nextAt + interval, frame.ptsSec + interval * 0.5);
-    if (pending.length >= inflight) {
-      if (opts.pace === 'realtime') {
-        opts.stats.framesDropped++;
-        frame.image.data.fill(0);
+  })();
+
+  try {
+    for (;;) {
+      const head = order[0];
+      if (head?.done) {
+        order.shift();
+        if (head.error) throw head.error;
+        yield { frame: head.frame, faces: head.faces! };
         continue;
       }
-      yield await pending.shift()!;
+      if (!head && readerDone) break;
+      await new Promise<void>((r) => (wakeConsumer = r));
     }
-    opts.stats.framesAnalysed++;
-    pending.push(
-      engine.detect(frame.image).then((faces) => {
-        opts.stats.facesDetected += faces.length;
-        return { frame, faces };
-      }),
-    );
-    // hand on every result that is already complete, in order
-    while (pending.length && (await isSettled(pending[0]!))) yield await pending.shift()!;
+    if (readerError) throw readerError;
+  } finally {
+    // the consumer stopped (end, error, break): stop reading, wait for what is in flight, wipe it
+    closed = true;
+    if (!readerDone) frames.stop?.(); // a source waiting for its next frame ends now
+    notify();
+    await reader;
+    for (const e of order.splice(0)) {
+      while (!e.done) await new Promise<void>((r) => (wakeConsumer = r));
+      e.frame.image.data.fill(0);
+      for (const f of e.faces ?? []) f.chip.data.fill(0);
+    }
   }
-  while (pending.length) yield await pending.shift()!;
-}
-
-const settled = Symbol('settled');
-async function isSettled(p: Promise<unknown>): Promise<boolean> {
-  return (await Promise.race([p.then(() => settled, () => settled), Promise.resolve(null)])) === settled;
 }

@@ -32,6 +32,9 @@ export interface LiveOptions {
   signal?: AbortSignal;
   /** Called after every analysed frame with live counters (for the console). */
   onProgress?: (c: LiveCounters) => void;
+  /** Subjects already alerted on this camera, each until a media time: a restarted recording that
+   *  resumes where it stopped does not raise the same possible match twice. */
+  alreadyAlerted?: ReadonlyMap<string, number>;
 }
 
 export interface LiveCounters extends DetectStats {
@@ -41,6 +44,8 @@ export interface LiveCounters extends DetectStats {
   facesGatedOut: number;
   shotsEmbedded: number;
   alerts: number;
+  /** Media time of the last frame handed on (a recording's resume point). */
+  positionSec?: number;
 }
 
 export interface LiveAlert {
@@ -134,6 +139,7 @@ export async function runLive(source: FrameSource, engine: FaceEngine & { size?:
         for (const hit of hits) {
           if (t.data.alerted.has(hit.subject)) continue;
           t.data.alerted.add(hit.subject);
+          if ((opts.alreadyAlerted?.get(hit.subject) ?? -Infinity) >= pts) continue; // raised before the restart
           c.alerts++;
           await sink.raise({
             camera: opts.camera,
@@ -165,6 +171,7 @@ export async function runLive(source: FrameSource, engine: FaceEngine & { size?:
   try {
     for await (const { frame, faces } of detectFrames(source, engine, { analysedFps: opts.analysedFps, pace: opts.pace, stats: c })) {
       lastPts = frame.ptsSec;
+      c.positionSec = frame.ptsSec;
       const { assigned, ended } = tracker.update(frame.ptsSec, faces);
       c.tracks = tracker.started;
       for (const { track, face } of assigned) {
@@ -184,6 +191,7 @@ export async function runLive(source: FrameSource, engine: FaceEngine & { size?:
       wipe(frame.image.data);
       for (const t of ended) void discard(t);
       c.framesDecoded = source.stats.framesDecoded;
+      c.sourceFramesDropped = source.stats.framesDropped;
       opts.onProgress?.({ ...c });
       if (firstError) throw firstError;
       if (opts.signal?.aborted) {

@@ -40,8 +40,11 @@ export function LiveView({ id }: { id: string }): ReactNode {
           reloadAlerts();
           const aid = data.alertId;
           if (typeof aid === 'string' && !known.current.has(aid)) setFresh((s) => new Set(s).add(aid));
+        } else if (event === 'camera' && typeof data.camera === 'string') {
+          const { camera, state, reason, since } = data as { camera: string; state?: string; reason?: string; since?: string };
+          setCameras((c) => ({ ...c, [camera]: { ...c[camera], state, reason, since } }));
         } else if (event === 'counters' && typeof data.camera === 'string') {
-          setCameras((c) => ({ ...c, [data.camera as string]: data as CameraCounters }));
+          setCameras((c) => ({ ...c, [data.camera as string]: { ...c[data.camera as string], ...(data as CameraCounters) } }));
           setRunning(true);
           if (data.finished) void status();
         } else if (event === 'deployment') {
@@ -58,7 +61,7 @@ export function LiveView({ id }: { id: string }): ReactNode {
       },
     );
   }, [id, reloadAlerts, reloadDep]);
-  const sum = (k: keyof CameraCounters) => {
+  const sum = (k: 'framesAnalysed' | 'facesDetected' | 'tracks') => {
     const xs = Object.values(cameras).map((c) => c[k]);
     return xs.length ? xs.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
   };
@@ -97,6 +100,7 @@ export function LiveView({ id }: { id: string }): ReactNode {
           <span className="label">Cameras: {Object.keys(cameras).join(', ') || (d?.cameras.map((c) => c.split('=')[0]).join(', ') ?? '')}</span>
         </div>
       </section>
+      <CameraHealth cameras={cameras} running={running} />
       <div className="live">
         <section className="queue" aria-labelledby="queue-h">
           <h2 id="queue-h">Possible matches, newest first</h2>
@@ -140,6 +144,40 @@ export function LiveView({ id }: { id: string }): ReactNode {
         </section>
       </div>
     </>
+  );
+}
+
+const CAMERA_STATE: Record<string, string> = {
+  connecting: 'Connecting…',
+  up: 'Receiving',
+  down: 'Lost — reconnecting',
+  failed: 'Failed — restarting',
+  ended: 'Recording ended',
+  stopped: 'Stopped',
+};
+
+/** Each camera's state, so the control room sees a camera that is dark before anyone asks why nothing comes. */
+function CameraHealth({ cameras, running }: { cameras: Record<string, CameraCounters>; running: boolean | null }): ReactNode {
+  const names = Object.keys(cameras).sort();
+  if (!names.length) return null;
+  return (
+    <section className="cameras" aria-label="Cameras">
+      <ul data-testid="camera-health">
+        {names.map((n) => {
+          const c = cameras[n]!;
+          const state = running ? (c.state ?? 'connecting') : (c.state === 'ended' ? 'ended' : 'stopped');
+          const dropped = (c.framesDropped ?? 0) + (c.sourceFramesDropped ?? 0);
+          return (
+            <li key={n} className={`camera camera-${state}`} data-camera={n} data-state={state}>
+              <strong>{n}</strong> <span className="camera-state">{CAMERA_STATE[state] ?? state}</span>
+              {c.since && <span className="muted"> since {new Date(c.since).toLocaleTimeString('en-GB')}</span>}
+              {(state === 'down' || state === 'failed') && c.reason && <span className="camera-reason"> — {c.reason}</span>}
+              {dropped > 0 && <span className="muted"> · {dropped} frames dropped</span>}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
 }
 

@@ -36,6 +36,13 @@ export interface CameraCounters {
   facesDetected?: number;
   tracks?: number;
   alerts?: number;
+  sourceFramesDropped?: number;
+  /** connecting, up, down (being retried), ended, failed (restarting), stopped */
+  state?: string;
+  reason?: string;
+  since?: string;
+  reconnects?: number;
+  restarts?: number;
 }
 
 export interface LiveStatus {

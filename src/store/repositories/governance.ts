@@ -7,7 +7,7 @@ import type { Queryable } from '../db.ts';
 import type { Calibration, Deployment, DeploymentState, User, WatchlistEntry } from '../../governance/model.ts';
 import { fromRow, insertSql, updateSql } from './rows.ts';
 import { TABLES } from './tables.ts';
-import { alertsRepo, countersRepo } from './alerts.ts';
+import { alertsRepo, countersRepo, leasesRepo } from './alerts.ts';
 import { retentionRepo } from './retention.ts';
 
 export interface NewUser extends Omit<User, 'disabled'> {
@@ -199,9 +199,10 @@ export interface Repos {
   calibrations: ReturnType<typeof calibrationsRepo>;
   alerts: ReturnType<typeof alertsRepo>;
   counters: ReturnType<typeof countersRepo>;
+  leases: ReturnType<typeof leasesRepo>;
   retention: ReturnType<typeof retentionRepo>;
 }
 
 export function makeRepos(q: Queryable): Repos {
-  return { users: usersRepo(q), sessions: sessionsRepo(q), deployments: deploymentsRepo(q), watchlist: watchlistRepo(q), calibrations: calibrationsRepo(q), alerts: alertsRepo(q), counters: countersRepo(q), retention: retentionRepo(q) };
+  return { users: usersRepo(q), sessions: sessionsRepo(q), deployments: deploymentsRepo(q), watchlist: watchlistRepo(q), calibrations: calibrationsRepo(q), alerts: alertsRepo(q), counters: countersRepo(q), leases: leasesRepo(q), retention: retentionRepo(q) };
 }
