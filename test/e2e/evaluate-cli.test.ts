@@ -135,6 +135,7 @@ test('openlfr evaluate --record (issue 14, item 2): no login, another role, FPIR
       ['user:op calibration.record.refused FORBIDDEN', 'user:admin calibration.record.refused CALIBRATION_TARGET_TOO_LOOSE', 'user:admin calibration.record.refused CALIBRATION_SAMPLE_TOO_SMALL'],
     );
     assert.equal((await services.store.db.query('select id from calibrations')).length, 0);
+    assert.equal((await services.store.db.query("select seq from audit_log where actor = 'system:evaluation'")).length, 0, '--no-cache: the template cache was not used');
   } finally {
     await services.close();
   }

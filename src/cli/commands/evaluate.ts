@@ -174,7 +174,7 @@ async function withStore<T>(config: Config, fn: (s: Services) => Promise<T>): Pr
   }
 }
 
-/** Who reads and writes the template cache and records calibrations: the evaluation harness on the machine holding the store. */
+/** Who reads and writes the template cache: the evaluation harness on the machine holding the store (a calibration is recorded by a named person, --as). */
 const EVALUATION: Principal = { kind: 'system', name: 'evaluation' };
 
 /**
@@ -315,12 +315,13 @@ export function registerEvaluate(program: Command): void {
       const recordServices = flags.record ? await openServices(config, defaultEngine) : null;
       let recorder: Principal | null = null;
       let engine: EnginePool | null = null;
-      let services: Services | null = recordServices;
+      // the template cache (the store --record opened, unless --no-cache)
+      let services: Services | null = null;
       try {
         if (recordServices) recorder = await login(recordServices, flags.as);
         engine = await createEngine(config.engine);
         if (recordServices && recorder) await recordServices.calibrations.preflight(recorder, engine.id, fpirTarget);
-        services ??= await cacheServices(config, flags.cache);
+        services = flags.cache ? (recordServices ?? (await cacheServices(config, true))) : null;
         const out = flags.out ? resolve(flags.out) : null;
         const deps = evaluateDeps(config, engine, services, out);
         const outcome = await runEvaluation(
@@ -362,7 +363,7 @@ export function registerEvaluate(program: Command): void {
           );
         console.log(flags.json ? JSON.stringify({ ...jsonOutput(outcome), ...(recorded ? { recordedCalibration: recorded } : {}) }) : summary(outcome));
       } finally {
-        await services?.close();
+        for (const s of new Set([services, recordServices])) await s?.close();
         await engine?.close();
       }
     });
