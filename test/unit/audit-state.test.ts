@@ -66,6 +66,10 @@ async function attack(edit: string, undo: string, expect: RegExp): Promise<void>
   const api = await call('GET', `/api/v1/reports/summary?from=2026-01-01&to=2027-01-01`, audTok);
   assert.equal(api.status, 409);
   assert.equal(api.body.code, 'AUDIT_STORE_MISMATCH');
+  const viaApi = await call('GET', '/api/v1/audit/verify', audTok);
+  assert.equal(viaApi.body.ok, false);
+  assert.match((viaApi.body.firstBad as { problem: string }).problem, expect);
+  assert.ok((viaApi.body.firstBad as { row?: { table: string } }).row?.table, 'the API names the row');
   await rig.db.exec(undo);
   assert.equal((await verify()).ok, true, `undone: ${undo}`);
 }
