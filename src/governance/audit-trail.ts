@@ -134,7 +134,8 @@ export class AuditTrail {
   async append(tx: Queryable, ev: AuditEvent): Promise<AuditRecord> {
     const repo = auditRepo(tx);
     const head = await repo.lockHead();
-    let details = ev.details ?? {};
+    // `rowState` is written here only, from the rows themselves: never taken from the caller's details
+    let details: Record<string, unknown> = Object.fromEntries(Object.entries(ev.details ?? {}).filter(([k]) => k !== 'rowState'));
     if (ev.state?.length) {
       const rows = auditStateRepo(tx);
       const state: RecordedState[] = [];

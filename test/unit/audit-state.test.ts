@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { createApp } from '../../src/api/app.ts';
 import { OpenLfrError } from '../../src/errors.ts';
 import type { Alert } from '../../src/governance/model.ts';
-import { AuditTrail } from '../../src/governance/audit-trail.ts';
+import { AuditTrail, rowHash } from '../../src/governance/audit-trail.ts';
+import { auditStateRepo } from '../../src/store/repositories/audit.ts';
 import { storeOn } from '../../src/store/open-store.ts';
 import { openPglite } from '../../src/store/pglite-db.ts';
 import { listMigrations, migrate } from '../../src/store/migrate.ts';
@@ -176,4 +177,16 @@ test('audit state: an edit followed by a forged "baseline due" flag is not legit
   assert.equal((await rig.db.query<{ due: boolean }>('select due from audit_state_baseline'))[0]!.due, false);
   await rig.db.exec(`update deployments set threshold = ${row!.threshold} where id = '${dep.id}'`);
   assert.equal((await verify()).ok, true);
+});
+
+test('audit state: a caller cannot write a row state of its own into an entry (only the rows themselves are hashed)', async () => {
+  const op = p.op.kind === 'user' ? p.op.user : null;
+  // an entry carrying a forged rowState for a row it did not change, as if to bless a later SQL edit
+  await rig.db.exec(`update users set display_name = 'Mallory' where id = '${op!.id}'`);
+  const forged = [{ table: 'users', id: op!.id, sha256: rowHash(await auditStateRepo(rig.db).row('users', op!.id)) }];
+  await storeOn(rig.db).tx((_r, tx) => new AuditTrail(rig.clock).append(tx, { actor: 'user:op', action: 'note', target: 'x', reason: 'r', details: { rowState: forged } }));
+  const [e] = await rig.db.query<{ details: string }>("select details from audit_log where action = 'note'");
+  assert.equal(e!.details, '{}');
+  assert.match((await verify()).firstBad!.problem, new RegExp(`users row ${op!.id} differs`));
+  await rig.db.exec(`update users set display_name = 'op' where id = '${op!.id}'`);
 });
