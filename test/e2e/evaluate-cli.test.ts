@@ -127,12 +127,27 @@ test('openlfr evaluate --record (issue 14, item 2): no login, another role, FPIR
   const small = run(as('admin'), '--as', 'admin', '--fpir-target', '0.01');
   assert.equal(small.status, 2);
   assert.match(small.stderr, /CALIBRATION_SAMPLE_TOO_SMALL: .*at least 50 watchlist subjects and 300 non-mated searches .*this evaluation had 8 subjects and 0 non-mated searches/);
+  // the calibration commands: nothing recorded, nothing to approve
+  const cal = (who: string, ...args: string[]) => spawnSync(process.execPath, [bin, 'calibration', ...args, '--as', who], { encoding: 'utf8', env: as(who) });
+  const list = cal('supt', 'list');
+  assert.equal(list.status, 0, list.stderr);
+  assert.deepEqual(JSON.parse(list.stdout), []);
+  assert.match(cal('supt', 'list', '--status', 'LIVE').stderr, /BAD_REQUEST: --status must be one of ACTIVE, PENDING, REJECTED/);
+  assert.match(cal('op', 'list').stderr, /FORBIDDEN: op \(OPERATOR\) may not calibration\.read/);
+  const none = cal('supt', 'reject', 'cal_nothing', '--reason', 'nothing to reject here');
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /NOT_FOUND: No calibration cal_nothing/);
   const services = await openServices(loadConfig({ home, key: KEY }), defaultEngine);
   try {
     const rows = await services.store.db.query<{ actor: string; action: string; details: string }>("select actor, action, details from audit_log where action like 'calibration.%' order by seq");
     assert.deepEqual(
       rows.map((r) => `${r.actor} ${r.action} ${(JSON.parse(r.details) as { code: string }).code}`),
-      ['user:op calibration.record.refused FORBIDDEN', 'user:admin calibration.record.refused CALIBRATION_TARGET_TOO_LOOSE', 'user:admin calibration.record.refused CALIBRATION_SAMPLE_TOO_SMALL'],
+      [
+        'user:op calibration.record.refused FORBIDDEN',
+        'user:admin calibration.record.refused CALIBRATION_TARGET_TOO_LOOSE',
+        'user:admin calibration.record.refused CALIBRATION_SAMPLE_TOO_SMALL',
+        'user:supt calibration.reject.refused NOT_FOUND',
+      ],
     );
     assert.equal((await services.store.db.query('select id from calibrations')).length, 0);
     assert.equal((await services.store.db.query("select seq from audit_log where actor = 'system:evaluation'")).length, 0, '--no-cache: the template cache was not used');
