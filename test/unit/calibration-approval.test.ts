@@ -96,6 +96,7 @@ test('calibration: a lower floor, or a lower reference bar, stays PENDING until 
   assert.equal((await call('POST', `/api/v1/calibrations/${down.id}/approve`, tok.aud!, { reason: 'looks fine' })).body.code, 'FORBIDDEN');
   assert.equal((await call('POST', `/api/v1/calibrations/${down.id}/approve`, null, { reason: 'looks fine' })).status, 401);
   assert.equal((await call('POST', `/api/v1/calibrations/${down.id}/approve`, tok.supt!, { reason: '' })).body.code, 'BAD_REQUEST');
+  assert.equal((await call('POST', `/api/v1/calibrations/${down.id}/approve`, tok.supt!, { reason: '\u200b.... ....\u200b' })).body.code, 'BAD_REQUEST', 'dots and zero-width spaces are no reason');
   assert.equal((await s.floorFor(ENGINE)).floor, 0.6, 'nothing approved yet');
   // a second person approves: the floor is now 0.3; rejecting another leaves it out for good
   rig.clock.advance(1000);
