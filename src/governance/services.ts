@@ -321,7 +321,12 @@ export async function openServices(config: Config, engine: (c: Config) => Promis
   const store = await openStore({ home: config.home, databaseUrl: config.databaseUrl });
   const inDatabase = blobStoreKind(config) === 'database';
   // once, after migration 0022 on a store that had rows: record their state so later SQL edits are found
-  await new AuditTrail(clock ?? systemClock).baselineIfDue(store);
+  try {
+    await new AuditTrail(clock ?? systemClock).baselineIfDue(store);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   return createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
 }
 
