@@ -91,6 +91,8 @@ export class OpenLfrError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
+  /** Set once this refusal is in the audit trail, so the API or CLI boundary does not record it twice. */
+  audited = false;
 
   constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
     super(message ?? ERRORS[code].summary, options);

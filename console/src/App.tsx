@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { can, getSession, logout, onSession, type Session } from './api.ts';
+import { api, can, getSession, logout, onSession, type Session } from './api.ts';
+import { alarmMessage, landingPage, type OversightStatus } from './messages.ts';
 import { useRoute } from './ui.tsx';
 import { Login } from './views/Login.tsx';
 import { DeploymentList, NewDeployment } from './views/Deployments.tsx';
@@ -24,7 +25,11 @@ export function App(): ReactNode {
   else if (a === 'audit' && can('audit.read')) page = <AuditView />;
   else if (a === 'users' && can('user.list')) page = <UsersView />;
   else if (a === 'search' && canSearch()) page = <SearchView />;
-  else page = <DeploymentList />;
+  else {
+    // the landing page is one the role may see (an investigator has no deployments: the search page)
+    const landing = landingPage(session.permissions);
+    page = landing === 'deployments' ? <DeploymentList /> : landing === 'search' ? <SearchView /> : <Home />;
+  }
   return (
     <>
       <a className="skip" href="#main">
@@ -33,7 +38,7 @@ export function App(): ReactNode {
       <header className="top">
         <strong className="brand">OpenLFR</strong>
         <nav aria-label="Main">
-          <a href="#/">Deployments</a>
+          {can('deployment.read') && <a href="#/">Deployments</a>}
           {can('audit.read') && <a href="#/audit">Audit trail</a>}
           {can('user.list') && <a href="#/users">People</a>}
           {canSearch() && <a href="#/search">Retrospective search</a>}
@@ -47,9 +52,50 @@ export function App(): ReactNode {
           Log out
         </button>
       </header>
+      <AuditAlarm />
       <main id="main" tabIndex={-1}>
         {page}
       </main>
     </>
+  );
+}
+
+/** A role with no page of its own yet (e.g. an account whose role waits for a second ADMIN). */
+function Home(): ReactNode {
+  return (
+    <>
+      <h1>Welcome</h1>
+      <p>Your role has no pages in the console yet. If you were just given a role, it may be waiting for a second administrator to confirm it.</p>
+    </>
+  );
+}
+
+/**
+ * The audit alarm, for every role (issue 14, item 13): while the last check of the hash chain found it
+ * broken, a banner on every page says so. Checked at once and every 30 seconds.
+ */
+function AuditAlarm(): ReactNode {
+  const [message, setMessage] = useState<string | null>(null);
+  useEffect(() => {
+    if (!can('oversight.status')) return undefined;
+    let live = true;
+    const check = () =>
+      api<OversightStatus>('GET', '/api/v1/oversight/status').then(
+        (s) => live && setMessage(alarmMessage(s)),
+        () => undefined,
+      );
+    void check();
+    const t = setInterval(() => void check(), 30_000);
+    return () => {
+      live = false;
+      clearInterval(t);
+    };
+  }, []);
+  if (!message) return null;
+  return (
+    <div className="alarm" role="alert" data-testid="audit-alarm">
+      <strong>Audit alarm. </strong>
+      {message}
+    </div>
   );
 }

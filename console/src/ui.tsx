@@ -1,6 +1,7 @@
 /** Small shared pieces: loading data, showing errors, the hash route. */
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { ApiError } from './api.ts';
+import { retentionNotice } from './messages.ts';
 
 export function useRoute(): string[] {
   const read = () => window.location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -43,6 +44,15 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
 export function ErrorBox({ error }: { error: unknown }): ReactNode {
   if (!error) return null;
   const e = error instanceof ApiError ? error : null;
+  // deleted under the retention rules: the system doing its job, told neutrally, not as a red refusal
+  const deleted = retentionNotice(e);
+  if (deleted) {
+    return (
+      <p className="notice" role="status" data-testid="deleted-by-retention">
+        {deleted}
+      </p>
+    );
+  }
   const failures = (e?.details?.failures as Array<{ check?: string; message?: string } | string> | undefined) ?? [];
   return (
     <div className="error" role="alert">
@@ -117,9 +127,9 @@ export function Field({
     <label>
       {label}
       {multiline ? (
-        <textarea name={name} required={required} value={value} onChange={onChange} />
+        <textarea name={name} required={required} autoComplete="off" value={value} onChange={onChange} />
       ) : (
-        <input name={name} required={required} value={value} onChange={onChange} {...(type ? { type } : {})} {...(placeholder ? { placeholder } : {})} {...(step ? { step } : {})} />
+        <input name={name} required={required} autoComplete={type === 'password' ? 'new-password' : 'off'} value={value} onChange={onChange} {...(type ? { type } : {})} {...(placeholder ? { placeholder } : {})} {...(step ? { step } : {})} />
       )}
     </label>
   );
@@ -132,9 +142,18 @@ export function NoteAction({ label, field, placeholder, run, onDone, className }
     <div className="note-action">
       <label>
         {placeholder}
-        <textarea name={field} value={text} onChange={(e) => setText(e.target.value)} />
+        <textarea name={field} autoComplete="off" value={text} onChange={(e) => setText(e.target.value)} />
       </label>
-      <ActionButton label={label} className={className ?? 'primary'} run={() => run(text)} onDone={onDone} />
+      {/* the text goes with this one action: emptied once it is recorded, so it is never carried into another */}
+      <ActionButton
+        label={label}
+        className={className ?? 'primary'}
+        run={() => run(text)}
+        onDone={() => {
+          setText('');
+          onDone();
+        }}
+      />
     </div>
   );
 }

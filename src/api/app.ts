@@ -15,6 +15,7 @@ import { parseAnchor } from '../governance/audit-trail.ts';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
 import * as S from './schemas.ts';
+import { invalidRequest } from './validation-messages.ts';
 import { registerOversightRoutes } from './oversight-routes.ts';
 import { registerConsoleRoutes } from './console-routes.ts';
 import { registerConsoleStatic } from './console-static.ts';
@@ -30,29 +31,42 @@ export const CONSOLE_DIST = join(PROJECT_ROOT, 'console', 'dist');
 
 export function createApp(services: Services, opts: { consoleDir?: string } = {}): App {
   const app: App = new OpenAPIHono<AppEnv>({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-        return c.json(
-          { code: 'BAD_REQUEST', message: `Invalid request: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`, details: { issues } },
-          400,
-        );
-      }
+    defaultHook: (result) => {
+      // a sentence per problem (never zod's own text); thrown, so app.onError answers and audits the refusal
+      if (!result.success) throw invalidRequest(result.error.issues);
       return undefined;
     },
   });
   const maxBody = Math.ceil(services.config.engine.maxImageBytes * 1.4) + 256 * 1024;
 
-  app.onError((e, c) => {
-    if (e instanceof HTTPException) {
-      const code = e.status === 413 ? 'IMAGE_TOO_LARGE' : e.status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST';
-      return errorResponse(c, new OpenLfrError(code, e.message || undefined));
-    }
-    return errorResponse(c, e);
+  app.onError(async (e, c) => {
+    const err = e instanceof HTTPException ? new OpenLfrError(e.status === 413 ? 'IMAGE_TOO_LARGE' : e.status === 401 ? 'UNAUTHENTICATED' : 'BAD_REQUEST', e.message || undefined) : e;
+    // every refusal of a logged-in person is in the audit trail (once: services record their own)
+    await services.audit
+      .recordRefusal(c.get('principal'), 'api', `api:${c.req.method} ${new URL(c.req.url).pathname}`, err)
+      .catch((x: unknown) => console.error(`openlfr api: could not audit a refusal: ${x instanceof Error ? x.message : String(x)}`));
+    return errorResponse(c, err);
   });
   app.notFound((c) => errorResponse(c, new OpenLfrError('NOT_FOUND', `No route ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
   app.use('/api/*', bodyLimit({ maxSize: maxBody, onError: (c) => errorResponse(c, new OpenLfrError('IMAGE_TOO_LARGE', `The request body is larger than ${maxBody} bytes`)) }));
+  // A NUL character has no place in any field; PostgreSQL refuses it in text, so it would end as a 500.
+  app.use('/api/*', async (c, next) => {
+    const nul = new OpenLfrError('BAD_REQUEST', 'The request contains a NUL character (\\u0000), which no field may hold');
+    let target: string;
+    try {
+      const u = new URL(c.req.url);
+      target = decodeURIComponent(u.pathname) + decodeURIComponent(u.search.replace(/\+/g, ' '));
+    } catch {
+      throw new OpenLfrError('BAD_REQUEST', 'The request URL is not valid percent-encoding');
+    }
+    if (target.includes('\u0000')) throw nul;
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /json/i.test(c.req.header('content-type') ?? '')) {
+      const text = await c.req.text();
+      if (text.includes('\u0000') || /\\u0000/i.test(text)) throw nul;
+    }
+    return next();
+  });
   // Everything under /api/v1 needs a session, except logging in.
   app.use('/api/v1/*', async (c, next) => {
     if (c.req.method === 'POST' && c.req.path === '/api/v1/sessions') return next();
@@ -79,7 +93,7 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
     const p = me(c);
     return ok(c, p.kind === 'user' ? p.user : null);
   });
-  app.openapi(r({ method: 'post', path: '/api/v1/users', summary: 'Create a user (ADMIN)', request: { body: { content: { 'application/json': { schema: S.NewUserSchema } }, required: true } }, responses: { 201: json(S.UserSchema, 'Created') } }), async (c) => {
+  app.openapi(r({ method: 'post', path: '/api/v1/users', summary: 'Create a user (ADMIN); AUTHORISING_OFFICER, ADMIN and a rank wait for a second ADMIN (pendingGrant)', request: { body: { content: { 'application/json': { schema: S.NewUserSchema } }, required: true } }, responses: { 201: json(S.UserSchema, 'Created') } }), async (c) => {
     return ok(c, await services.users.create(me(c), c.req.valid('json')), 201);
   });
   app.openapi(r({ method: 'get', path: '/api/v1/users', summary: 'List users (ADMIN, AUDITOR)', responses: { 200: json(z.array(S.UserSchema), 'Users') } }), async (c) => {
@@ -95,12 +109,22 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
     async (c) => ok(c, await services.users.setDisabled(me(c), c.req.valid('param').username, false, c.req.valid('json').reason)),
   );
   app.openapi(
-    r({ method: 'put', path: '/api/v1/users/{username}/roles', summary: "Change someone's roles and rank (ADMIN; never your own)", request: accountBody(S.RolesChangeSchema), responses: { 200: json(S.UserSchema, 'Changed') } }),
+    r({ method: 'put', path: '/api/v1/users/{username}/roles', summary: "Change someone's roles and rank (ADMIN; never your own); granting AUTHORISING_OFFICER, ADMIN or a rank waits for a second ADMIN (pendingGrant)", request: accountBody(S.RolesChangeSchema), responses: { 200: json(S.UserSchema, 'Changed') } }),
     async (c) => {
       const { reason, ...input } = c.req.valid('json');
       return ok(c, await services.users.setRoles(me(c), c.req.valid('param').username, input, reason));
     },
   );
+  app.openapi(
+    r({ method: 'get', path: '/api/v1/user-grants', summary: 'Grants of AUTHORISING_OFFICER, ADMIN or a rank waiting for a second ADMIN (ADMIN, AUDITOR); status=ALL for recent decided ones too', request: { query: z.object({ status: z.enum(['PENDING', 'CONFIRMED', 'DECLINED', 'SUPERSEDED', 'ALL']).optional() }) }, responses: { 200: json(z.array(S.UserGrantSchema), 'Grants') } }),
+    async (c) => ok(c, await services.users.grants(me(c), c.req.valid('query').status ?? 'PENDING')),
+  );
+  for (const decision of ['confirm', 'decline'] as const) {
+    app.openapi(
+      r({ method: 'post', path: `/api/v1/users/{username}/grant/${decision}`, summary: `${decision === 'confirm' ? 'Confirm' : 'Decline'} the grant waiting on this account (a second ADMIN: not who asked for it, not the grantee)`, request: accountBody(S.GrantDecisionSchema), responses: { 200: json(S.UserSchema, 'The account after the decision') } }),
+      async (c) => ok(c, await services.users.decideGrant(me(c), c.req.valid('param').username, decision, c.req.valid('json').note)),
+    );
+  }
   app.openapi(
     r({ method: 'post', path: '/api/v1/users/{username}/password', summary: "Change your own password (with the current one), or reset someone's (ADMIN, with a reason); every session of the account ends", request: accountBody(S.PasswordChangeSchema), responses: { 200: json(z.object({ ok: z.boolean() }), 'Changed') } }),
     async (c) => {
@@ -129,7 +153,7 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
       async (c) => {
         const raw = body ? ((await c.req.json().catch(() => ({}))) as unknown) : {};
         const parsed = body ? body.safeParse(raw ?? {}) : null;
-        if (parsed && !parsed.success) throw new OpenLfrError('BAD_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        if (parsed && !parsed.success) throw invalidRequest(parsed.error.issues);
         const v = (parsed?.data ?? {}) as { note?: string; reason?: string };
         return ok(c, await run(me(c), c.req.valid('param').id, v.note ?? v.reason ?? ''));
       },

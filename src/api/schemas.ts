@@ -3,8 +3,9 @@
  * OpenAPI document served at /openapi.json.
  */
 import { z } from '@hono/zod-openapi';
-import { CATEGORIES, DEPLOYMENT_STATES, RANKS, ROLES } from '../governance/model.ts';
-import { ERRORS, OpenLfrError } from '../errors.ts';
+import { CATEGORIES, DEPLOYMENT_STATES, RANKS, ROLES, USER_GRANT_STATUSES } from '../governance/model.ts';
+import { ERRORS } from '../errors.ts';
+import { invalidRequest } from './validation-messages.ts';
 
 export const ErrorSchema = z
   .object({
@@ -16,6 +17,24 @@ export const ErrorSchema = z
 
 export const LoginSchema = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(1024) }).openapi('Login');
 
+export const UserGrantSchema = z
+  .object({
+    id: z.string(),
+    grantee: z.string(),
+    previousRoles: z.array(z.enum(ROLES)),
+    previousRank: z.enum(RANKS).nullable(),
+    roles: z.array(z.enum(ROLES)),
+    rank: z.enum(RANKS).nullable(),
+    reason: z.string(),
+    requestedByUsername: z.string(),
+    requestedAt: z.string(),
+    status: z.enum(USER_GRANT_STATUSES),
+    decidedByUsername: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    decisionNote: z.string().nullable(),
+  })
+  .openapi('UserGrant', { description: 'AUTHORISING_OFFICER, ADMIN or a rank asked for by one ADMIN; a second ADMIN (neither the requester nor the grantee) confirms or declines it' });
+
 export const UserSchema = z
   .object({
     id: z.string(),
@@ -25,8 +44,11 @@ export const UserSchema = z
     rank: z.enum(RANKS).nullable(),
     disabled: z.boolean(),
     createdAt: z.string(),
+    pendingGrant: UserGrantSchema.optional().openapi({ description: 'What this change grants that waits for a second ADMIN (the roles and rank above are the account as it is now)' }),
   })
   .openapi('User');
+
+export const GrantDecisionSchema = z.object({ note: z.string().min(5).max(2000).openapi({ description: 'Why (recorded in the audit trail)' }) }).strict().openapi('GrantDecision');
 
 export const SessionSchema = z.object({ token: z.string(), expiresAt: z.string(), user: UserSchema }).openapi('Session');
 
@@ -97,8 +119,7 @@ export const toDeploymentInput = <T extends z.infer<typeof DeploymentPatchSchema
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  throw new OpenLfrError('BAD_REQUEST', `Invalid request: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`, { issues });
+  throw invalidRequest(r.error.issues);
 }
 
 export const DeploymentSchema = z

@@ -38,6 +38,9 @@ export interface LiveBenchCamera {
   alertLatencyMsP50: number | null;
   alertLatencyMsP95: number | null;
   reconnects: number;
+  /** Decoder lag behind the camera at the end (s), and times it rejoined the live edge after falling 3 s behind. */
+  decoderLagSec: number;
+  catchUps: number;
 }
 
 /** RSS in MiB of a process and all its descendants (Linux /proc). */
@@ -120,6 +123,8 @@ export async function runLiveBench(base: Config, o: LiveBenchOptions) {
           alertLatencyMsP50: q(lat, 0.5),
           alertLatencyMsP95: q(lat, 0.95),
           reconnects: y.reconnects ?? 0,
+          decoderLagSec: y.lagSec ?? 0,
+          catchUps: y.catchUps ?? 0,
         };
       });
       const allLat = summaries.flatMap((s) => s.alertList.map((al) => al.latencyMs));

@@ -55,6 +55,22 @@ export async function main(argv: string[]): Promise<void> {
     const e = serialiseError(err);
     console.error(`openlfr: ${e.code}: ${e.message}`);
     if (!isOpenLfrError(err) && err instanceof Error && process.env.OPENLFR_DEBUG) console.error(err.stack);
-    process.exitCode = isOpenLfrError(err) && err.status < 500 ? 2 : 1;
+    process.exitCode = exitCodeOf(err);
   }
+}
+
+/**
+ * Set-up the person running the command must fix (not a fault in OpenLFR): refused with status 2 like a rule
+ * or a role, as the README's exit-code table says. Issue 14, item 13: these exited 1 although the docs said 2.
+ */
+const SETUP_REFUSALS: ReadonlySet<string> = new Set(['CONFIG_INVALID', 'STORE_LOCKED', 'STORE_UNAVAILABLE', 'KEY_MISSING', 'KEY_INVALID', 'SERVER_PORT_IN_USE']);
+
+/**
+ * The exit status of a failed command (README, "Exit codes"): 2 refused (a safeguard, a role, bad input, or
+ * the set-up: no key, a bad key, the store open in another process, bad configuration); 1 anything else (an
+ * internal failure). Commands that verify the audit trail exit 3 on a broken chain; an interrupted import 130.
+ */
+export function exitCodeOf(err: unknown): 1 | 2 {
+  if (!isOpenLfrError(err)) return 1;
+  return err.status < 500 || SETUP_REFUSALS.has(err.code) ? 2 : 1;
 }

@@ -17,6 +17,8 @@ export const DEMO_PASSWORD = 'demo-password-not-secret';
 
 export const DEMO_USERS: Array<{ username: string; displayName: string; roles: Role[]; rank?: Rank }> = [
   { username: 'admin', displayName: 'Demo Administrator', roles: ['ADMIN'] },
+  // a second ADMIN: AUTHORISING_OFFICER and a rank are granted by two ADMINs (issue 14, 3a)
+  { username: 'admin2', displayName: 'Demo Second Administrator', roles: ['ADMIN'] },
   { username: 'supt', displayName: 'Supt A. Authority', roles: ['AUTHORISING_OFFICER'], rank: 'SUPERINTENDENT' },
   { username: 'wm1', displayName: 'Watchlist Manager One', roles: ['WATCHLIST_MANAGER'] },
   { username: 'wm2', displayName: 'Watchlist Manager Two', roles: ['WATCHLIST_MANAGER'] },
@@ -92,7 +94,9 @@ export async function setUpDemo(config: Config, o: DemoOptions): Promise<{ servi
     const users = new Map<string, Principal>();
     for (const u of DEMO_USERS) {
       const input = { ...u, password: DEMO_PASSWORD };
-      const created = u.username === 'admin' ? await services.users.bootstrap(input) : await services.users.create(users.get('admin')!, input);
+      let created = u.username === 'admin' ? await services.users.bootstrap(input) : await services.users.create(users.get('admin')!, input);
+      // asked for by admin, confirmed by the second ADMIN
+      if ('pendingGrant' in created && created.pendingGrant) created = await services.users.decideGrant(users.get('admin2')!, u.username, 'confirm', 'demo: rank and role checked by the second administrator');
       users.set(u.username, { kind: 'user', user: created });
     }
     const as = (u: string) => users.get(u)!;

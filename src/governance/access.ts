@@ -48,7 +48,7 @@ const PERMISSIONS = {
   /** Subject access: was this person on a watchlist, did an alert concern them (audited). */
   'subject.access': ['ADMIN', 'AUDITOR'],
   /** The retention job's status and the audit alarm (shown in the console to everyone). */
-  'oversight.status': ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR'],
+  'oversight.status': ['ADMIN', 'AUTHORISING_OFFICER', 'WATCHLIST_MANAGER', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR', 'INVESTIGATOR'],
   /** Retrospective search: galleries. */
   'gallery.manage': ['ADMIN'],
   'gallery.read': ['ADMIN', 'INVESTIGATOR', 'AUTHORISING_OFFICER', 'AUDITOR'],

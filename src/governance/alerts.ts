@@ -116,9 +116,9 @@ export class AlertService {
   async probeImage(p: Principal, id: string): Promise<Uint8Array> {
     requirePermission(p, 'alert.image');
     const a = await this.load(id);
-    if (a.biometricsDeletedAt) throw new OpenLfrError('NOT_FOUND', `The captured image of alert ${id} was deleted under the retention rules`);
+    if (a.biometricsDeletedAt) throw new OpenLfrError('NOT_FOUND', `The captured image of alert ${id} was deleted under the retention rules`, { deletedByRetention: true, at: a.biometricsDeletedAt });
     const [blob] = await this.d.biometrics.imageIds(this.d.store.db, a.id);
-    if (!blob) throw new OpenLfrError('NOT_FOUND', `The captured image of alert ${id} is gone`);
+    if (!blob) throw new OpenLfrError('NOT_FOUND', `The captured image of alert ${id} was deleted under the retention rules`, { deletedByRetention: true });
     return this.d.store.tx((_r, tx) => this.d.biometrics.getImage(tx, blob, { actor: actorOf(p), reason: `operator compares possible match ${id}` }));
   }
 
@@ -127,7 +127,7 @@ export class AlertService {
     requirePermission(p, 'alert.image');
     const a = await this.load(id);
     const [blob] = await this.d.biometrics.imageIds(this.d.store.db, a.entryId);
-    if (!blob) throw new OpenLfrError('NOT_FOUND', `The watchlist image of alert ${id} was destroyed with the watchlist`);
+    if (!blob) throw new OpenLfrError('NOT_FOUND', `The watchlist image of alert ${id} was destroyed with the watchlist under the retention rules`, { deletedByRetention: true });
     return this.d.store.tx((_r, tx) => this.d.biometrics.getImage(tx, blob, { actor: actorOf(p), reason: `operator compares possible match ${id}` }));
   }
 

@@ -30,6 +30,7 @@ export async function refuse(d: Pick<GovernanceDeps, 'store' | 'audit'>, p: Prin
     await d.store.tx((_r, tx) =>
       d.audit.append(tx, { actor: actorOf(p), action: `${action}.refused`, target, reason: err.message, details: { code: err.code } }),
     );
+    err.audited = true;
   }
   throw err;
 }

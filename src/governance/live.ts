@@ -60,6 +60,10 @@ export interface CameraStatus extends Partial<LiveCounters> {
   reason?: string;
   reconnects: number;
   restarts: number;
+  /** Streams: how far the decoder was behind the camera at the last frame (s). */
+  lagSec?: number;
+  /** Times the stream was rejoined at its live edge because the decoder fell behind. */
+  catchUps?: number;
 }
 
 interface Running {
@@ -106,7 +110,24 @@ export class LiveService {
     d.events.on('deployment', (e: { id: string; state: string }) => {
       if (e.state === 'CLOSED' || e.state === 'CANCELLED') this.running.get(e.id)?.abort.abort();
     });
+    // cameras run by another server on the same store: their state and counts arrive as events (see
+    // store/event-bridge.ts) and are shown in this server's live status
+    const remember = (e: { deploymentId?: string; camera?: string; finished?: boolean } & Partial<CameraStatus>) => {
+      if (!e.deploymentId || !e.camera || this.running.has(e.deploymentId)) return;
+      const cams = this.remote.get(e.deploymentId) ?? new Map<string, CameraStatus & { seenAt: number }>();
+      const { deploymentId: _d, camera, finished: _f, ...rest } = e;
+      const prev = cams.get(camera) ?? { state: 'connecting' as CameraState, since: new Date().toISOString(), reconnects: 0, restarts: 0, seenAt: 0 };
+      cams.set(camera, { ...prev, ...rest, seenAt: Date.now() });
+      this.remote.set(e.deploymentId, cams);
+    };
+    d.events.on('camera', remember);
+    d.events.on('counters', remember);
   }
+
+  /** The cameras' last states once a run is over (shown until the next run). */
+  private readonly lastRun = new Map<string, Map<string, CameraStatus>>();
+  /** Cameras of deployments run by another server, as last heard of. */
+  private readonly remote = new Map<string, Map<string, CameraStatus & { seenAt: number }>>();
 
   /**
    * Start the pipelines of a live deployment's cameras. Resolves once they are started (a camera that
@@ -177,6 +198,7 @@ export class LiveService {
         clearInterval(leaseTimer);
         await wl.close();
         this.running.delete(deploymentId);
+        this.lastRun.set(deploymentId, new Map([...run.cameras].map(([k, v]) => [k, { ...v }]))); // "ended", "stopped", with reasons
         // cameras that ended by themselves stay ended; stopped ones may be taken over by another server at once
         const ended = !abort.signal.aborted;
         await (ended ? leases.finish(deploymentId, this.serverId) : leases.release(deploymentId, this.serverId)).catch(() => undefined);
@@ -401,12 +423,27 @@ export class LiveService {
     return r.done;
   }
 
-  status(deploymentId: string): { running: boolean; startedAt: Date | null; cameras: Record<string, CameraStatus> } {
+  status(deploymentId: string): { running: boolean; startedAt: Date | null; cameras: Record<string, CameraStatus>; runBy?: 'this server' | 'another server' } {
     const r = this.running.get(deploymentId);
+    const remote = this.remote.get(deploymentId);
+    const last = this.lastRun.get(deploymentId);
+    if (!r && last && !remote) return { running: false, startedAt: null, cameras: Object.fromEntries([...last].map(([k, v]) => [k, { ...v }])) };
+    if (!r && remote) {
+      // heard of within the last minute, and not stopped: running on another server
+      const cams = [...remote].filter(([, c]) => Date.now() - c.seenAt < 60_000);
+      const active = cams.some(([, c]) => c.state !== 'stopped' && c.state !== 'ended');
+      if (cams.length) return { running: active, startedAt: null, runBy: 'another server', cameras: Object.fromEntries(cams.map(([k, { seenAt: _s, ...c }]) => [k, c])) };
+    }
     return {
       running: !!r,
+      ...(r ? { runBy: 'this server' as const } : {}),
       startedAt: r?.startedAt ?? null,
-      cameras: Object.fromEntries([...(r?.cameras ?? [])].map(([k, v]) => [k, { ...v, reconnects: r?.sources.get(k)?.stats.reconnects ?? v.reconnects }])),
+      cameras: Object.fromEntries(
+        [...(r?.cameras ?? [])].map(([k, v]) => {
+          const st = r?.sources.get(k)?.stats;
+          return [k, { ...v, reconnects: st?.reconnects ?? v.reconnects, ...(st?.lagSec !== undefined ? { lagSec: Math.round(st.lagSec * 100) / 100 } : {}), ...(st?.catchUps ? { catchUps: st.catchUps } : {}) }];
+        }),
+      ),
     };
   }
 

@@ -44,6 +44,32 @@ export interface User {
   createdBy: string | null;
 }
 
+export const USER_GRANT_STATUSES = ['PENDING', 'CONFIRMED', 'DECLINED', 'SUPERSEDED'] as const;
+export type UserGrantStatus = (typeof USER_GRANT_STATUSES)[number];
+
+/**
+ * A grant of power (AUTHORISING_OFFICER, ADMIN, a rank) asked for by one ADMIN and waiting for a second
+ * ADMIN, neither the requester nor the grantee, to confirm it (issue 14, item 3a).
+ */
+export interface UserGrant {
+  id: string;
+  granteeId: string;
+  grantee: string;
+  previousRoles: Role[];
+  previousRank: Rank | null;
+  roles: Role[];
+  rank: Rank | null;
+  reason: string;
+  requestedBy: string;
+  requestedByUsername: string;
+  requestedAt: Date;
+  status: UserGrantStatus;
+  decidedBy: string | null;
+  decidedByUsername: string | null;
+  decidedAt: Date | null;
+  decisionNote: string | null;
+}
+
 /** Who is acting: a logged-in person, or a named part of the system (the sweep, the live pipeline). */
 export type Principal = { kind: 'user'; user: User } | { kind: 'system'; name: string };
 

@@ -8,13 +8,14 @@ import type { Config } from '../config.ts';
 import type { FaceEngine } from '../engine/port.ts';
 import { BiometricStore } from '../store/biometric-store.ts';
 import { databaseBlobs, type SealedBlobs } from '../store/sealed-blobs.ts';
+import { startEventBridge } from '../store/event-bridge.ts';
 import { loadDataKey, type DataKey } from '../store/crypto.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import type { AuditFilter } from '../store/repositories/audit.ts';
+import { isOpenLfrError, OpenLfrError } from '../errors.ts';
 import { requirePermission } from './access.ts';
 import { AuditTrail, type AuditAnchor, type VerifyReport } from './audit-trail.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
-import { OpenLfrError } from '../errors.ts';
 import { requiredText } from './required-text.ts';
 import { DeploymentService } from './deployments.ts';
 import { actorOf, systemClock, type AuditRecord, type Calibration, type CalibrationState, type Clock, type Principal } from './model.ts';
@@ -34,11 +35,27 @@ import { SearchService } from '../search/service.ts';
 import { makeSearchRepos } from '../store/repositories/search.ts';
 import { EvaluationCacheService } from '../evaluate/cache-store.ts';
 
+/** The statuses of a refusal (not: 401 not logged in, 404 not found, 429 throttled, 5xx failures). */
+const REFUSAL_STATUSES = new Set([400, 403, 409, 413, 422]);
+
 export class AuditService {
   constructor(private readonly d: Pick<GovernanceDeps, 'store' | 'audit'>) {}
   async list(p: Principal, f: AuditFilter): Promise<AuditRecord[]> {
     requirePermission(p, 'audit.read');
     return this.d.audit.find(this.d.store.db, f);
+  }
+  /**
+   * Record a refusal that no service recorded (issue 14, item 13): a request that failed its schema (an
+   * unknown category), a wrong role, a frozen watchlist. Called by the API and the CLI at their boundary for
+   * every refused request of a logged-in person; a refusal already in the trail (`audited`) is not recorded
+   * twice. Not recorded: failed logins (audited as `auth.failed`), not found, and internal errors.
+   */
+  async recordRefusal(p: Principal | undefined, action: string, target: string, err: unknown): Promise<void> {
+    if (!p || !isOpenLfrError(err) || err.audited || !REFUSAL_STATUSES.has(err.status) || err.code === 'AUTH_FAILED') return;
+    await this.d.store.tx((_r, tx) =>
+      this.d.audit.append(tx, { actor: actorOf(p), action: `${action}.refused`, target: target.slice(0, 300), reason: err.message.slice(0, 2000), details: { code: err.code } }),
+    );
+    err.audited = true;
   }
   /** Check the whole chain, and any published anchors (the CLI runs this as system:audit-verifier). */
   async verify(p: Principal, anchors: readonly AuditAnchor[] = []): Promise<VerifyReport> {
@@ -327,6 +344,21 @@ export async function openServices(config: Config, engine: (c: Config) => Promis
     await store.close();
     throw e;
   }
-  return createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
+  const services = createServices({ config, store, key, engine: () => engine(config), ...(clock ? { clock } : {}), ...(inDatabase ? { blobs: databaseBlobs() } : {}) });
+  if (!config.databaseUrl) return services;
+  // a PostgreSQL store may be shared by several servers: their push channels see each other's events
+  try {
+    const bridge = await startEventBridge(config.databaseUrl, services.events, services.live.serverId);
+    const close = services.close.bind(services);
+    services.close = async () => {
+      await services.live.stopAll(); // stopping cameras announces their state to the other servers first
+      await bridge.close();
+      await close();
+    };
+  } catch (e) {
+    await services.close();
+    throw e;
+  }
+  return services;
 }
 

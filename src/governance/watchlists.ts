@@ -79,10 +79,16 @@ export class WatchlistService {
   }
 
   async enrol(p: Principal, deploymentId: string, input: EnrolInput): Promise<WatchlistEntry> {
-    requirePermission(p, 'watchlist.enrol');
-    const dep = await this.openDeployment(deploymentId);
-    this.validate(input, this.d.clock.now());
     const target = `deployment:${deploymentId}`;
+    let dep: Awaited<ReturnType<typeof this.openDeployment>>;
+    try {
+      // a wrong role, a frozen watchlist, a category off the list, no grounds, no rationale for a child: refused and audited
+      requirePermission(p, 'watchlist.enrol');
+      dep = await this.openDeployment(deploymentId);
+      this.validate(input, this.d.clock.now());
+    } catch (e) {
+      return refuse(this.d, p, 'watchlist.enrol', target, e);
+    }
     const engine = await this.d.engine();
     const img = await decodeImage(input.image, { maxPixels: this.d.config.engine.maxImagePixels, maxBytes: this.d.config.engine.maxImageBytes }, 'enrolment image');
     // detect and embed in one pass: the embedder's output length (the photo's strength) comes with the template
@@ -247,7 +253,7 @@ export class WatchlistService {
     const entry = await this.d.store.repos.watchlist.byId(entryId);
     if (!entry) throw new OpenLfrError('NOT_FOUND', `No watchlist entry ${entryId}`);
     const [blobId] = await this.d.biometrics.imageIds(this.d.store.db, entryId);
-    if (!blobId) throw new OpenLfrError('NOT_FOUND', `The image of ${entryId} has been destroyed`);
+    if (!blobId) throw new OpenLfrError('NOT_FOUND', `The image of ${entryId} was destroyed with the watchlist under the retention rules`, { deletedByRetention: true });
     return this.d.store.tx((_r, tx) => this.d.biometrics.getImage(tx, blobId, { actor: actorOf(p), reason: text(reason, 'reason') }));
   }
 }

@@ -231,6 +231,7 @@ export class SearchService {
         details: { code: e.code, caseRef: rec.caseRef, offence: rec.offence, gallery: rec.galleryName, accessClass: rec.accessClass },
       });
     });
+    e.audited = true;
   }
 
   private outcome(s: SearchRecord, reviewsDone: number | null): SearchOutcome {

@@ -30,6 +30,7 @@ import { openServices } from '../../src/governance/services.ts';
 import type { Role, Rank } from '../../src/governance/model.ts';
 import { ARTIFACTS, openBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { ds, identityFolders } from '../helpers/datasets.ts';
+import { confirmGrants } from '../helpers/governance.ts';
 
 // Browser globals used inside page.evaluate callbacks (this file is type-checked with Node's lib only).
 declare const document: { querySelector(s: string): { textContent: string | null } | null; querySelectorAll(s: string): ArrayLike<{ naturalWidth?: number }> };
@@ -87,6 +88,8 @@ before(async () => {
       await services.users.create({ kind: 'user', user: admin }, { username, displayName, roles, rank, password: pw(username) });
     }
     const asAdmin = { kind: 'user' as const, user: admin };
+    // the Superintendent's role and rank are confirmed by a second ADMIN (issue 14, 3a)
+    await confirmGrants(services, asAdmin);
     await services.galleries.create(asAdmin, { name: 'custody', accessClass: 'LOCAL', description: 'LFW identities standing in for custody images' });
     const imported = await services.galleries.importImages(asAdmin, 'custody', galleryOf(GALLERY_PEOPLE));
     assert.equal(imported.enrolled + imported.fta.length, GALLERY_PEOPLE.length, JSON.stringify(imported));
@@ -292,6 +295,8 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await shot('04-live-first-alert');
     // both cameras are files: wait until their pipelines have finished, so the queue is complete
     await page.locator('.counter').filter({ hasText: 'Stopped' }).waitFor({ timeout: 120_000 });
+    // each camera's state is shown in words: both recordings played to their end
+    for (const cam of ['stage', 'door']) await page.locator(`[data-testid=camera-health] [data-camera=${cam}][data-state=ended]`).filter({ hasText: 'Recording ended' }).waitFor({ timeout: 30_000 });
     assert.equal(await page.evaluate(() => window.__noReload), true, 'the page was not reloaded');
     alertIds = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-alert-id') ?? ''));
     assert.ok(alertIds.length >= 2, `at least two possible matches (stage and door): ${alertIds.length}`);

@@ -92,12 +92,16 @@ test('openlfr evaluate refuses bad input with a clear message and exit code 2', 
   assert.match(nan.stderr, /--fpir-target must be a number/);
 });
 
-/** A store with an ADMIN (admin), an AUTHORISING_OFFICER (supt) and an OPERATOR (op), made through the CLI; returns the env to act as one. */
+/**
+ * A store with an ADMIN (admin), an AUTHORISING_OFFICER (supt) and an OPERATOR (op), made through the CLI; supt's
+ * role and rank are confirmed by a second ADMIN (admin2), as issue 14 item 3a requires. Returns the env to act as one.
+ */
 function people(home: string): (who?: string) => NodeJS.ProcessEnv {
   const base = { ...process.env, OPENLFR_HOME: home, OPENLFR_KEY: KEY };
   const as = (who?: string): NodeJS.ProcessEnv => (who ? { ...base, OPENLFR_PASSWORD: `${who}-Calibration-pass-9` } : base);
   for (const [who, args] of [
     ['admin', ['--role', 'ADMIN']],
+    ['admin2', ['--role', 'ADMIN', '--as', 'admin']],
     ['supt', ['--role', 'AUTHORISING_OFFICER', '--rank', 'SUPERINTENDENT', '--as', 'admin']],
     ['op', ['--role', 'OPERATOR', '--as', 'admin']],
   ] as const) {
@@ -107,6 +111,8 @@ function people(home: string): (who?: string) => NodeJS.ProcessEnv {
     });
     assert.equal(r.status, 0, r.stderr);
   }
+  const confirm = spawnSync(process.execPath, [bin, 'user', 'confirm-grant', 'supt', '--note', 'rank checked against the HR record', '--as', 'admin2'], { encoding: 'utf8', env: as('admin2') });
+  assert.equal(confirm.status, 0, confirm.stderr);
   return as;
 }
 

@@ -44,7 +44,7 @@ test('governance walk-through through the CLI', { timeout: 600_000 }, async () =
   };
   const refused = (as: string | null, args: string[], code: string, msg?: RegExp, env?: Record<string, string>) => {
     const r = run(as, args, env);
-    assert.notEqual(r.code, 0, `openlfr ${args.join(' ')} should have been refused`);
+    assert.equal(r.code, 2, `openlfr ${args.join(' ')} should have been refused with exit status 2 (README, Exit codes): ${r.code} ${r.err}`);
     assert.match(r.err, new RegExp(`openlfr: ${code}: `), r.err);
     if (msg) assert.match(r.err, msg);
   };
@@ -59,7 +59,13 @@ test('governance walk-through through the CLI', { timeout: 600_000 }, async () =
       ['wm2', ['--role', 'WATCHLIST_MANAGER']],
       ['op', ['--role', 'OPERATOR']],
     ];
+    // the second ADMIN: the only ADMIN of a store may create it alone; from then on AUTHORISING_OFFICER, ADMIN and a rank need both
+    ok('admin', ['user', 'add', '--username', 'admin2', '--role', 'ADMIN', '--password-env', 'NEWPW'], { NEWPW: pw('admin2') });
     for (const [u, roles] of people) ok('admin', ['user', 'add', '--username', u, ...roles, '--password-env', 'NEWPW'], { NEWPW: pw(u) });
+    const waiting = ok('admin2', ['user', 'grants']) as unknown as { grantee: string; roles: string[]; rank: string }[];
+    assert.deepEqual(waiting.map((g) => g.grantee).sort(), ['insp', 'supt', 'supt2']);
+    refused('admin', ['user', 'confirm-grant', 'supt', '--note', 'confirming my own request'], 'SEPARATION_OF_DUTIES', /second ADMIN/);
+    for (const u of ['supt', 'supt2', 'insp']) ok('admin2', ['user', 'confirm-grant', u, '--note', 'rank checked against the HR record']);
     refused('op', ['user', 'add', '--username', 'x', '--role', 'ADMIN'], 'FORBIDDEN');
 
     // -- password guessing through separate CLI processes: the count lives in the store, so every invocation adds to it
@@ -151,7 +157,7 @@ test('governance walk-through through the CLI', { timeout: 600_000 }, async () =
     const entries = Number(v.entries);
     assert.ok(entries > 30);
     const actions = JSON.parse(run('admin', ['audit', 'list', '--limit', '1000']).out) as { action: string }[];
-    for (const a of ['deployment.go-live.refused', 'deployment.authorise.refused', 'watchlist.enrol.refused', 'biometric.image.write', 'biometric.template.write', 'biometric.destroy', 'watchlist.destroy', 'deployment.close']) {
+    for (const a of ['deployment.go-live.refused', 'deployment.authorise.refused', 'watchlist.enrol.refused', 'biometric.image.write', 'biometric.template.write', 'biometric.destroy', 'watchlist.destroy', 'deployment.close', 'cli.refused', 'user.grant.request', 'user.grant.confirm', 'user.grant.confirm.refused']) {
       assert.ok(actions.some((x) => x.action === a), `audit has ${a}`);
     }
 

@@ -1,7 +1,7 @@
 /** `openlfr serve` starts the API on the embedded store, serves /openapi.json, logs in, and stops on SIGTERM. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,8 +19,17 @@ test('openlfr serve: API up on the embedded store, refuses without a key, stops 
     assert.notEqual(nokeyCode, 0);
     assert.match(nokeyErr, /KEY_MISSING/);
 
+    const key = randomBytes(32).toString('base64');
+    // an account, so a console can hold the push channel open while the server is stopped
+    const password = `Serve-${randomBytes(9).toString('base64url')}-test`;
+    const add = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/openlfr.mjs'), 'user', 'add', '--username', 'admin', '--role', 'ADMIN', '--password-env', 'PW'], {
+      env: { ...env, OPENLFR_KEY: key, PW: password },
+      cwd: home,
+      encoding: 'utf8',
+    });
+    assert.equal(add.status, 0, add.stderr);
     const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/openlfr.mjs'), 'serve', '--port', '0'], {
-      env: { ...env, OPENLFR_KEY: randomBytes(32).toString('base64') },
+      env: { ...env, OPENLFR_KEY: key },
       cwd: home,
     });
     let out = '';
@@ -36,8 +45,19 @@ test('openlfr serve: API up on the embedded store, refuses without a key, stops 
     assert.equal(r.status, 401);
     assert.equal(((await r.json()) as { code: string }).code, 'UNAUTHENTICATED');
     assert.ok(existsSync(join(home, 'db.lock')));
+    // a console connected to the push channel (Server-Sent Events) must not keep the server from stopping
+    const session = await fetch(`${url}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    assert.equal(session.status, 201);
+    const { token } = (await session.json()) as { token: string };
+    const events = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
+    assert.equal(events.status, 200);
+    const reader = events.body!.getReader();
+    assert.match(new TextDecoder().decode((await reader.read()).value), /event: hello/);
+    const stoppedAt = Date.now();
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
+    assert.ok(Date.now() - stoppedAt < 10_000, `stopped in ${Date.now() - stoppedAt} ms with a console connected`);
+    await reader.cancel().catch(() => undefined);
     assert.ok(!existsSync(join(home, 'db.lock')), 'lock released on shutdown');
   } finally {
     rmSync(home, { recursive: true, force: true });

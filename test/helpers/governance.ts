@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { loadConfig } from '../../src/config.ts';
 import type { FaceEngine } from '../../src/engine/port.ts';
-import type { Clock } from '../../src/governance/model.ts';
+import type { Clock, Principal, User } from '../../src/governance/model.ts';
+import type { NewUserInput } from '../../src/governance/users.ts';
 import type { PasswordHasher } from '../../src/governance/passwords.ts';
 import { createServices, type Services } from '../../src/governance/services.ts';
 import { createDataKey } from '../../src/store/crypto.ts';
@@ -103,3 +104,27 @@ export async function pngBytes(seed = 1): Promise<Uint8Array> {
 
 /** A sample big enough to record a calibration (issue 14, item 2: 50+ subjects, 3 / target non-mated searches, target <= 1e-2). */
 export const CALIBRATION_SAMPLE = { fpirTarget: 1e-3, subjects: 100, nonMatedSearches: 3000 } as const;
+
+export const SECOND_ADMIN = { username: 'second-admin', password: 'second-admin-password-1' };
+
+/**
+ * Issue 14 (3a): AUTHORISING_OFFICER, ADMIN and a rank are granted by two ADMINs. Fixtures that set up such
+ * accounts ask as `admin` (user create / roles), then call this: it confirms every pending grant as a second
+ * ADMIN (`second-admin`, created by `admin` on first use, which the only ADMIN of a store may do alone).
+ * Returns the second ADMIN.
+ */
+export async function confirmGrants(s: Services, admin: Principal): Promise<Principal> {
+  const existing = (await s.users.list(admin)).find((u) => u.username === SECOND_ADMIN.username);
+  if (!existing) await s.users.create(admin, { username: SECOND_ADMIN.username, displayName: 'Second Admin', roles: ['ADMIN'], password: SECOND_ADMIN.password });
+  const second = await s.users.checkPassword(SECOND_ADMIN.username, SECOND_ADMIN.password, 'test');
+  for (const g of await s.users.grants(second)) await s.users.decideGrant(second, g.grantee, 'confirm', 'confirmed as the second administrator (test fixture)');
+  return second;
+}
+
+/** Create an account as `admin` and, if it grants AUTHORISING_OFFICER, ADMIN or a rank, confirm it as a second ADMIN. */
+export async function createConfirmed(s: Services, admin: Principal, input: NewUserInput): Promise<User> {
+  const u = await s.users.create(admin, input);
+  if (!u.pendingGrant) return u;
+  await confirmGrants(s, admin);
+  return (await s.users.list(admin)).find((x) => x.username === input.username)!;
+}

@@ -6,7 +6,7 @@
 import type { Alert, OperatorDecision, Outcome, Principal } from '../../src/governance/model.ts';
 import { SYSTEM_LIVE } from '../../src/governance/model.ts';
 import type { Services } from '../../src/governance/services.ts';
-import { pngBytes } from './governance.ts';
+import { confirmGrants, pngBytes } from './governance.ts';
 
 export interface People {
   admin: Principal;
@@ -27,7 +27,8 @@ export async function people(s: Services): Promise<People> {
   await u.bootstrap({ username: 'admin', displayName: 'A', roles: ['ADMIN'], password: 'admin-password-1' });
   const admin = await u.checkPassword('admin', 'admin-password-1', 'test');
   const add = async (username: string, roles: Parameters<typeof u.create>[1]['roles'], rank?: 'SUPERINTENDENT') => {
-    await u.create(admin, { username, displayName: username, roles, password: `${username}-password-1`, ...(rank ? { rank } : {}) });
+    const made = await u.create(admin, { username, displayName: username, roles, password: `${username}-password-1`, ...(rank ? { rank } : {}) });
+    if (made.pendingGrant) await confirmGrants(s, admin);
     return u.checkPassword(username, `${username}-password-1`, 'test');
   };
   return {

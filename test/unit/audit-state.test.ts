@@ -123,7 +123,7 @@ test('audit state: a store upgraded from before migration 0022 gets one baseline
     const store = storeOn(db);
     await db.exec(`insert into users (id, username, display_name, password_hash, roles, created_at) values ('usr_old', 'old', 'Old', 'x', '["ADMIN"]', now())`);
     await store.tx((_r, tx) => trail.append(tx, { actor: 'system:bootstrap', action: 'user.create', target: 'user:old', reason: 'first administrator of an empty store' }));
-    assert.deepEqual(await migrate(db), [22]);
+    assert.ok((await migrate(db)).includes(22));
     assert.equal((await db.query<{ due: boolean }>('select due from audit_state_baseline'))[0]!.due, true);
     const before = await trail.verifyStore(db);
     assert.equal(before.ok, false, 'before the baseline the row is unknown to the trail');

@@ -9,7 +9,7 @@ import { OpenLfrError } from '../../src/errors.ts';
 import type { Principal } from '../../src/governance/model.ts';
 import { createApp } from '../../src/api/app.ts';
 import { client } from '../helpers/api-client.ts';
-import { CALIBRATION_SAMPLE, makeRig, type TestRig } from '../helpers/governance.ts';
+import { CALIBRATION_SAMPLE, confirmGrants, createConfirmed, makeRig, type TestRig } from '../helpers/governance.ts';
 
 let rig: TestRig;
 let call: ReturnType<typeof client>;
@@ -26,13 +26,15 @@ before(async () => {
   const u = rig.services.users;
   await u.bootstrap({ username: 'admin', displayName: 'A', roles: ['ADMIN'], password: 'admin-password-1' });
   p.admin = await u.checkPassword('admin', 'admin-password-1', 'test');
+  await confirmGrants(rig.services, p.admin); // the second ADMIN, made while admin is the only one
   for (const [username, roles, rank] of [
     ['admin2', ['ADMIN', 'AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
     ['supt', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
     ['op', ['OPERATOR'], null],
     ['aud', ['AUDITOR'], null],
   ] as const) {
-    await u.create(p.admin, { username, displayName: username, roles: [...roles], rank, password: `${username}-password-1` });
+    // AUTHORISING_OFFICER, ADMIN and a rank are confirmed by a second ADMIN (issue 14, item 3a)
+    await createConfirmed(rig.services, p.admin, { username, displayName: username, roles: [...roles], rank, password: `${username}-password-1` });
     p[username] = await u.checkPassword(username, `${username}-password-1`, 'test');
     tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, type App } from '../../src/api/app.ts';
 import { SYSTEM_LIVE } from '../../src/governance/model.ts';
-import { makeRig, pngBytes, type TestRig } from '../helpers/governance.ts';
+import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
 import { client } from '../helpers/api-client.ts';
 
 let rig: TestRig;
@@ -41,6 +41,8 @@ before(async () => {
     await call('POST', '/api/v1/users', tok.admin, { username, displayName: username, roles, rank, password: `${username}-password-1` });
     tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
   }
+  // AUTHORISING_OFFICER and a rank need a second ADMIN (issue 14, 3a)
+  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
 });
 after(async () => {
   await rig.close();

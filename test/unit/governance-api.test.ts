@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../../src/api/app.ts';
 import { fakeFace } from '../helpers/scripted-engine.ts';
-import { CALIBRATION_SAMPLE, makeRig, pngBytes, type TestRig } from '../helpers/governance.ts';
+import { CALIBRATION_SAMPLE, makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
 import type { Role, Rank } from '../../src/governance/model.ts';
 
@@ -72,6 +72,8 @@ before(async () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
   }
+  // AUTHORISING_OFFICER and a rank need a second ADMIN (issue 14, 3a)
+  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
 });
 after(async () => rig.close());
 
@@ -100,7 +102,7 @@ test('api: no token, a bad token, malformed JSON, unknown routes and fields get 
   assert.ok(Number(throttled.raw.headers.get('retry-after')) > 0, 'Retry-After says how long to wait');
   expectError(await call('POST', '/api/v1/deployments', tok.op, undefined, '{"name": '), 400, 'BAD_REQUEST');
   const missing = await call('POST', '/api/v1/deployments', tok.op, { name: 'x' });
-  expectError(missing, 400, 'BAD_REQUEST', /purpose/);
+  expectError(missing, 400, 'BAD_REQUEST', /Purpose is required/);
   expectError(await call('POST', '/api/v1/deployments', tok.op, { ...deploymentBody(), extra: 1 }), 400, 'BAD_REQUEST');
   expectError(await call('GET', '/api/v1/nowhere', tok.op), 404, 'NOT_FOUND');
   expectError(await call('GET', '/api/v1/deployments/dep_missing', tok.op), 404, 'NOT_FOUND');
@@ -155,7 +157,7 @@ test('api: watchlist entries need a closed category, grounds for suspects, a rat
   rig.clock.set(DAY0);
   const id = (await call('POST', '/api/v1/deployments', tok.op, deploymentBody())).body.id as string;
   expectError(await call('POST', `/api/v1/deployments/${id}/watchlist`, tok.op, entryBody()), 403, 'FORBIDDEN');
-  expectError(await call('POST', `/api/v1/deployments/${id}/watchlist`, tok.wm1, entryBody({ category: 'OTHER' })), 400, 'BAD_REQUEST', /category/);
+  expectError(await call('POST', `/api/v1/deployments/${id}/watchlist`, tok.wm1, entryBody({ category: 'OTHER' })), 400, 'BAD_REQUEST', /Category must be one of/);
   expectError(await call('POST', `/api/v1/deployments/${id}/watchlist`, tok.wm1, entryBody({ category: 'WANTED_BY_POLICE_SUSPECT' })), 422, 'RULE_VIOLATION', /grounds/);
   expectError(await call('POST', `/api/v1/deployments/${id}/watchlist`, tok.wm1, entryBody({ under18: true })), 422, 'RULE_VIOLATION', /under 18/);
   expectError(await call('POST', `/api/v1/deployments/${id}/watchlist`, tok.wm1, entryBody({ captureDate: '2027-01-01' })), 422, 'RULE_VIOLATION', /future/);

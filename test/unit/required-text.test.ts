@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createApp } from '../../src/api/app.ts';
 import { normaliseSourceId, normaliseText, requiredText } from '../../src/governance/required-text.ts';
 import { OpenLfrError } from '../../src/errors.ts';
-import { makeRig, pngBytes, type TestRig } from '../helpers/governance.ts';
+import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
 import type { Rank, Role } from '../../src/governance/model.ts';
 
@@ -43,6 +43,8 @@ before(async () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
   }
+  // AUTHORISING_OFFICER and a rank need a second ADMIN (issue 14, 3a)
+  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
 });
 after(async () => rig.close());
 

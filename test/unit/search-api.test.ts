@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { Principal, Rank, Role } from '../../src/governance/model.ts';
 import type { ImageSource } from '../../src/search/image-source.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
-import { makeRig, pngBytes, type TestRig } from '../helpers/governance.ts';
+import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
 import { fakeFace } from '../helpers/scripted-engine.ts';
 
 let rig: TestRig;
@@ -72,6 +72,8 @@ before(async () => {
     ids[username] = (r.body as { id: string }).id;
     tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
   }
+  // AUTHORISING_OFFICER and a rank need a second ADMIN (issue 14, 3a)
+  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
 });
 after(async () => rig.close());
 

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp } from '../../src/api/app.ts';
 import { SYSTEM_LIVE, type Rank, type Role } from '../../src/governance/model.ts';
-import { makeRig, pngBytes, type TestRig } from '../helpers/governance.ts';
+import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
 
 let rig: TestRig;
@@ -47,6 +47,8 @@ before(async () => {
     ok(await call('POST', '/api/v1/users', tok.admin, { username, displayName: username, roles, rank, password: `${username}-password-1` }), 201);
     tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
   }
+  // AUTHORISING_OFFICER and a rank need a second ADMIN (issue 14, 3a)
+  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
 });
 after(async () => rig.close());
 
@@ -141,4 +143,54 @@ test('separation: one account holding OPERATOR and ENGAGEMENT_OFFICER cannot dec
   assert.equal(ok(await call('POST', `/api/v1/alerts/${b.id}/outcome`, tok.both, { outcome: 'IDENTITY_CONFIRMED', note: 'Spoke to them; identity confirmed' })).status, 'CLOSED');
   const refused = ok(await call('GET', '/api/v1/audit?action=alert.outcome.refused', tok.aud)) as unknown as { details: string }[];
   assert.deepEqual(refused.map((r) => JSON.parse(r.details).code), ['SEPARATION_OF_DUTIES']);
+});
+
+test('separation: granting AUTHORISING_OFFICER, ADMIN or a rank needs a second ADMIN; the requester and the grantee cannot confirm it', async () => {
+  const login = async (username: string) => (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
+  const second = (await call('POST', '/api/v1/sessions', null, { username: 'second-admin', password: 'second-admin-password-1' })).body.token as string;
+  // the attack: an ADMIN mints a COMMISSIONER account and authorises with it
+  const made = ok(await call('POST', '/api/v1/users', tok.admin, { username: 'commish', displayName: 'Commissioner', roles: ['AUTHORISING_OFFICER'], rank: 'COMMISSIONER', password: 'commish-password-1' }), 201);
+  assert.deepEqual([made.roles, made.rank], [[], null], 'the account starts without the grant');
+  const pending = made.pendingGrant as Record<string, unknown>;
+  assert.deepEqual([pending.roles, pending.rank, pending.status, pending.requestedByUsername], [['AUTHORISING_OFFICER'], 'COMMISSIONER', 'PENDING', 'admin']);
+  const commish = await login('commish');
+  rig.clock.set('2026-06-01T08:00:00Z');
+  const id = ok(await call('POST', '/api/v1/deployments', tok.op, deploymentBody({ name: 'Minted authority' })), 201).id as string;
+  await enrolReviewed(id, 'PNC-31');
+  ok(await call('POST', `/api/v1/deployments/${id}/request`, tok.op, { note: 'for match day' }));
+  expectError(await call('POST', `/api/v1/deployments/${id}/authorise`, commish, { note: 'Necessary and proportionate for match day' }), 403, 'FORBIDDEN');
+  // the requester cannot confirm their own request; the grantee and other roles cannot either
+  expectError(await call('POST', '/api/v1/users/commish/grant/confirm', tok.admin, { note: 'confirming my own request' }), 403, 'SEPARATION_OF_DUTIES', /second ADMIN/);
+  expectError(await call('POST', '/api/v1/users/commish/grant/confirm', commish, { note: 'confirming my own promotion' }), 403, 'FORBIDDEN');
+  expectError(await call('POST', '/api/v1/users/commish/grant/confirm', tok.supt, { note: 'helping out the admin' }), 403, 'FORBIDDEN');
+  // minting a further ADMIN to confirm with: once a store has two ADMINs, ADMIN is a grant too
+  const admin3 = ok(await call('POST', '/api/v1/users', tok.admin, { username: 'admin3', displayName: 'Third', roles: ['ADMIN'], password: 'admin3-password-1' }), 201);
+  assert.deepEqual(admin3.roles, []);
+  expectError(await call('POST', '/api/v1/users/commish/grant/confirm', await login('admin3'), { note: 'confirming as a new admin' }), 403, 'FORBIDDEN');
+  // a grant to an ADMIN is not confirmed by that ADMIN
+  const toSecond = ok(await call('PUT', '/api/v1/users/second-admin/roles', tok.admin, { roles: ['ADMIN', 'AUTHORISING_OFFICER'], rank: 'CHIEF_SUPERINTENDENT', reason: 'promoted to chief superintendent' }));
+  assert.deepEqual([toSecond.roles, (toSecond.pendingGrant as Record<string, unknown>).rank], [['ADMIN'], 'CHIEF_SUPERINTENDENT']);
+  expectError(await call('POST', '/api/v1/users/second-admin/grant/confirm', second, { note: 'my own promotion' }), 403, 'SEPARATION_OF_DUTIES', /for you/);
+  assert.deepEqual((ok(await call('GET', '/api/v1/user-grants', tok.aud)) as unknown as { grantee: string }[]).map((g) => g.grantee).sort(), ['admin3', 'commish', 'second-admin']);
+  // the second ADMIN confirms: only now does the account hold the role and the rank
+  const done = ok(await call('POST', '/api/v1/users/commish/grant/confirm', second, { note: 'warrant card and promotion notice checked' }));
+  assert.deepEqual([done.roles, done.rank], [['AUTHORISING_OFFICER'], 'COMMISSIONER']);
+  assert.equal(ok(await call('POST', `/api/v1/deployments/${id}/authorise`, commish, { note: 'Necessary and proportionate for match day' })).state, 'AUTHORISED');
+  // an account changed after the request: the old grant is not applied over it; it is declined
+  ok(await call('PUT', '/api/v1/users/admin3/roles', tok.admin, { roles: ['AUDITOR'], reason: 'posted to professional standards' }));
+  expectError(await call('POST', '/api/v1/users/admin3/grant/confirm', second, { note: 'confirming the old request' }), 409, 'CONFLICT', /changed/);
+  assert.deepEqual(ok(await call('POST', '/api/v1/users/admin3/grant/decline', second, { note: 'superseded by the new posting' })).roles, ['AUDITOR']);
+  // audited: the request, the refusals (with their codes), the confirmation and the decline
+  const trail = async (action: string) => ok(await call('GET', `/api/v1/audit?action=${action}`, tok.aud)) as unknown as { actor: string; target: string; details: string }[];
+  const requests = await trail('user.grant.request');
+  assert.ok(requests.some((r) => r.actor === 'user:admin' && r.target === 'user:commish' && /"grants":\["AUTHORISING_OFFICER","rank COMMISSIONER"\]/.test(r.details)));
+  assert.deepEqual((await trail('user.grant.confirm.refused')).map((r) => [r.actor, JSON.parse(r.details).code]), [
+    ['user:admin', 'SEPARATION_OF_DUTIES'], ['user:commish', 'FORBIDDEN'], ['user:supt', 'FORBIDDEN'], ['user:admin3', 'FORBIDDEN'], ['user:second-admin', 'SEPARATION_OF_DUTIES'], ['user:second-admin', 'CONFLICT'],
+  ]);
+  const confirmed = (await trail('user.grant.confirm')).find((r) => r.target === 'user:commish')!;
+  assert.equal(confirmed.actor, 'user:second-admin');
+  assert.match(confirmed.details, /"requestedBy":"user:admin"/);
+  assert.equal((await trail('user.grant.decline')).length, 1);
+  // and the database refuses a decision by the requester or the grantee whatever the code does
+  await assert.rejects(rig.db.query(`update user_grants set decided_by = requested_by where status = 'PENDING'`));
 });

@@ -108,7 +108,7 @@ test('strict input: `deployment update --file` with injected keys is refused by 
       writeFileSync(file, JSON.stringify(patch));
       const r = run('op', ['deployment', 'update', id, '--file', file]);
       assert.notEqual(r.code, 0, JSON.stringify(patch));
-      assert.match(r.err, /openlfr: BAD_REQUEST: Invalid request: .*Unrecognized key/, r.err);
+      assert.match(r.err, /openlfr: BAD_REQUEST: Invalid request: .*Unknown field/, r.err);
     }
     const shown = JSON.parse(run('op', ['deployment', 'show', id]).out) as { state: string; name: string; threshold: number; authorisedBy: string | null };
     assert.deepEqual([shown.state, shown.name, shown.threshold, shown.authorisedBy], ['DRAFT', draft.name, 0.6, null]);

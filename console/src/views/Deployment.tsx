@@ -1,5 +1,5 @@
-import { useState, type ReactNode } from 'react';
-import { api, ApiError, can, CATEGORY_LABEL, fileBase64, fmtTime, getSession } from '../api.ts';
+import { useEffect, useState, type ReactNode } from 'react';
+import { api, ApiError, can, CATEGORY_LABEL, fileBase64, fmtTime, getSession, imageUrl } from '../api.ts';
 import { ActionButton, ErrorBox, Field, FormEnd, NoteAction, useLoad } from '../ui.tsx';
 import { StateBadge } from './Deployments.tsx';
 import type { Deployment, Entry } from './types.ts';
@@ -231,7 +231,11 @@ function Watchlist({ deployment: d, onChange }: { deployment: Deployment; onChan
                   {e.reviewedBy ? (
                     'Reviewed'
                   ) : editable && can('watchlist.review') && e.enrolledBy !== me ? (
-                    <NoteAction label="Mark reviewed" field={`review-${e.id}`} placeholder="What you checked" run={(note) => api('POST', `/api/v1/watchlist/${e.id}/review`, { note })} onDone={refresh} />
+                    <>
+                      {/* the reviewer sees the photo they are asked to approve (issue 14, item 13) */}
+                      {can('watchlist.image') && <ReviewPhoto entryId={e.id} />}
+                      <NoteAction label="Mark reviewed" field={`review-${e.id}`} placeholder="What you checked" run={(note) => api('POST', `/api/v1/watchlist/${e.id}/review`, { note })} onDone={refresh} />
+                    </>
                   ) : (
                     'Awaiting review by someone else'
                   )}
@@ -336,5 +340,29 @@ function EnrolForm({ deploymentId, onDone }: { deploymentId: string; onDone: () 
       </label>
       <FormEnd label="Enrol" busyLabel="Checking quality…" busy={busy} done={done} error={error} />
     </form>
+  );
+}
+
+/** The enrolment photo for its reviewer: fetched when asked for (each view is an audited read), shown until the page closes. */
+function ReviewPhoto({ entryId }: { entryId: string }): ReactNode {
+  const [url, setUrl] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => () => {
+    if (url) URL.revokeObjectURL(url);
+  }, [url]);
+  if (url) return <img className="review-photo" src={url} alt="The enrolment photo under review" data-testid="review-photo" />;
+  return (
+    <div>
+      <button
+        type="button"
+        onClick={() => {
+          setError(null);
+          imageUrl(`/api/v1/watchlist/${entryId}/image?reason=${encodeURIComponent('second-person review of the watchlist entry')}`).then(setUrl, setError);
+        }}
+      >
+        Show the photo (the view is audited)
+      </button>
+      <ErrorBox error={error} />
+    </div>
   );
 }

@@ -121,7 +121,7 @@ export function NewDeployment(): ReactNode {
           <Field label="Why watchlist subjects are expected there" name="locationReason" value={f.locationReason} onChange={set('locationReason')} multiline />
         </fieldset>
         <label>
-          Cameras, one a line: <code>name=source</code> (a video file or a stream URL)
+          Cameras, one a line: <code>name=source</code>, where the source is a stream URL (<code>rtsp://…</code>, <code>http://…</code>), a video file or a folder of still images on the server, e.g. <code>van-1-north=rtsp://10.20.0.21:554/stream1</code>
           <textarea name="cameras" required value={f.cameras} onChange={set('cameras')} />
         </label>
         <div className="pair">

@@ -62,8 +62,54 @@ export function UsersView(): ReactNode {
           </tbody>
         </table>
       )}
+      <PendingGrants onChange={list.reload} />
       {manage && <NewUserForm onDone={list.reload} />}
     </>
+  );
+}
+
+interface Grant {
+  id: string;
+  grantee: string;
+  roles: string[];
+  rank: string | null;
+  reason: string;
+  requestedByUsername: string;
+  requestedAt: string;
+}
+
+/**
+ * Grants of AUTHORISING_OFFICER, ADMIN or a rank that wait for a second ADMIN (issue 14, item 3a): another ADMIN,
+ * neither the one who asked nor the grantee, confirms or declines each, with a note.
+ */
+function PendingGrants({ onChange }: { onChange: () => void }): ReactNode {
+  const grants = useLoad(() => api<Grant[]>('GET', '/api/v1/user-grants'), []);
+  const me = getSession()?.user.username;
+  const done = () => {
+    grants.reload();
+    onChange();
+  };
+  if (!grants.data?.length) return <ErrorBox error={grants.error} />;
+  return (
+    <section aria-labelledby="grants-h" data-testid="pending-grants">
+      <h2 id="grants-h">Waiting for a second administrator</h2>
+      <ul>
+        {grants.data.map((g) => (
+          <li key={g.id} data-grantee={g.grantee}>
+            <strong>{g.grantee}</strong>: {g.roles.map((r) => ROLE_LABEL[r] ?? r).join(', ')}
+            {g.rank ? `, ${rankLabel(g.rank)}` : ''} — asked for by <code>{g.requestedByUsername}</code> ({g.reason})
+            {can('user.manage') && g.requestedByUsername !== me && g.grantee !== me ? (
+              <div className="row">
+                <NoteAction key={`confirm-${g.id}`} label="Confirm" field={`confirm-${g.grantee}`} placeholder="What you checked" run={(note) => api('POST', `/api/v1/users/${encodeURIComponent(g.grantee)}/grant/confirm`, { note })} onDone={done} />
+                <NoteAction key={`decline-${g.id}`} label="Decline" className="danger" field={`decline-${g.grantee}`} placeholder="Why not" run={(note) => api('POST', `/api/v1/users/${encodeURIComponent(g.grantee)}/grant/decline`, { note })} onDone={done} />
+              </div>
+            ) : (
+              <div className="muted">another administrator confirms it</div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -72,10 +118,11 @@ function AccountActions({ user: u, onDone }: { user: User; onDone: () => void })
   const base = `/api/v1/users/${encodeURIComponent(u.username)}`;
   return (
     <div className="account-actions">
+      {/* distinct keys: React must not carry the reason typed for "Disable" over into "Enable" (issue 14, item 13) */}
       {u.disabled ? (
-        <NoteAction label="Enable" field={`enable-${u.username}`} placeholder="Why it may log in again" run={(reason) => api('POST', `${base}/enable`, { reason })} onDone={onDone} />
+        <NoteAction key="enable" label="Enable" field={`enable-${u.username}`} placeholder="Why it may log in again" run={(reason) => api('POST', `${base}/enable`, { reason })} onDone={onDone} />
       ) : (
-        <NoteAction label="Disable" className="danger" field={`disable-${u.username}`} placeholder="Why (a leaver, a suspension)" run={(reason) => api('POST', `${base}/disable`, { reason })} onDone={onDone} />
+        <NoteAction key="disable" label="Disable" className="danger" field={`disable-${u.username}`} placeholder="Why (a leaver, a suspension)" run={(reason) => api('POST', `${base}/disable`, { reason })} onDone={onDone} />
       )}
       <div className="row">
         <button type="button" onClick={() => setOpen(open === 'roles' ? '' : 'roles')}>
@@ -85,8 +132,8 @@ function AccountActions({ user: u, onDone }: { user: User; onDone: () => void })
           Reset password
         </button>
       </div>
-      {open === 'roles' && <RolesForm user={u} onDone={onDone} />}
-      {open === 'password' && <ResetForm username={u.username} onDone={() => setOpen('')} />}
+      {open === 'roles' && <RolesForm key="roles" user={u} onDone={onDone} />}
+      {open === 'password' && <ResetForm key="password" username={u.username} onDone={() => setOpen('')} />}
     </div>
   );
 }
@@ -129,11 +176,11 @@ function RolesForm({ user: u, onDone }: { user: User; onDone: () => void }): Rea
       onSubmit={(e) => {
         e.preventDefault();
         setError(null);
-        api('PUT', `/api/v1/users/${encodeURIComponent(u.username)}/roles`, { roles, rank: rank || null, reason }).then(onDone, setError);
+        api<User & { pendingGrant?: Grant }>('PUT', `/api/v1/users/${encodeURIComponent(u.username)}/roles`, { roles, rank: rank || null, reason }).then(onDone, setError);
       }}
     >
       <RoleChoice roles={roles} rank={rank} onRoles={setRoles} onRank={setRank} />
-      <Field label="Why (a posting, a promotion)" name="reason" value={reason} onChange={(e) => setReason(e.target.value)} />
+      <Field label="Why (a posting, a promotion)" name={`roles-reason-${u.username}`} value={reason} onChange={(e) => setReason(e.target.value)} />
       <button type="submit" className="primary">
         Save roles
       </button>
@@ -160,7 +207,7 @@ function ResetForm({ username, onDone }: { username: string; onDone: () => void 
       }}
     >
       <Field label="New password (at least 12 characters, not a common password or pattern; give it to the person in person)" name="newPassword" type="password" value={f.newPassword} onChange={(e) => setF({ ...f, newPassword: e.target.value })} />
-      <Field label="Why (e.g. locked out, identity checked)" name="reason" value={f.reason} onChange={(e) => setF({ ...f, reason: e.target.value })} />
+      <Field label="Why (e.g. locked out, identity checked)" name={`reset-reason-${username}`} value={f.reason} onChange={(e) => setF({ ...f, reason: e.target.value })} />
       <FormEnd label="Reset password" done={done && "Password reset; the account's sessions have ended."} error={error} />
     </form>
   );
@@ -182,8 +229,8 @@ function NewUserForm({ onDone }: { onDone: () => void }): ReactNode {
         e.preventDefault();
         setError(null);
         setDone('');
-        api<User>('POST', '/api/v1/users', { ...f, roles, rank: rank || null }).then((u) => {
-          setDone(`Added ${u.username}.`);
+        api<User & { pendingGrant?: Grant }>('POST', '/api/v1/users', { ...f, roles, rank: rank || null }).then((u) => {
+          setDone(`Added ${u.username}.${u.pendingGrant ? ' The role of authorising officer, administrator or the rank waits for a second administrator to confirm it.' : ''}`);
           setF(blank);
           setRoles([]);
           setRank('');

@@ -9,7 +9,7 @@ export function registerUser(program: Command): void {
   asOption(
     user
       .command('add')
-      .description('add a user (the first user of an empty store must be an ADMIN and needs no --as)')
+      .description('add a user (the first user of an empty store is an ADMIN only and needs no --as); AUTHORISING_OFFICER, ADMIN and a rank wait for a second ADMIN: user confirm-grant')
       .requiredOption('--username <name>')
       .option('--display-name <text>')
       .requiredOption('--role <role...>', 'ADMIN, AUTHORISING_OFFICER, WATCHLIST_MANAGER, OPERATOR, ENGAGEMENT_OFFICER, AUDITOR')
@@ -46,13 +46,28 @@ export function registerUser(program: Command): void {
   asOption(
     user
       .command('roles <username>')
-      .description("change someone's roles and rank (ADMIN; never your own; the last ADMIN keeps the role)")
+      .description("change someone's roles and rank (ADMIN; never your own; the last ADMIN keeps the role); granting AUTHORISING_OFFICER, ADMIN or a rank waits for a second ADMIN: user confirm-grant")
       .requiredOption('--role <role...>')
       .option('--rank <rank>')
       .requiredOption('--reason <text>', 'why (recorded in the audit trail)'),
   ).action(async (username: string, o: { role: string[]; rank?: string; reason: string; as?: string }) => {
     await withServices(async (s) => print(await s.users.setRoles(await login(s, o.as), username, { roles: o.role as Role[], rank: (o.rank ?? null) as Rank | null }, o.reason)));
   });
+  asOption(user.command('grants').description('grants of AUTHORISING_OFFICER, ADMIN or a rank waiting for a second ADMIN (--all: recent decided ones too)').option('--all')).action(
+    async (o: { all?: boolean; as?: string }) => {
+      await withServices(async (s) => print(await s.users.grants(await login(s, o.as), o.all ? 'ALL' : 'PENDING')));
+    },
+  );
+  for (const [name, decision, what] of [
+    ['confirm-grant', 'confirm', "confirm the grant waiting on this account (a second ADMIN: not who asked for it, not the grantee); it takes effect now"],
+    ['decline-grant', 'decline', 'decline the grant waiting on this account (a second ADMIN)'],
+  ] as const) {
+    asOption(user.command(`${name} <username>`).description(what).requiredOption('--note <text>', 'why (recorded in the audit trail)')).action(
+      async (username: string, o: { note: string; as?: string }) => {
+        await withServices(async (s) => print(await s.users.decideGrant(await login(s, o.as), username, decision, o.note)));
+      },
+    );
+  }
   asOption(
     user
       .command('password <username>')

@@ -4,7 +4,7 @@
  * used only by the biometric store; the audit log has its own, used only by the audit trail.)
  */
 import type { Queryable } from '../db.ts';
-import type { Calibration, Deployment, DeploymentState, User, WatchlistEntry } from '../../governance/model.ts';
+import type { Calibration, Deployment, DeploymentState, User, UserGrant, UserGrantStatus, WatchlistEntry } from '../../governance/model.ts';
 import { fromRow, insertSql, updateSql } from './rows.ts';
 import { TABLES } from './tables.ts';
 import { alertsRepo, countersRepo, leasesRepo } from './alerts.ts';
@@ -52,6 +52,35 @@ export function usersRepo(q: Queryable) {
     async countEnabledWithRole(role: string): Promise<number> {
       const rows = await q.query<{ roles: string[] | string }>('select roles from users where not disabled');
       return rows.filter((r) => (typeof r.roles === 'string' ? (JSON.parse(r.roles) as string[]) : r.roles).includes(role)).length;
+    },
+  };
+}
+
+/** Pending and decided grants of power (AUTHORISING_OFFICER, ADMIN, a rank) that need a second ADMIN. */
+export function userGrantsRepo(q: Queryable) {
+  const cols = `g.id, g.grantee_id, grantee.username as grantee, g.previous_roles, g.previous_rank, g.roles, g.rank, g.reason, g.requested_by,
+    requester.username as requested_by_username, g.requested_at, g.status, g.decided_by, decider.username as decided_by_username, g.decided_at, g.decision_note`;
+  const from = `user_grants g join users grantee on grantee.id = g.grantee_id join users requester on requester.id = g.requested_by
+    left join users decider on decider.id = g.decided_by`;
+  return {
+    async insert(g: Omit<UserGrant, 'grantee' | 'requestedByUsername' | 'decidedByUsername' | 'status' | 'decidedBy' | 'decidedAt' | 'decisionNote'>): Promise<void> {
+      const { sql, params } = insertSql(TABLES.userGrants, { ...g, status: 'PENDING' });
+      await q.query(sql, params);
+    },
+    /** The pending grant of an account, locked for the decision. */
+    async pendingFor(granteeId: string, forUpdate = false): Promise<UserGrant | undefined> {
+      const [r] = await q.query(`select ${cols} from ${from} where g.grantee_id = $1 and g.status = 'PENDING'${forUpdate ? ' for update of g' : ''}`, [granteeId]);
+      return r && fromRow<UserGrant>(r);
+    },
+    async list(status?: UserGrantStatus): Promise<UserGrant[]> {
+      const rows = status
+        ? await q.query(`select ${cols} from ${from} where g.status = $1 order by g.requested_at desc, g.id`, [status])
+        : await q.query(`select ${cols} from ${from} order by g.requested_at desc, g.id limit 500`);
+      return rows.map((r) => fromRow<UserGrant>(r));
+    },
+    async decide(id: string, status: Exclude<UserGrantStatus, 'PENDING'>, decidedBy: string | null, at: Date, note: string | null): Promise<void> {
+      const { sql, params } = updateSql(TABLES.userGrants, id, { status, decidedBy, decidedAt: at, decisionNote: note });
+      await q.query(sql, params);
     },
   };
 }
@@ -193,6 +222,7 @@ export function calibrationsRepo(q: Queryable) {
 
 export interface Repos {
   users: ReturnType<typeof usersRepo>;
+  userGrants: ReturnType<typeof userGrantsRepo>;
   sessions: ReturnType<typeof sessionsRepo>;
   deployments: ReturnType<typeof deploymentsRepo>;
   watchlist: ReturnType<typeof watchlistRepo>;
@@ -204,5 +234,5 @@ export interface Repos {
 }
 
 export function makeRepos(q: Queryable): Repos {
-  return { users: usersRepo(q), sessions: sessionsRepo(q), deployments: deploymentsRepo(q), watchlist: watchlistRepo(q), calibrations: calibrationsRepo(q), alerts: alertsRepo(q), counters: countersRepo(q), leases: leasesRepo(q), retention: retentionRepo(q) };
+  return { users: usersRepo(q), userGrants: userGrantsRepo(q), sessions: sessionsRepo(q), deployments: deploymentsRepo(q), watchlist: watchlistRepo(q), calibrations: calibrationsRepo(q), alerts: alertsRepo(q), counters: countersRepo(q), leases: leasesRepo(q), retention: retentionRepo(q) };
 }

@@ -19,6 +19,11 @@ const spec = (name: string, columns: readonly string[], fixed: readonly string[]
 
 export const TABLES = {
   users: spec('users', ['id', 'username', 'displayName', 'passwordHash', 'roles', 'rank', 'disabled', 'createdAt', 'createdBy'], ['username', 'createdAt', 'createdBy']),
+  userGrants: spec(
+    'user_grants',
+    ['id', 'granteeId', 'previousRoles', 'previousRank', 'roles', 'rank', 'reason', 'requestedBy', 'requestedAt', 'status', 'decidedBy', 'decidedAt', 'decisionNote'],
+    ['granteeId', 'previousRoles', 'previousRank', 'roles', 'rank', 'reason', 'requestedBy', 'requestedAt'],
+  ),
   sessions: spec('sessions', ['tokenHash', 'userId', 'createdAt', 'expiresAt', 'revokedAt']),
   deployments: spec(
     'deployments',
