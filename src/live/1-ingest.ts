@@ -306,6 +306,7 @@ export async function openVideo(src: string, options: VideoSourceOptions = {}): 
   let child: ChildProcess | null = null;
   const t0 = performance.now();
   let lastPts = -Infinity;
+  let rejoining = false;
   const maxLagSec = options.maxLagSec ?? DEFAULTS.maxLagSec;
 
   const filters: string[] = [];
@@ -352,7 +353,12 @@ export async function openVideo(src: string, options: VideoSourceOptions = {}): 
       let ptsSec: number;
       if (!stream) ptsSec = startAt + index / fps;
       else if (outFps) {
-        if (Number.isNaN(connBase)) connBase = Math.max((lastFrameAt - t0) / 1000, lastPts + 1 / fps);
+        if (Number.isNaN(connBase)) {
+          connBase = Math.max((lastFrameAt - t0) / 1000, lastPts + 1 / fps);
+          // rejoined after falling behind: the frames the camera sent meanwhile were skipped, and count as dropped
+          if (rejoining) stats.framesDropped += Math.max(0, Math.round((connBase - lastPts) * outFps) - 1);
+          rejoining = false;
+        }
         const nominal = connBase + (frames - 1) / outFps;
         stats.lagSec = Math.max(0, (lastFrameAt - t0) / 1000 - nominal);
         ptsSec = nominal;
@@ -368,9 +374,11 @@ export async function openVideo(src: string, options: VideoSourceOptions = {}): 
           // The decoder fell behind its camera (CPU short): rejoin the stream at its live edge rather
           // than analyse ever older frames; what was skipped is counted as dropped.
           lagging = true;
-          stats.framesDropped += Math.round((stats.lagSec ?? 0) * outFps);
           stats.lagSec = 0;
-          for (const f of handOver.splice(0)) f.image.data.fill(0);
+          for (const f of handOver.splice(0)) {
+            stats.framesDropped++; // decoded, never analysed
+            f.image.data.fill(0);
+          }
           break;
         }
         for (const frame of handOver.splice(0)) {
@@ -415,6 +423,7 @@ export async function openVideo(src: string, options: VideoSourceOptions = {}): 
           break;
         }
         if (r.lagging) {
+          rejoining = true;
           stats.reconnects++;
           stats.catchUps = (stats.catchUps ?? 0) + 1;
           continue; // straight back, at the live edge

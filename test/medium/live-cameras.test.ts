@@ -88,6 +88,42 @@ describe('live pipeline on a real HTTP stream at real pace', () => {
   });
 });
 
+describe('a 1080p camera on a machine short of CPU', () => {
+  test('frames it cannot analyse are dropped and counted, never queued behind the decoder: every frame the camera sent at the analysed rate is accounted for', { timeout: 120_000 }, async () => {
+    const engine = await createEngine(loadConfig().engine);
+    const watchlist = await FrozenWatchlist.build([], engine.info.dims);
+    const camera = await startCameraServer(ds('facenet-clip', 'video.mp4')); // 1920x1080, 25 fps, looped
+    // two busy processes take the CPU the engine would use
+    const hogs = [0, 1].map(() => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+    try {
+      const source = await openVideo(camera.url, { pace: 'realtime', outputFps: 10 });
+      const ac = new AbortController();
+      let upAt = 0;
+      let stopAt = 0;
+      source.onState!((st) => {
+        if (st === 'up' && !upAt) {
+          upAt = performance.now();
+          setTimeout(() => {
+            stopAt = performance.now();
+            ac.abort();
+          }, 20_000);
+        }
+      });
+      const s = await runLive(source, engine, watchlist, new MemoryAlertSink(), { camera: 'hd', threshold: 0.5, analysedFps: 10, pace: 'realtime', signal: ac.signal });
+      const seconds = (stopAt - upAt) / 1000;
+      const accounted = s.framesAnalysed + s.framesDropped + s.sourceFramesDropped + s.framesSkipped;
+      assert.ok(s.framesDropped + s.sourceFramesDropped > 0, `short of CPU, some frames are dropped and counted: ${JSON.stringify({ ...s, alertList: undefined })}`);
+      assert.ok(accounted >= seconds * 10 * 0.8, `${accounted} frames accounted for in ${seconds.toFixed(1)} s at 10 fps: none silently lost behind the decoder`);
+      assert.ok((source.stats.lagSec ?? 0) < 4, `the decoder stays within a few seconds of the camera (lag ${source.stats.lagSec} s)`);
+    } finally {
+      for (const h of hogs) h.kill('SIGKILL');
+      await camera.close();
+      await watchlist.close();
+      await engine.close();
+    }
+  });
+});
+
 describe('live deployments keep their cameras running', () => {
   let home: string;
   let services: Services;
@@ -112,7 +148,7 @@ describe('live deployments keep their cameras running', () => {
   test('a camera killed and restored is reconnected, audited and visible; a 404 camera beside it never stops it', { timeout: 180_000 }, async () => {
     const events: Array<{ camera: string; state: string; reason?: string }> = [];
     services.events.on('camera', (e: { camera: string; state: string; reason?: string }) => events.push(e));
-    await services.live.start(SYSTEM_LIVE, deploymentId, { retry: { minMs: 200, maxMs: 1000 }, stallSec: 5 });
+    await services.live.start(SYSTEM_LIVE, deploymentId, { retry: { minMs: 200, maxMs: 1000 }, stallSec: 5, saveEveryMs: 1000 });
     const cam = (name: string) => services.live.status(deploymentId).cameras[name];
     await until('the good camera is up', () => cam('gate')?.state === 'up');
     await until('the 404 camera is down', () => cam('missing')?.state === 'down');
@@ -126,6 +162,9 @@ describe('live deployments keep their cameras running', () => {
     await until('the good camera recovers', () => cam('gate')?.state === 'up', 30_000);
     await until('frames flow again', () => (cam('gate')!.framesAnalysed ?? 0) > framesWhenDown + 20, 30_000);
     assert.equal(cam('missing')!.state, 'down', 'the 404 camera is still being retried, and still down');
+    // counters are saved while the camera runs, not only when it stops: a killed server's frames still count
+    const saved = (await services.store.repos.counters.byDeployment(deploymentId)).find((c) => c.camera === 'gate');
+    assert.ok((saved?.framesAnalysed ?? 0) > 20, `counters saved during the run: ${JSON.stringify(saved)}`);
     assert.ok(cam('missing')!.reconnects >= 2, `retried with back-off: ${cam('missing')!.reconnects}`);
 
     const audited = await services.audit.list(as('auditor'), { target: `deployment:${deploymentId}` });
