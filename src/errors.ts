@@ -83,6 +83,13 @@ export const ERRORS = {
   REQUEST_TOO_LARGE: { status: 413, summary: 'The request body is larger than this route accepts' },
   CAMERA_SOURCE_REFUSED: { status: 422, summary: 'The camera source is not allowed: a stream must be on the allow-list, a file or folder under the media root' },
   RETENTION_ENDED: { status: 410, summary: 'Past its retention period: the image is no longer shown (the retention job deletes it)' },
+  // issue 14 (i14c): calibrations that set the threshold floor
+  CALIBRATION_TARGET_TOO_LOOSE: { status: 422, summary: 'A threshold floor is recorded only for an FPIR target of 1e-2 or tighter' },
+  CALIBRATION_SAMPLE_TOO_SMALL: { status: 422, summary: 'The evaluation is too small to set a threshold floor' },
+  CALIBRATION_SELF_APPROVAL: { status: 403, summary: 'A calibration that lowers the floor must be approved by someone other than who recorded it' },
+  CALIBRATION_NOT_PENDING: { status: 409, summary: 'The calibration is not pending approval' },
+  // issue 14 (i14c): the audit trail against the state of the tables
+  AUDIT_STORE_MISMATCH: { status: 409, summary: 'Refused: the audit trail is broken or does not match the store (openlfr audit verify names the first difference)' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

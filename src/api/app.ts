@@ -22,6 +22,7 @@ import { registerConsoleStatic } from './console-static.ts';
 import { registerEventsRoute } from './events-route.ts';
 import { registerSearchRoutes } from './search-routes.ts';
 import { registerCameraSourceRoutes } from './camera-source-routes.ts';
+import { registerCalibrationRoutes } from './calibration-routes.ts';
 import { clientAddress, errorResponse, json, me, ok, r, type App, type AppEnv } from './route-kit.ts';
 
 export { toJson, type App, type AppEnv } from './route-kit.ts';
@@ -227,6 +228,7 @@ export function createApp(services: Services, opts: { consoleDir?: string; trust
   );
 
   registerOversightRoutes(app, services);
+  registerCalibrationRoutes(app, services);
   // --- the console: alerts, decisions, the live pipeline, the push channel ---
   registerConsoleRoutes(app, services);
   registerEventsRoute(app, services);

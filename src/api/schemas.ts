@@ -245,7 +245,15 @@ export const VerifySchema = z
     entries: z.number(),
     headCount: z.number(),
     headHash: z.string(),
-    firstBad: z.object({ seq: z.number().nullable(), position: z.number(), problem: z.string() }).optional(),
+    firstBad: z
+      .object({
+        seq: z.number().nullable(),
+        position: z.number(),
+        problem: z.string(),
+        row: z.object({ table: z.string(), id: z.string() }).optional().openapi({ description: 'The row of deployments, alerts, users or calibrations that differs from the state the trail recorded for it' }),
+      })
+      .optional(),
+    rowsChecked: z.number().optional().openapi({ description: 'Rows of deployments, alerts, users and calibrations compared with the trail' }),
   })
   .openapi('AuditVerify');
 

@@ -19,6 +19,7 @@ import { registerSubject } from './commands/subject.ts';
 import { registerGallery } from './commands/gallery.ts';
 import { registerSearch } from './commands/search.ts';
 import { registerCameraSource } from './commands/camera-source.ts';
+import { registerCalibration } from './commands/calibration.ts';
 
 export function buildProgram(): Command {
   const program = new Command('openlfr')
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerCameraSource(program);
   registerWatchlist(program);
   registerAudit(program);
+  registerCalibration(program);
   registerRetention(program);
   registerReport(program);
   registerSubject(program);

@@ -26,7 +26,11 @@ const PERMISSIONS = {
   'watchlist.frozen': ['ADMIN', 'OPERATOR'],
   'audit.read': ['ADMIN', 'AUDITOR'],
   'audit.verify': ['ADMIN', 'AUDITOR'],
+  /** Record a measured floor (`openlfr evaluate --record --as`): a named person, never the system. */
   'calibration.write': ['ADMIN'],
+  /** Approve or reject a calibration that lowers the floor or the reference bar (a second person). */
+  'calibration.approve': ['AUTHORISING_OFFICER'],
+  'calibration.read': ['ADMIN', 'AUTHORISING_OFFICER', 'AUDITOR'],
   /** See the alert queue and an alert's facts (not its images). */
   'alert.read': ['ADMIN', 'OPERATOR', 'ENGAGEMENT_OFFICER', 'AUDITOR'],
   /** See the captured face and the watchlist image side by side (each view audited). */
@@ -70,7 +74,7 @@ const SYSTEM_PERMISSIONS: Record<string, readonly Permission[]> = {
   /** `openlfr report searches` on the machine holding the store (counts only). */
   'transparency-report': ['search.report'],
   'live-pipeline': ['deployment.read', 'watchlist.read', 'watchlist.frozen', 'alert.raise', 'live.operate'],
-  evaluation: ['calibration.write', 'evaluation.cache'],
+  evaluation: ['evaluation.cache'],
   /** `openlfr audit verify` on the machine holding the store (the chain reveals no personal data). */
   'audit-verifier': ['audit.verify'],
   /** `openlfr report` on the machine holding the store (aggregate figures only). */

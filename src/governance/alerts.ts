@@ -91,6 +91,7 @@ export class AlertService {
           target: `alert:${alert.id}`,
           reason: `possible match on camera ${i.camera}: score ${i.score.toFixed(3)} >= threshold ${i.threshold}`,
           details: { deploymentId: i.deploymentId, subjectRef: i.subjectRef, score: i.score, threshold: i.threshold, camera: i.camera },
+          state: [{ table: 'alerts', id: alert.id }],
         });
       });
     } finally {
@@ -180,6 +181,7 @@ export class AlertService {
         target: `alert:${id}`,
         reason: optionalText(note) ?? (decision === 'DISMISS' ? 'not a match' : 'possible match, sent for engagement'),
         details: { decision },
+        state: [{ table: 'alerts', id }],
       });
       return { ...cur, ...patch };
     });
@@ -203,7 +205,7 @@ export class AlertService {
       if (cur.status !== 'ENGAGED') throw new OpenLfrError('CONFLICT', `Alert ${id} is ${cur.status}: an outcome needs an operator's "send for engagement" first`);
       if (cur.operatorId === userIdOf(p)) throw new OpenLfrError('SEPARATION_OF_DUTIES', 'You decided this alert as the operator; another officer must record the outcome', { rule: 'decide-and-record' });
       await r.alerts.update(id, patch);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'alert.outcome', target: `alert:${id}`, reason: note, details: { outcome } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'alert.outcome', target: `alert:${id}`, reason: note, details: { outcome }, state: [{ table: 'alerts', id }] });
       return { ...cur, ...patch };
     });
     this.d.events.emit('alert', { deploymentId: a.deploymentId, alertId: id });

@@ -171,7 +171,7 @@ export class DeploymentService {
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.insert(dep);
       await this.cameras.keep(tx, dep.id, input.cameras);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.create', target: `deployment:${dep.id}`, reason: dep.purpose, details: { ...input, cameras: dep.cameras } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.create', target: `deployment:${dep.id}`, reason: dep.purpose, details: { ...input, cameras: dep.cameras }, state: [{ table: 'deployments', id: dep.id }] });
     });
     this.emit(dep.id, dep.state);
     return dep;
@@ -198,7 +198,7 @@ export class DeploymentService {
     await this.d.store.tx(async (r, tx) => {
       if (patch.cameras) changes.cameras = await this.cameras.keep(tx, id, patch.cameras);
       await r.deployments.update(id, changes);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.update', target: `deployment:${id}`, reason: 'draft edited', details: { ...patch, ...(changes.cameras ? { cameras: changes.cameras } : {}) } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.update', target: `deployment:${id}`, reason: 'draft edited', details: { ...patch, ...(changes.cameras ? { cameras: changes.cameras } : {}) }, state: [{ table: 'deployments', id }] });
     });
     return { ...next, ...changes };
   }
@@ -210,7 +210,7 @@ export class DeploymentService {
     const at = this.d.clock.now();
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { requestedBy: userIdOf(p), requestedAt: at });
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.request', target: `deployment:${id}`, reason: optionalText(note) ?? 'authority requested' });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.request', target: `deployment:${id}`, reason: optionalText(note) ?? 'authority requested', state: [{ table: 'deployments', id }] });
     });
     return { ...dep, requestedBy: userIdOf(p), requestedAt: at };
   }
@@ -243,7 +243,7 @@ export class DeploymentService {
     const at = this.d.clock.now();
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { state: 'AUTHORISED', authorisedBy: userIdOf(p), authorisedAt: at, authorityNote: note.trim(), updatedAt: at });
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.authorise', target, reason: note.trim(), details: { rank: p.kind === 'user' ? p.user.rank : null } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.authorise', target, reason: note.trim(), details: { rank: p.kind === 'user' ? p.user.rank : null }, state: [{ table: 'deployments', id }] });
     });
     this.emit(id, 'AUTHORISED');
     return { ...dep, state: 'AUTHORISED', authorisedBy: userIdOf(p), authorisedAt: at, authorityNote: note.trim() };
@@ -258,7 +258,7 @@ export class DeploymentService {
     const text = optionalText(note) ?? 'signage in place';
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { publicNoticeBy: userIdOf(p), publicNoticeAt: at, publicNoticeNote: text });
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.public-notice', target: `deployment:${id}`, reason: text });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.public-notice', target: `deployment:${id}`, reason: text, state: [{ table: 'deployments', id }] });
     });
     return { ...dep, publicNoticeBy: userIdOf(p), publicNoticeAt: at, publicNoticeNote: text };
   }
@@ -319,6 +319,7 @@ export class DeploymentService {
         target,
         reason: 'all go-live checks passed; watchlist frozen',
         details: { engineId, threshold: dep.threshold, floor: floor.floor, floorSource: floor.source },
+        state: [{ table: 'deployments', id }],
       });
     });
     this.emit(id, 'LIVE');
@@ -369,7 +370,7 @@ export class DeploymentService {
       const fresh = await r.deployments.byId(id, true);
       if (!fresh || !from.includes(fresh.state)) throw new OpenLfrError('DEPLOYMENT_STATE', 'The deployment changed state meanwhile');
       await r.deployments.update(id, patch);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: to === 'CLOSED' ? 'deployment.close' : 'deployment.cancel', target: `deployment:${id}`, reason });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: to === 'CLOSED' ? 'deployment.close' : 'deployment.cancel', target: `deployment:${id}`, reason, state: [{ table: 'deployments', id }] });
     });
     this.emit(id, to);
     await this.destroyWatchlist(id, p);
@@ -385,7 +386,7 @@ export class DeploymentService {
     const stripped = await this.d.store.tx(async (r, tx) => {
       const n = await r.watchlist.strip(id, at);
       await r.deployments.update(id, { watchlistDestroyedAt: at });
-      await this.d.audit.append(tx, { ...who, action: 'watchlist.destroy', target: `deployment:${id}`, details: { ...gone, entries: n } });
+      await this.d.audit.append(tx, { ...who, action: 'watchlist.destroy', target: `deployment:${id}`, details: { ...gone, entries: n }, state: [{ table: 'deployments', id }] });
       return n;
     });
     return { ...gone, entries: stripped };
@@ -405,7 +406,7 @@ export class DeploymentService {
       const patch = { state: to, closedBy: 'system:retention-sweep', closedAt: now, closeReason: reason, updatedAt: now } as const;
       await this.d.store.tx(async (r, tx) => {
         await r.deployments.update(dep.id, patch);
-        await this.d.audit.append(tx, { actor: actorOf(SYSTEM_SWEEP), action: to === 'CLOSED' ? 'deployment.close' : 'deployment.cancel', target: `deployment:${dep.id}`, reason });
+        await this.d.audit.append(tx, { actor: actorOf(SYSTEM_SWEEP), action: to === 'CLOSED' ? 'deployment.close' : 'deployment.cancel', target: `deployment:${dep.id}`, reason, state: [{ table: 'deployments', id: dep.id }] });
       });
       this.emit(dep.id, to);
       (to === 'CLOSED' ? out.closed : out.cancelled).push(dep.id);

@@ -8,7 +8,7 @@ import type { Store } from '../store/open-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import { actorOf, type Clock, type Principal } from './model.ts';
 import type { ThresholdFloor } from './threshold-floor.ts';
-import { isOpenLfrError } from '../errors.ts';
+import { isOpenLfrError, OpenLfrError } from '../errors.ts';
 
 export interface GovernanceDeps {
   store: Store;
@@ -25,7 +25,7 @@ export interface GovernanceDeps {
 }
 
 /** Record a refused attempt in the audit trail (in its own transaction), then throw the refusal. */
-export async function refuse(d: GovernanceDeps, p: Principal, action: string, target: string, err: unknown): Promise<never> {
+export async function refuse(d: Pick<GovernanceDeps, 'store' | 'audit'>, p: Principal, action: string, target: string, err: unknown): Promise<never> {
   if (isOpenLfrError(err)) {
     await d.store.tx((_r, tx) =>
       d.audit.append(tx, { actor: actorOf(p), action: `${action}.refused`, target, reason: err.message, details: { code: err.code } }),
@@ -33,4 +33,24 @@ export async function refuse(d: GovernanceDeps, p: Principal, action: string, ta
     err.audited = true;
   }
   throw err;
+}
+
+/**
+ * Nothing is published from a store whose audit trail is broken, or whose deployments, alerts, users or calibrations differ
+ * from the state the trail recorded for them (issue 14, item 7): AUDIT_STORE_MISMATCH naming the first
+ * difference, and the refusal audited as `<action>.refused`.
+ */
+export async function requireMatchingStore(d: Pick<GovernanceDeps, 'store' | 'audit'>, p: Principal, action: string, target: string): Promise<void> {
+  const v = await d.audit.verifyStore(d.store.db);
+  if (v.ok) return;
+  const where = v.firstBad?.row ? '' : ` (audit entry ${v.firstBad?.seq ?? '?'})`;
+  return refuse(
+    d,
+    p,
+    action,
+    target,
+    new OpenLfrError('AUDIT_STORE_MISMATCH', `Nothing is published from this store: ${v.firstBad?.problem ?? 'the audit trail is broken'}${where}. Run openlfr audit verify, and investigate before publishing`, {
+      firstBad: v.firstBad,
+    }),
+  );
 }

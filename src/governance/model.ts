@@ -154,6 +154,9 @@ export interface WatchlistEntry {
   destroyedAt: Date | null;
 }
 
+export const CALIBRATION_STATES = ['ACTIVE', 'PENDING', 'REJECTED'] as const;
+export type CalibrationState = (typeof CALIBRATION_STATES)[number];
+
 export interface Calibration {
   id: string;
   engineId: string;
@@ -161,6 +164,14 @@ export interface Calibration {
   createdAt: Date;
   threshold: number;
   figures: Record<string, unknown>;
+  /** ACTIVE sets the floor; PENDING (it lowers the floor or the reference bar) waits for a second person; REJECTED never will. */
+  status: CalibrationState;
+  /** Username of the person who recorded it (null: recorded before issue 14). */
+  recordedBy: string | null;
+  /** Username of the second person who approved or rejected a lowering, and when. */
+  approvedBy: string | null;
+  approvedAt: Date | null;
+  decisionReason: string | null;
 }
 
 export interface AuditRecord {

@@ -133,7 +133,7 @@ export class RetentionService {
   private async checkAudit(at: Date): Promise<AuditCheck | null> {
     const last = this.state.audit;
     if (last && at.getTime() - last.at.getTime() < this.d.config.retention.auditVerifyIntervalSec * 1000) return null;
-    const v = await this.d.audit.verify(this.d.store.db);
+    const v = await this.d.audit.verifyStore(this.d.store.db);
     const check: AuditCheck = { at, ok: v.ok, entries: v.entries, headHash: v.headHash, firstBad: v.firstBad ?? null };
     this.state = { ...this.state, audit: check, auditAlarm: !v.ok };
     if (!v.ok) {
@@ -141,7 +141,9 @@ export class RetentionService {
         at,
         firstBad: check.firstBad,
         entries: v.entries,
-        message: `audit trail BROKEN at entry ${v.firstBad?.seq ?? '?'}: ${v.firstBad?.problem ?? 'unknown problem'}`,
+        message: v.firstBad?.row
+          ? `audit trail does NOT MATCH the store: ${v.firstBad.problem}`
+          : `audit trail BROKEN at entry ${v.firstBad?.seq ?? '?'}: ${v.firstBad?.problem ?? 'unknown problem'}`,
       };
       this.d.events.emit('audit-alarm', alarm);
     }

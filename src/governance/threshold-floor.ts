@@ -27,7 +27,7 @@ function strengthOf(c: { id: string; figures: Record<string, unknown> }): Calibr
 }
 
 /** The pair threshold at FMR 1e-3 inside a calibration's figures (the record written by `evaluate --record`), if there is one. */
-function pairThresholdAt1e3(figures: Record<string, unknown>): number | null {
+export function pairThresholdAt1e3(figures: Record<string, unknown>): number | null {
   const inner = (figures as { figures?: { tarAtFmr?: { fmr: number; threshold: number | null }[] } }).figures;
   const t = inner?.tarAtFmr?.find((x) => Math.abs(x.fmr - 1e-3) < 1e-12)?.threshold;
   return typeof t === 'number' && Number.isFinite(t) ? t : null;

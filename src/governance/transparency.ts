@@ -14,7 +14,7 @@
  */
 import { OpenLfrError } from '../errors.ts';
 import { requirePermission } from './access.ts';
-import type { GovernanceDeps } from './deps.ts';
+import { requireMatchingStore, type GovernanceDeps } from './deps.ts';
 import type { AuditAnchor } from './audit-trail.ts';
 import { CATEGORIES, type Alert, type Category, type Deployment, type Principal } from './model.ts';
 import { summarise, type SearchReport } from '../search/service.ts';
@@ -130,6 +130,7 @@ export class TransparencyService {
 
   async deployment(p: Principal, id: string): Promise<DeploymentRecord> {
     requirePermission(p, 'report.read');
+    await requireMatchingStore(this.d, p, 'report.deployment', `deployment:${id}`);
     const dep = await this.d.store.repos.deployments.byId(id);
     if (!dep) throw new OpenLfrError('NOT_FOUND', `No deployment ${id}`);
     return this.record(dep, await this.d.audit.anchor(this.d.store.db));
@@ -137,6 +138,7 @@ export class TransparencyService {
 
   async summary(p: Principal, from: Date, to: Date): Promise<SummaryRecord> {
     requirePermission(p, 'report.read');
+    await requireMatchingStore(this.d, p, 'report.summary', 'report:summary');
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new OpenLfrError('BAD_REQUEST', 'from/to: dates as YYYY-MM-DD or ISO 8601');
     if (to <= from) throw new OpenLfrError('BAD_REQUEST', 'to: must be after from');
     const deps = await this.d.store.repos.retention.deploymentsStarting(from, to);

@@ -129,6 +129,7 @@ export class UserService {
         target: `user:${user.username}`,
         reason: createdBy.kind === 'system' ? 'first administrator of an empty store' : 'account created',
         details: { roles: now.roles, rank: now.rank, ...(grants.length ? { pendingGrant: grants } : {}), ...(soleAdmin && now.roles.includes('ADMIN') ? { soleAdmin: true } : {}) },
+        state: [{ table: 'users', id: user.id }],
       });
       if (!grants.length) return now;
       const pendingGrant = await this.requestGrant(r, tx, createdBy, now, user, grants, 'account created with these roles');
@@ -203,7 +204,7 @@ export class UserService {
         throw new OpenLfrError('RULE_VIOLATION', 'This is the last enabled ADMIN; enable or create another first', { rule: 'last-admin' });
       await r.users.setDisabled(c.user.id, disabled);
       const revoked = disabled ? await r.sessions.revokeAllFor(c.user.id, this.d.clock.now()) : undefined;
-      await this.d.audit.append(tx, { actor: actorOf(p), action: disabled ? 'user.disable' : 'user.enable', target: `user:${username}`, reason: why, details: revoked === undefined ? {} : { sessionsRevoked: revoked } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: disabled ? 'user.disable' : 'user.enable', target: `user:${username}`, reason: why, details: revoked === undefined ? {} : { sessionsRevoked: revoked }, state: [{ table: 'users', id: c.user.id }] });
       return { ...c.user, disabled };
     });
   }
@@ -236,6 +237,7 @@ export class UserService {
         target: `user:${username}`,
         reason: why,
         details: { from: { roles: c.user.roles, rank: c.user.rank }, to: { roles, rank } },
+        state: [{ table: 'users', id: c.user.id }],
       });
       return { ...c.user, roles, rank };
     });
@@ -285,6 +287,7 @@ export class UserService {
           target,
           reason: why,
           details: { grantId: g.id, requestedBy: `user:${g.requestedByUsername}`, requestReason: g.reason, from, to },
+          state: [{ table: 'users', id: c.user.id }],
         });
         return decision === 'confirm' ? { ...c.user, roles: [...g.roles], rank: g.rank } : c.user;
       });
@@ -317,7 +320,7 @@ export class UserService {
     await this.d.store.tx(async (r, tx) => {
       await r.users.setPasswordHash(c.user.id, passwordHash);
       const revoked = await r.sessions.revokeAllFor(c.user.id, this.d.clock.now());
-      await this.d.audit.append(tx, { actor: actorOf(p), action: self ? 'user.password.change' : 'user.password.reset', target: `user:${username}`, reason: why, details: { sessionsRevoked: revoked } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: self ? 'user.password.change' : 'user.password.reset', target: `user:${username}`, reason: why, details: { sessionsRevoked: revoked }, state: [{ table: 'users', id: c.user.id }] });
     });
   }
 

@@ -155,6 +155,7 @@ export class WatchlistService {
             target: `deployment:${deploymentId}`,
             reason: `watchlist entry ${entry.id} enrolled after authority was given: the deployment must be requested and authorised again`,
             details: { change: 'watchlist.enrol', entryId: entry.id, authorisedBy: dep.authorisedBy, authorisedAt: dep.authorisedAt },
+            state: [{ table: 'deployments', id: deploymentId }],
           });
         }
         await this.d.biometrics.putImage(tx, 'watchlist_image', entry.id, input.image, who);

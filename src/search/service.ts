@@ -16,7 +16,7 @@ import { wipe, type Face } from '../engine/port.ts';
 import { decodeImage } from '../ingest/image.ts';
 import { searchSubjects } from '../match/port.ts';
 import { can, hasAuthorityRank, requireAnyPermission, requirePermission } from '../governance/access.ts';
-import { refuse, type GovernanceDeps } from '../governance/deps.ts';
+import { refuse, requireMatchingStore, type GovernanceDeps } from '../governance/deps.ts';
 import { actorOf, SYSTEM_SWEEP, type Principal } from '../governance/model.ts';
 import { makeSearchRepos, type SearchCount } from '../store/repositories/search.ts';
 import { checkCaseRef, checkJustification, checkLocalFirst, checkOffence, checkRestricted, releaseDue } from './gate.ts';
@@ -420,6 +420,7 @@ export class SearchService {
   /** Counts of searches and refusals per gallery and per month (no personal data). */
   async report(p: Principal): Promise<SearchReport> {
     requirePermission(p, 'search.report');
+    await requireMatchingStore(this.d, p, 'report.searches', 'report:searches');
     return summarise(await this.repos.searches.counts(), this.d.clock.now());
   }
 

@@ -56,9 +56,14 @@ export function storageContract(name: string, open: () => Promise<Db>): void {
       assert.ok(t!.sealed instanceof Uint8Array);
       assert.deepEqual([...t!.sealed], [...sealed]);
       assert.equal(await b.deleteTemplates(['e1']), 1);
-      await r.calibrations.insert({ id: 'c1', engineId: 'x', datasetFingerprint: 'fp', createdAt: now, threshold: 0.61, figures: { far: 0.001 } });
-      await r.calibrations.insert({ id: 'c2', engineId: 'x', datasetFingerprint: 'fp2', createdAt: new Date(now.getTime() + 1), threshold: 0.63, figures: {} });
-      assert.equal((await r.calibrations.latest('x'))!.id, 'c2');
+      const decided = { recordedBy: 'admin', approvedBy: null, approvedAt: null, decisionReason: null };
+      await r.calibrations.insert({ id: 'c1', engineId: 'x', datasetFingerprint: 'fp', createdAt: now, threshold: 0.61, figures: { far: 0.001 }, status: 'ACTIVE', ...decided });
+      await r.calibrations.insert({ id: 'c2', engineId: 'x', datasetFingerprint: 'fp2', createdAt: new Date(now.getTime() + 1), threshold: 0.63, figures: {}, status: 'ACTIVE', ...decided });
+      await r.calibrations.insert({ id: 'c3', engineId: 'x', datasetFingerprint: 'fp3', createdAt: new Date(now.getTime() + 2), threshold: 0.4, figures: {}, status: 'PENDING', ...decided });
+      assert.equal((await r.calibrations.latest('x'))!.id, 'c2', 'a pending calibration does not set the floor');
+      assert.equal(await r.calibrations.decide('c3', { status: 'ACTIVE', approvedBy: 'ao', approvedAt: new Date(now.getTime() + 3), decisionReason: 'checked' }), true);
+      assert.equal(await r.calibrations.decide('c3', { status: 'REJECTED', approvedBy: 'ao', approvedAt: new Date(now.getTime() + 4), decisionReason: 'again' }), false);
+      assert.equal((await r.calibrations.latest('x'))!.id, 'c3', 'approved, it is the latest active');
       assert.equal(await r.calibrations.latest('y'), undefined);
     } finally {
       await db.close();
@@ -88,7 +93,7 @@ export function storageContract(name: string, open: () => Promise<Db>): void {
       await migrate(db);
       const trail = new AuditTrail(new ManualClock());
       for (let i = 0; i < 3; i++) await db.transaction((tx) => trail.append(tx, { actor: 'user:a', action: 'x', target: `t:${i}`, reason: 'r' }));
-      assert.deepEqual(await trail.verify(db), { ok: true, entries: 3, headCount: 3, headHash: (await db.query<{ hash: string }>('select hash from audit_log where seq = 3'))[0]!.hash });
+      assert.deepEqual(await trail.verifyStore(db), { ok: true, entries: 3, headCount: 3, rowsChecked: 0, headHash: (await db.query<{ hash: string }>('select hash from audit_log where seq = 3'))[0]!.hash });
       await assert.rejects(db.query(`update audit_log set reason = 'changed' where seq = 2`), /append-only/);
       await assert.rejects(db.query('delete from audit_log where seq = 3'), /append-only/);
       await assert.rejects(db.exec('truncate audit_log'), /append-only/);
@@ -109,6 +114,54 @@ export function storageContract(name: string, open: () => Promise<Db>): void {
       const v = await trail.verify(db);
       assert.equal(v.ok, true);
       assert.equal(v.entries, 20);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test(`${name}: verify replays the trail in one snapshot: a user and its entry committed during the replay are seen whole or not at all`, async () => {
+    const db = await open();
+    try {
+      await migrate(db);
+      const trail = new AuditTrail(new ManualClock());
+      const addUser = (id: string) =>
+        db.transaction(async (tx) => {
+          await tx.query(`insert into users (id, username, display_name, password_hash, roles, created_at) values ($1, $1, $1, 'x', '["OPERATOR"]', now())`, [id]);
+          await trail.append(tx, { actor: 'user:a', action: 'user.create', target: `user:${id}`, reason: 'account created', state: [{ table: 'users', id }] });
+        });
+      await addUser('usr_1');
+      // a Db whose replay of the users table first lets another connection commit a new user and its entry
+      let committing: Promise<void> | null = null;
+      const racing: Db = {
+        ...db,
+        kind: db.kind,
+        query: db.query.bind(db),
+        exec: db.exec.bind(db),
+        close: db.close.bind(db),
+        transaction: (fn) =>
+          db.transaction((tx) =>
+            fn({
+              exec: tx.exec.bind(tx),
+              async query(sql, params) {
+                if (!committing && /^select .* from users where id > \$1/.test(sql)) {
+                  committing = addUser('usr_2');
+                  await new Promise((r) => setTimeout(r, 300));
+                }
+                return tx.query(sql, params);
+              },
+            } as typeof tx),
+          ),
+      };
+      const v = await trail.verifyStore(racing);
+      assert.ok(committing, 'the race ran');
+      assert.equal(v.ok, true, JSON.stringify(v.firstBad));
+      await committing;
+      const after = await trail.verifyStore(db);
+      assert.equal(after.ok, true, JSON.stringify(after.firstBad));
+      assert.equal(after.rowsChecked, 2);
+      // and a row changed behind the trail is named
+      await db.query(`update users set roles = '["ADMIN"]' where id = 'usr_2'`);
+      assert.match((await trail.verifyStore(db)).firstBad!.problem, /users row usr_2 differs from its state recorded by audit entry 2/);
     } finally {
       await db.close();
     }

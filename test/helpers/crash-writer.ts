@@ -21,7 +21,7 @@ for (;;) {
   const n = i;
   await store.tx(async (r, tx) => {
     await r.users.insert({ id: `u${n}`, username: `user-${n}`, displayName: `U ${n}`, roles: ['OPERATOR'], rank: null, createdAt: new Date(), createdBy: null, passwordHash: 'x'.repeat(90) });
-    await audit.append(tx, { actor: 'test', action: 'crash.write', target: `user:${n}`, reason: 'crash test' });
+    await audit.append(tx, { actor: 'test', action: 'crash.write', target: `user:${n}`, reason: 'crash test', state: [{ table: 'users', id: `u${n}` }] });
     if (n % 3 === 0) await bio.putImage(tx, 'watchlist_image', `u${n}`, randomBytes(20_000), { actor: 'test', reason: 'crash test' });
   });
   process.stdout.write(`${n}\n`);

@@ -102,6 +102,9 @@ export async function pngBytes(seed = 1): Promise<Uint8Array> {
   return new Uint8Array(await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: seed, g: 100, b: 150 } } }).png().toBuffer());
 }
 
+/** A sample big enough to record a calibration (issue 14, item 2: 50+ subjects, 3 / target non-mated searches, target <= 1e-2). */
+export const CALIBRATION_SAMPLE = { fpirTarget: 1e-3, subjects: 100, nonMatedSearches: 3000 } as const;
+
 export const SECOND_ADMIN = { username: 'second-admin', password: 'second-admin-password-1' };
 
 /**

@@ -8,7 +8,7 @@ import { defaultEngine } from '../../src/governance/engine-provider.ts';
 import type { FaceEngine } from '../../src/engine/port.ts';
 import type { Principal } from '../../src/governance/model.ts';
 import { OpenLfrError } from '../../src/errors.ts';
-import { makeRig, type TestRig } from '../helpers/governance.ts';
+import { CALIBRATION_SAMPLE, makeRig, type TestRig } from '../helpers/governance.ts';
 import { ds } from '../helpers/datasets.ts';
 
 const photo = (p: string) => new Uint8Array(readFileSync(ds(p)));
@@ -132,7 +132,7 @@ test('reference strength (real engine): with a calibration that measured it, eac
   assert.equal(before.referenceCheck!.strength, null);
   // the figures of a real run (test part of lfw-devtrain, labels as published, docs/accuracy.md)
   const referenceStrength = { threshold: 0.5704, cuts: [3.2809, 3.4871, 3.7086, 3.9148], bins: [0.566, 0.743, 0.77, 0.879, 0.952].map((tpir) => ({ tpir })) };
-  const cal = await rig.services.calibrations.record(admin, { engineId: engine.id, datasetFingerprint: 'lfw-devtrain:test', threshold: 0.57, figures: { referenceStrength } });
+  const cal = await rig.services.calibrations.record(admin, { engineId: engine.id, datasetFingerprint: 'lfw-devtrain:test', threshold: 0.57, figures: { referenceStrength }, sample: CALIBRATION_SAMPLE });
   const e = await rig.services.watchlists.enrol(wm, dep2, await record('PNC-S2', lfw('Rubens_Barrichello', 1)));
   const s = e.referenceCheck!.strength!;
   assert.ok(s.norm > 1 && s.norm < 10, `the embedder's output length ${s.norm}`);

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createApp } from '../../src/api/app.ts';
 import { fakeFace } from '../helpers/scripted-engine.ts';
-import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
+import { CALIBRATION_SAMPLE, makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
 import type { Role, Rank } from '../../src/governance/model.ts';
 
@@ -237,12 +237,20 @@ test('api: go-live is refused without authority, outside the window, without sig
   expectError(unrev, 422, 'WATCHLIST_UNREVIEWED');
   assert.deepEqual((unrev.body.details as { entries: string[] }).entries, [e.body.id]);
   await call('POST', `/api/v1/watchlist/${e.body.id}/review`, tok.wm2, { note: 'checked' });
-  const admin = { kind: 'system', name: 'evaluation' } as const;
-  const cal = await rig.services.calibrations.record(admin, { engineId: rig.engine.id, datasetFingerprint: 'lfw-devtrain:abc', threshold: 0.6, figures: { fmr: 0.001 } });
+  const admin = await rig.services.users.checkPassword('admin', 'admin-password-1', 'test');
+  const cal = await rig.services.calibrations.record(admin, { engineId: rig.engine.id, datasetFingerprint: 'lfw-devtrain:abc', threshold: 0.6, figures: { fmr: 0.001 }, sample: CALIBRATION_SAMPLE });
+  assert.equal(cal.status, 'ACTIVE', 'raising the floor takes effect at once');
   const under = await call('POST', `/api/v1/deployments/${id}/go-live`, tok.op);
   expectError(under, 422, 'THRESHOLD_BELOW_FLOOR', new RegExp(`0\\.55 is below the floor 0\\.6 set by calibration ${cal.id}`));
   rig.clock.advance(1000);
-  await rig.services.calibrations.record(admin, { engineId: rig.engine.id, datasetFingerprint: 'lfw-devtrain:def', threshold: 0.52, figures: {} });
+  // lowering it waits for a second person (issue 14, item 2)
+  const lower = await rig.services.calibrations.record(admin, { engineId: rig.engine.id, datasetFingerprint: 'lfw-devtrain:def', threshold: 0.52, figures: {}, sample: CALIBRATION_SAMPLE });
+  assert.equal(lower.status, 'PENDING');
+  expectError(await call('POST', `/api/v1/deployments/${id}/go-live`, tok.op), 422, 'THRESHOLD_BELOW_FLOOR', /below the floor 0\.6/);
+  expectError(await call('POST', `/api/v1/calibrations/${lower.id}/approve`, tok.admin, { reason: 'my own measurement' }), 403, 'FORBIDDEN');
+  const approved = await call('POST', `/api/v1/calibrations/${lower.id}/approve`, tok.supt, { reason: 'figures checked against the report' });
+  assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  assert.equal(approved.body.status, 'ACTIVE');
   const live = await call('POST', `/api/v1/deployments/${id}/go-live`, tok.op);
   assert.equal(live.status, 200, JSON.stringify(live.body));
   assert.equal(live.body.state, 'LIVE');

@@ -75,7 +75,7 @@ test('account lifecycle: roles change for the next request, never your own; the 
     await u.login('op', 'reset-password-1');
     const trail = await rig.db.query<{ action: string; actor: string; details: string }>(`select action, actor, details from audit_log where action like 'user.%' order by seq`);
     assert.deepEqual(trail.map((t) => t.action), ['user.create', 'user.create', 'user.roles', 'user.create', 'user.disable', 'user.password.change', 'user.password.reset']);
-    assert.match(trail[2]!.details, /"from":\{"rank":null,"roles":\["OPERATOR"\]\},"to":\{"rank":null,"roles":\["WATCHLIST_MANAGER"\]\}/);
+    assert.match(trail[2]!.details, /"from":\{"rank":null,"roles":\["OPERATOR"\]\},"rowState":\[\{"id":"usr_[^"]+","sha256":"[0-9a-f]{64}","table":"users"\}\],"to":\{"rank":null,"roles":\["WATCHLIST_MANAGER"\]\}/);
     assert.ok(trail.every((t) => !/password-1|password-123/.test(t.details)), 'no password in the trail');
   } finally {
     await rig.close();

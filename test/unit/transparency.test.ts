@@ -12,7 +12,7 @@ import type { Alert } from '../../src/governance/model.ts';
 import { alertFigures, type DeploymentRecord } from '../../src/governance/transparency.ts';
 import { COLUMNS, deploymentHtml, toCsv } from '../../src/governance/transparency-format.ts';
 import { client } from '../helpers/api-client.ts';
-import { makeRig, type TestRig } from '../helpers/governance.ts';
+import { CALIBRATION_SAMPLE, makeRig, type TestRig } from '../helpers/governance.ts';
 import { judge, liveDeployment, people, raise, SUBJECTS, type People } from '../helpers/live-deployment.ts';
 
 const code = (c: string) => (e: unknown) => e instanceof OpenLfrError && e.code === c;
@@ -66,7 +66,7 @@ describe('transparency and oversight on the embedded store, through the API', ()
     rig = await makeRig();
     const s = rig.services;
     p = await people(s);
-    await s.calibrations.record({ kind: 'system', name: 'evaluation' }, { engineId: rig.engine.id, datasetFingerprint: 'lfw-devtest:abc123', threshold: 0.55, figures: { fpir: 0.001 } });
+    await s.calibrations.record(p.admin, { engineId: rig.engine.id, datasetFingerprint: 'lfw-devtest:abc123', threshold: 0.55, figures: { fpir: 0.001 }, sample: CALIBRATION_SAMPLE });
     dep1 = await liveDeployment(s, p, rig.clock, '2026-06-01', 'Queen Street <match day>, "north"');
     for (let i = 0; i < 4; i++) alerts.push(await raise(s, dep1.id, dep1.subjectRefs[0]!));
     await s.store.repos.counters.add({ deploymentId: dep1.id, camera: 'van-1-north', framesDecoded: 100, framesAnalysed: 50, framesDropped: 0, facesDetected: 900, tracks: 400, alerts: 4 }, rig.clock.now());

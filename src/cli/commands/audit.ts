@@ -7,14 +7,16 @@ export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the hash-chained audit trail');
   audit
     .command('verify')
-    .description('check the whole chain; names the first bad entry (exit code 3 when broken)')
+    .description('check the whole chain, then replay it against deployments, alerts, users and calibrations; names the first bad entry or row (exit code 3 when broken)')
     .option('--json', 'print the verdict as JSON')
     .option('--anchor <seq:hash...>', 'published audit anchors (from transparency reports) the chain must still contain')
     .action(async (o: { json?: boolean; anchor?: string[] }) => {
       const anchors = (o.anchor ?? []).map(parseAnchor);
       const v = await withServices((s) => s.audit.verify({ kind: 'system', name: 'audit-verifier' }, anchors));
       if (o.json) console.log(JSON.stringify(v));
-      else if (v.ok) console.log(`audit trail intact: ${v.entries} entries, head ${v.headCount}:${v.headHash}${anchors.length ? `; ${anchors.length} published anchor(s) match` : ''}`);
+      else if (v.ok)
+        console.log(`audit trail intact: ${v.entries} entries, head ${v.headCount}:${v.headHash}${anchors.length ? `; ${anchors.length} published anchor(s) match` : ''}; ${v.rowsChecked ?? 0} rows of deployments, alerts, users and calibrations match the trail`);
+      else if (v.firstBad?.row) console.log(`audit trail does NOT MATCH the store: ${v.firstBad.problem}`);
       else console.log(`audit trail BROKEN at entry ${v.firstBad?.seq ?? '?'} (position ${v.firstBad?.position}): ${v.firstBad?.problem}`);
       // set after the store is closed: closing the embedded engine resets process.exitCode
       if (!v.ok) process.exitCode = 3;

@@ -22,6 +22,7 @@ import { isOpenLfrError } from '../../errors.ts';
 import { defaultEngine } from '../../governance/engine-provider.ts';
 import type { Principal } from '../../governance/model.ts';
 import { openServices, type Services } from '../../governance/services.ts';
+import { login } from '../governance-context.ts';
 import { terminalProgress } from '../../evaluate/progress.ts';
 import { renderReport } from '../../evaluate/report.ts';
 import { acquireDataset, REFERENCE_CHOICES, runEvaluation, type EvaluateDeps, type EvaluateOutcome, type ReferenceChoice } from '../../evaluate/service.ts';
@@ -54,6 +55,7 @@ interface EvaluateFlags {
   degradeCanvas?: string;
   walkPast?: string;
   record?: boolean;
+  as?: string;
 }
 
 interface TrainProjectionFlags {
@@ -172,7 +174,7 @@ async function withStore<T>(config: Config, fn: (s: Services) => Promise<T>): Pr
   }
 }
 
-/** Who reads and writes the template cache and records calibrations: the evaluation harness on the machine holding the store. */
+/** Who reads and writes the template cache: the evaluation harness on the machine holding the store (a calibration is recorded by a named person, --as). */
 const EVALUATION: Principal = { kind: 'system', name: 'evaluation' };
 
 /**
@@ -198,20 +200,25 @@ export async function cacheServices(config: Config, wanted: boolean): Promise<Se
  * false alerts between groups (the harm NPL found below 0.60); a differential in misses (FNIR) is reported
  * in the figures and the report, but does not set the floor (see docs/evaluation.md).
  */
-async function recordCalibration(services: Services, engine: EnginePool, outcome: EvaluateOutcome): Promise<{ id: string; threshold: number }> {
+async function recordCalibration(services: Services, who: Principal, engine: EnginePool, outcome: EvaluateOutcome): Promise<{ id: string; threshold: number; status: string }> {
+  const r = outcome.result;
+  const sample = { fpirTarget: r.options.fpirTarget, subjects: r.watchlistSize - r.distractors, nonMatedSearches: r.nonMatedSearches };
+  // the sample is checked (and a refusal audited) before anything else is said about the figures
+  await services.calibrations.checkSample(who, engine.id, sample);
   const threshold = outcome.result.equitableThresholdFpirOnly;
   if (threshold === null)
     throw new OpenLfrError(
       'RULE_VIOLATION',
       'No floor to record: no threshold met the FPIR target with no false-alert differential between groups (an equity check needs --labels with group columns, and enough non-mated searches for the target)',
     );
-  const rec = await services.calibrations.record(EVALUATION, {
+  const rec = await services.calibrations.record(who, {
     engineId: engine.id,
     datasetFingerprint: outcome.calibration.datasetFingerprint,
     threshold,
     figures: { ...outcome.calibration, floorRule: 'equitableThresholdFpirOnly', equitableThresholdFpirOnly: threshold, equitableThresholdFpirAndFnir: outcome.result.equitableThreshold },
+    sample,
   });
-  return { id: rec.id, threshold };
+  return { id: rec.id, threshold, status: rec.status };
 }
 
 export function evaluateDeps(config: Config, engine: EnginePool, services: Services | null, out: string | null): EvaluateDeps {
@@ -287,7 +294,8 @@ export function registerEvaluate(program: Command): void {
     .option('--degrade-canvas <WxH>', 'degrade searches: place the degraded image in the centre of a grey frame this size (a small face in a camera frame)')
     .option('--walk-past <frames>', 'also measure multi-frame fusion on a synthetic walk-past of this many photos per passer-by (single shot, max score, averaged template)')
     .option('--projection <file>', 'apply a learned linear projection (from `evaluate train-projection`) to every template before matching')
-    .option('--record', 'store the calibration in the governance store: it sets the threshold floor for this engine (needs the data key)')
+    .option('--record', 'store the calibration in the governance store: it sets the threshold floor for this engine (needs the data key, --as an ADMIN, an FPIR target of 1e-2 or tighter, 50+ watchlist subjects and 3/target non-mated searches; a lower floor or reference bar waits for an AUTHORISING_OFFICER: `openlfr calibration approve`)')
+    .option('--as <username>', 'with --record: who records it (an ADMIN; password from the OPENLFR_PASSWORD environment variable)')
     .action(async (flags: EvaluateFlags) => {
       const config = loadConfig();
       if (flags.clearCache) {
@@ -302,9 +310,18 @@ export function registerEvaluate(program: Command): void {
       const fpirTarget = number('fpir-target', flags.fpirTarget) ?? config.evaluate.fpirTarget;
       const includeIdentity = splitOf(flags);
       const projection = flags.projection ? await Projection.load(resolve(flags.projection)) : undefined;
-      const engine = await createEngine(config.engine);
-      const services = await cacheServices(config, flags.cache);
+      if (!flags.record && flags.as !== undefined) throw new OpenLfrError('BAD_REQUEST', '--as is for --record');
+      // --record: the person, the role and the FPIR target are checked before any image is analysed
+      const recordServices = flags.record ? await openServices(config, defaultEngine) : null;
+      let recorder: Principal | null = null;
+      let engine: EnginePool | null = null;
+      // the template cache (the store --record opened, unless --no-cache)
+      let services: Services | null = null;
       try {
+        if (recordServices) recorder = await login(recordServices, flags.as);
+        engine = await createEngine(config.engine);
+        if (recordServices && recorder) await recordServices.calibrations.preflight(recorder, engine.id, fpirTarget);
+        services = flags.cache ? (recordServices ?? (await cacheServices(config, true))) : null;
         const out = flags.out ? resolve(flags.out) : null;
         const deps = evaluateDeps(config, engine, services, out);
         const outcome = await runEvaluation(
@@ -337,12 +354,17 @@ export function registerEvaluate(program: Command): void {
           const title = `OpenLFR evaluation: ${outcome.calibration.dataset.name}`;
           await writeFile(join(out, 'report.html'), renderReport(outcome.result, outcome.calibration, { title, generatedAt: outcome.calibration.createdAt, wallSeconds: outcome.seconds.total }));
         }
-        const recorded = flags.record ? await (services ? recordCalibration(services, engine, outcome) : withStore(config, (s) => recordCalibration(s, engine, outcome))) : null;
-        if (recorded) process.stderr.write(`openlfr evaluate: calibration ${recorded.id} recorded: floor ${recorded.threshold} for ${engine.id}\n`);
+        const recorded = recordServices && recorder ? await recordCalibration(recordServices, recorder, engine, outcome) : null;
+        if (recorded)
+          process.stderr.write(
+            recorded.status === 'PENDING'
+              ? `openlfr evaluate: calibration ${recorded.id} recorded: floor ${recorded.threshold} for ${engine.id}, PENDING: it lowers the floor or the reference bar, so it takes effect only when a second person approves it (openlfr calibration approve ${recorded.id} --as <authorising officer> --reason <why>)\n`
+              : `openlfr evaluate: calibration ${recorded.id} recorded: floor ${recorded.threshold} for ${engine.id}\n`,
+          );
         console.log(flags.json ? JSON.stringify({ ...jsonOutput(outcome), ...(recorded ? { recordedCalibration: recorded } : {}) }) : summary(outcome));
       } finally {
-        await services?.close();
-        await engine.close();
+        for (const s of new Set([services, recordServices])) await s?.close();
+        await engine?.close();
       }
     });
 }

@@ -57,3 +57,49 @@ export function auditRepo(q: Queryable) {
   };
 }
 export type AuditRepo = ReturnType<typeof auditRepo>;
+
+/** Tables whose rows the audit trail records the state of (issue 14, item 7), and the columns it covers (every column but retention marks). */
+export const STATE_TABLES = {
+  deployments: [
+    'id', 'name', 'purpose', 'use_case', 'locations', 'cameras', 'starts_at', 'ends_at', 'threshold', 'dpia_ref', 'policy_refs', 'state', 'created_by', 'created_at',
+    'updated_at', 'editors', 'public_notice_by', 'public_notice_at', 'public_notice_note', 'requested_by', 'requested_at', 'authorised_by', 'authorised_at', 'authority_note',
+    'live_by', 'live_at', 'engine_id', 'floor', 'floor_source', 'closed_by', 'closed_at', 'close_reason', 'watchlist_frozen_at', 'watchlist_destroyed_at',
+  ],
+  // biometrics_deleted_at is the retention mark of the crop (its deletion is audited as biometric.destroy); not replayed
+  alerts: [
+    'id', 'deployment_id', 'camera', 'track_id', 'entry_id', 'subject_ref', 'category', 'priority', 'score', 'threshold', 'video_time_sec', 'shots_fused', 'created_at',
+    'status', 'operator_id', 'operator_decision', 'operator_note', 'operator_at', 'outcome', 'outcome_by', 'outcome_note', 'outcome_at',
+  ],
+  users: ['id', 'username', 'display_name', 'password_hash', 'roles', 'rank', 'disabled', 'created_at', 'created_by'],
+  // an ACTIVE row inserted with SQL would set the threshold floor with nobody's approval (issue 14, item 2)
+  calibrations: ['id', 'engine_id', 'dataset_fingerprint', 'created_at', 'threshold', 'figures', 'status', 'recorded_by', 'approved_by', 'approved_at', 'decision_reason'],
+} as const;
+export type StateTable = keyof typeof STATE_TABLES;
+
+/** Reads the covered columns of the state tables (for the audit trail's state hashes and their replay). */
+export function auditStateRepo(q: Queryable) {
+  const cols = (t: StateTable) => STATE_TABLES[t].join(', ');
+  return {
+    async row(table: StateTable, id: string): Promise<Record<string, unknown> | undefined> {
+      const [r] = await q.query(`select ${cols(table)} from ${table} where id = $1`, [id]);
+      return r;
+    },
+    /** Rows in id order, a page at a time. */
+    async page(table: StateTable, afterId: string, limit: number): Promise<Record<string, unknown>[]> {
+      return q.query(`select ${cols(table)} from ${table} where id > $1 order by id limit $2`, [afterId, limit]);
+    },
+    /** Migration 0022's flag: rows existed before the trail recorded states, so a baseline is due. */
+    async baselineDue(): Promise<boolean> {
+      const [r] = await q.query<{ due: boolean }>('select due from audit_state_baseline where id = 1');
+      return r?.due === true;
+    },
+    /** Whether any entry of the trail records row states already (a baseline or a change since migration 0022). */
+    async statesRecorded(): Promise<boolean> {
+      const r = await q.query(`select 1 from audit_log where action = 'audit.state-baseline' or details like '%"rowState":[%' limit 1`);
+      return r.length > 0;
+    },
+    async baselineTaken(): Promise<void> {
+      await q.query('update audit_state_baseline set due = false where id = 1');
+    },
+  };
+}

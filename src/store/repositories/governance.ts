@@ -191,9 +191,31 @@ export function calibrationsRepo(q: Queryable) {
       const { sql, params } = insertSql(TABLES.calibrations, { ...c });
       await q.query(sql, params);
     },
+    /** The ACTIVE calibration made active last (approval time of an approved lowering, else its recording time). */
     async latest(engineId: string): Promise<Calibration | undefined> {
-      const [r] = await q.query('select * from calibrations where engine_id = $1 order by created_at desc, id desc limit 1', [engineId]);
+      const [r] = await q.query(
+        "select * from calibrations where engine_id = $1 and status = 'ACTIVE' order by coalesce(approved_at, created_at) desc, id desc limit 1",
+        [engineId],
+      );
       return r && fromRow<Calibration>(r);
+    },
+    async byId(id: string): Promise<Calibration | undefined> {
+      const [r] = await q.query('select * from calibrations where id = $1', [id]);
+      return r && fromRow<Calibration>(r);
+    },
+    async list(status: string | null, limit: number): Promise<Calibration[]> {
+      const rows = status
+        ? await q.query('select * from calibrations where status = $1 order by created_at desc, id desc limit $2', [status, limit])
+        : await q.query('select * from calibrations order by created_at desc, id desc limit $1', [limit]);
+      return rows.map((r) => fromRow<Calibration>(r));
+    },
+    /** Decide a PENDING calibration; false when it was no longer pending (decided concurrently). */
+    async decide(id: string, d: { status: 'ACTIVE' | 'REJECTED'; approvedBy: string; approvedAt: Date; decisionReason: string }): Promise<boolean> {
+      const rows = await q.query(
+        "update calibrations set status = $2, approved_by = $3, approved_at = $4, decision_reason = $5 where id = $1 and status = 'PENDING' returning id",
+        [id, d.status, d.approvedBy, d.approvedAt, d.decisionReason],
+      );
+      return rows.length === 1;
     },
   };
 }

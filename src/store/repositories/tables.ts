@@ -38,7 +38,7 @@ export const TABLES = {
     'id', 'deploymentId', 'subjectRef', 'category', 'reason', 'grounds', 'legalBasis', 'imageSource', 'captureDate', 'under18', 'riskRationale', 'quality',
     'enrolledBy', 'enrolledAt', 'reviewedBy', 'reviewedAt', 'destroyedAt', 'referenceCheck',
   ]),
-  calibrations: spec('calibrations', ['id', 'engineId', 'datasetFingerprint', 'createdAt', 'threshold', 'figures']),
+  calibrations: spec('calibrations', ['id', 'engineId', 'datasetFingerprint', 'createdAt', 'threshold', 'figures', 'status', 'recordedBy', 'approvedBy', 'approvedAt', 'decisionReason']),
   alerts: spec(
     'alerts',
     [
