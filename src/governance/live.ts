@@ -27,6 +27,7 @@ import { FrozenWatchlist, type WatchlistTemplate } from '../live/6-match.ts';
 import type { AlertCandidate, AlertSink } from '../live/7-alert.ts';
 import { runLive, type LiveCounters, type LiveSummary } from '../live/pipeline.ts';
 import { requirePermission } from './access.ts';
+import { redactSource } from './camera-source-rules.ts';
 import type { AlertService } from './alerts.ts';
 import type { GovernanceDeps } from './deps.ts';
 import { SYSTEM_LIVE, actorOf, type Principal } from './model.ts';
@@ -78,19 +79,8 @@ interface Running {
 
 const DEFAULT_RUN = { retry: { minMs: 1000, maxMs: 30_000 }, saveEveryMs: 10_000, leaseMs: 15_000 };
 
-export function parseCamera(entry: string): { name: string; source: string } {
-  const i = entry.indexOf('=');
-  if (i > 0 && !/^[a-z]+:\/\//i.test(entry.slice(0, i + 3))) return { name: entry.slice(0, i).trim(), source: entry.slice(i + 1).trim() };
-  return { name: entry.trim(), source: entry.trim() };
-}
-
-/** A source as it may be shown or logged: a password in a URL is replaced by `***`. */
-export function redactSource(source: string): string {
-  return source.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/i, (_m, scheme: string, cred: string) => `${scheme}${cred.includes(':') ? `${cred.slice(0, cred.indexOf(':'))}:***` : '***'}@`);
-}
-
-/** Reasons come from ffmpeg, which may echo the URL it was given. */
-const redactText = (text: string) => text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/gi, (m) => redactSource(m));
+/** Reasons come from ffmpeg, which may echo the URL it was given: every URL in them is redacted. */
+const redactText = (text: string) => text.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (m) => redactSource(m));
 
 const isStreamSource = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
 
@@ -156,7 +146,9 @@ export class LiveService {
       const entryOfTemplate = new Map(templates.map((t) => [t.templateId, t.entryId]));
       watchlist = await FrozenWatchlist.build(templates, engine.info.dims);
       for (const t of templates) t.vector.fill(0); // the matcher holds its own copy
-      const cameras = dep.cameras.map(parseCamera);
+      // the real sources: credentials unsealed, files resolved under the media root, each checked again
+      // against the allow-list (a source taken off it since go-live does not run)
+      const cameras = await this.deployments.cameras.sources(SYSTEM_LIVE, deploymentId);
       const run: Running = { deploymentId, abort, cameras: new Map(), sources: new Map(), done: Promise.resolve([]), startedAt: this.d.clock.now() };
       const now = () => this.d.clock.now().toISOString();
       for (const c of cameras) run.cameras.set(c.name, { state: 'connecting', since: now(), reconnects: 0, restarts: 0 });

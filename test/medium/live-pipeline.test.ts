@@ -154,6 +154,35 @@ describe('live pipeline', () => {
     }
   });
 
+  test('a camera that hangs (connected, silent) is seen as down and retried, not waited on for ever', async () => {
+    let connections = 0;
+    const server: Server = createServer((_req, res) => {
+      connections++;
+      res.writeHead(200, { 'content-type': 'video/mp2t' }); // and then nothing, ever
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const source = await openVideo(`http://127.0.0.1:${port}/cam.ts`, { pace: 'realtime', outputFps: 10, stallSec: 2, backoff: { minMs: 100, maxMs: 200 } });
+      const states: Array<[string, string | undefined]> = [];
+      source.onState!((st, why) => states.push([st, why]));
+      const reading = (async () => {
+        for await (const f of source) f.image.data.fill(0);
+      })();
+      const t0 = Date.now();
+      while (connections < 2 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 100));
+      source.stop();
+      await reading;
+      assert.ok(connections >= 2, `reconnected after the hang (${connections} connections)`);
+      const down = states.find(([st]) => st === 'down');
+      assert.ok(down, JSON.stringify(states));
+      assert.match(down[1] ?? '', /hung|timed out|timeout/i);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   test('a folder of stills is a source too; unreadable files are counted, not fatal', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'openlfr-stills-'));
     copyFileSync(ds('hamilton', 'two_people.jpg'), join(dir, 'a.jpg'));
