@@ -28,6 +28,8 @@ export interface CameraServerOptions {
   loop?: boolean;
   /** Re-encode to this width (keeps aspect); default: copy the clip's own video. */
   width?: number;
+  /** Require HTTP basic authentication, as most IP cameras do (the URL then carries `user:password@`). */
+  auth?: { user: string; password: string };
 }
 
 export async function startCameraServer(clip: string, o: CameraServerOptions = {}): Promise<CameraServer> {
@@ -62,6 +64,11 @@ export async function startCameraServer(clip: string, o: CameraServerOptions = {
       res.writeHead(404).end('no such camera');
       return;
     }
+    const expected = o.auth ? `Basic ${Buffer.from(`${o.auth.user}:${o.auth.password}`).toString('base64')}` : null;
+    if (expected && req.headers.authorization !== expected) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="camera"' }).end();
+      return;
+    }
     if (!serving) {
       res.socket?.destroy(); // dark: the connection is dropped, as a camera that lost power
       return;
@@ -77,7 +84,7 @@ export async function startCameraServer(clip: string, o: CameraServerOptions = {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/camera.ts`,
+    url: o.auth ? `http://${o.auth.user}:${o.auth.password}@127.0.0.1:${port}/camera.ts` : `http://127.0.0.1:${port}/camera.ts`,
     missingUrl: `http://127.0.0.1:${port}/no-camera.ts`,
     down() {
       serving = false;

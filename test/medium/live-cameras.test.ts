@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import type { Services } from '../../src/governance/services.ts';
 import { ds } from '../helpers/datasets.ts';
 
 const HAMILTON = ds('hamilton', 'short_hamilton_clip.mp4');
+const SECRET = 'cam-Pa55word-9f3';
 const REFS = ['lin-manuel-miranda.png', 'alex-lacamoire.png'].map((f) => ds('hamilton', f));
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -60,7 +61,11 @@ describe('live pipeline on a real HTTP stream at real pace', () => {
   });
 
   test('one 640x360 camera served by `ffmpeg -re ... -f mpegts -listen 1`: at least 9 of 10 frames a second analysed, and the Hamilton alert', { timeout: 120_000 }, async () => {
-    const info = await probeVideo(HAMILTON);
+    // the clip's content (275 frames at 29.97 fps: 9.18 s; its container says 10.01 s)
+    const counted = spawnSync(resolveFfmpeg(), ['-hide_banner', '-i', HAMILTON, '-map', '0:v', '-c', 'copy', '-f', 'null', '-'], { encoding: 'utf8' });
+    const nFrames = Number(/frame=\s*(\d+)/.exec(counted.stderr)?.[1]);
+    const info = { ...(await probeVideo(HAMILTON)) };
+    info.durationSec = nFrames / info.fps;
     const port = await freePort();
     const server = spawn(resolveFfmpeg(), ['-hide_banner', '-loglevel', 'error', '-re', '-i', HAMILTON, '-c', 'copy', '-f', 'mpegts', '-listen', '1', `http://127.0.0.1:${port}`], { stdio: 'ignore' });
     try {
@@ -132,7 +137,7 @@ describe('live deployments keep their cameras running', () => {
   let camera: CameraServer;
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'openlfr-cameras-'));
-    camera = await startCameraServer(HAMILTON);
+    camera = await startCameraServer(HAMILTON, { auth: { user: 'lfr', password: SECRET } }); // a camera with a password, as most are
     const config = loadConfig({ home, demo: true });
     const set = await setUpDemo(config, { source: camera.url, cameras: [`gate=${camera.url}`, `missing=${camera.missingUrl}`], watchlist: REFS });
     services = set.services;
@@ -174,6 +179,11 @@ describe('live deployments keep their cameras running', () => {
     assert.equal(pairs.filter((p: string) => p === 'missing:live.camera.down').length, 1, 'one entry for the loss, not one per retry');
     const states = events.filter((e) => e.camera === 'gate').map((e) => e.state);
     assert.ok(states.indexOf('up') < states.lastIndexOf('down') && states.lastIndexOf('down') < states.lastIndexOf('up'), `push events up, down, up: ${states.join(',')}`);
+    // the camera's password reached ffmpeg (the camera answered), and nothing shown or kept repeats it
+    assert.ok(!JSON.stringify(services.live.status(deploymentId)).includes(SECRET), 'not in the live status');
+    assert.ok(!JSON.stringify(events).includes(SECRET), 'not in the push events');
+    assert.ok(!JSON.stringify(audited).includes(SECRET), 'not in the audit trail');
+    assert.ok(!JSON.stringify(await services.deployments.get(as('operator'), deploymentId)).includes(SECRET), 'not in the deployment as the API shows it');
     await services.live.stop(SYSTEM_LIVE, deploymentId);
     assert.equal(services.live.status(deploymentId).running, false);
   });
