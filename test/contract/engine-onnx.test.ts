@@ -87,7 +87,7 @@ test('onnx fused with dlib: the template is [sqrt(1-w) onnx, sqrt(w) dlib], so i
   const plain = await OnnxEngine.create(config);
   const fused = await OnnxEngine.create(config, { fuseDlib: 0.3 });
   try {
-    assert.match(fused.id, /^onnx\+dlib0\.3@2:det=[0-9a-f]{12},lmk=[0-9a-f]{12},emb=[0-9a-f]{12},dlib=[0-9a-f]{12}$/);
+    assert.match(fused.id, /^onnx\+dlib0\.3@3:det=[0-9a-f]{12},lmk=[0-9a-f]{12},emb=[0-9a-f]{12},dlib=[0-9a-f]{12}$/);
     assert.equal(fused.info.dims, 640);
     const a = await readImageFile(ds('hamilton', 'obama.jpg'));
     const b = await readImageFile(ds('hamilton', 'obama2.jpg'));

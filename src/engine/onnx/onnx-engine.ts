@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { EngineConfig } from '../../config.ts';
 import { OpenLfrError } from '../../errors.ts';
-import { cropGreyTensor, flipHorizontal, l2normalise, similarityTransform, warpAffine, windowToTensor } from '../imgproc.ts';
+import { cropGreyTensorAntialiased, flipHorizontal, l2normalise, similarityTransform, warpAffineAntialiased, windowToTensor } from '../imgproc.ts';
 import { autoGrid, detectionWindows } from '../tiling.ts';
 import { readModelFile } from '../model-file.ts';
 import { DLIB_DIMS, DlibEmbedder, dlibChip } from '../dlib/dlib-embedder.ts';
@@ -52,8 +52,10 @@ const DET_H = 240;
 const LMK = 64;
 const CHIP = 112;
 const NMS_IOU = 0.4;
-/** Pipeline version in the engine id: 2 = detection pyramid + 5-point similarity alignment. */
-export const ONNX_PIPELINE_VERSION = 2;
+/** Pipeline version in the engine id: 2 = detection pyramid + 5-point similarity alignment;
+ *  3 = window boxes near an inner edge and partial boxes inside a coarser level's box dropped, landmark
+ *  crop and chip block-averaged before sampling when shrunk 2x or more (large faces, issue 15). */
+export const ONNX_PIPELINE_VERSION = 3;
 /** Finer pyramid levels see clothing texture as faces more often: they need a surer detection
  *  (chosen by eye on the group photos: 0.95 keeps every real face the full view misses in
  *  solvay1927.jpg and drops the false ones on suits, dresses and T-shirt prints). */
@@ -131,7 +133,7 @@ export class OnnxEngine implements FaceEngine {
     for (const b of boxes) {
       const l68 = await this.landmarks(image, b);
       const l5 = to5(l68);
-      const chip = warpAffine(image, similarityTransform(l5, ARCFACE_TEMPLATE), CHIP, CHIP);
+      const chip = warpAffineAntialiased(image, similarityTransform(l5, ARCFACE_TEMPLATE), CHIP, CHIP);
       faces.push({
         engineId: this.id,
         box: { x: b.x1, y: b.y1, width: b.x2 - b.x1, height: b.y2 - b.y1 },
@@ -224,14 +226,19 @@ export class OnnxEngine implements FaceEngine {
         const wy1 = coords[i * 4 + 1]! * DET_H;
         const wx2 = coords[i * 4 + 2]! * DET_W;
         const wy2 = coords[i * 4 + 3]! * DET_H;
-        if ((win.inner.left && wx1 < edge) || (win.inner.top && wy1 < edge) || (win.inner.right && wx2 > DET_W - edge) || (win.inner.bottom && wy2 > DET_H - edge)) continue;
+        // A face cut by an inner window edge is often boxed as a smaller whole face in what is left of
+        // it (the upper two thirds of a large face, boxed short of the edge): a window's box counts only
+        // with a quarter of its height clear of every inner edge. The window next to it, or the coarser
+        // level, sees that face whole.
+        const m = win.grid === 1 ? edge : Math.max(edge, 0.25 * (wy2 - wy1));
+        if ((win.inner.left && wx1 < m) || (win.inner.top && wy1 < m) || (win.inner.right && wx2 > DET_W - m) || (win.inner.bottom && wy2 > DET_H - m)) continue;
         // window pixels -> level pixels -> source pixels, clamped to the image
         const x1 = Math.max(0, (wx1 + win.x0) / win.scale);
         const y1 = Math.max(0, (wy1 + win.y0) / win.scale);
         const x2 = Math.min(image.width, (wx2 + win.x0) / win.scale);
         const y2 = Math.min(image.height, (wy2 + win.y0) / win.scale);
         if (x2 - x1 < 4 || y2 - y1 < 4) continue;
-        cands.push({ x1, y1, x2, y2, score: s });
+        cands.push({ x1, y1, x2, y2, score: s, grid: win.grid });
       }
     }
     return nms(cands, NMS_IOU);
@@ -240,7 +247,7 @@ export class OnnxEngine implements FaceEngine {
   private async landmarks(image: RgbImage, b: { x1: number; y1: number; x2: number; y2: number }): Promise<Point[]> {
     const w = b.x2 - b.x1;
     const h = b.y2 - b.y1;
-    const input = cropGreyTensor(image, b.x1, b.y1, w, h, LMK);
+    const input = cropGreyTensorAntialiased(image, b.x1, b.y1, w, h, LMK);
     const out = await this.lmk.run({ input: new ort.Tensor('float32', input, [1, 1, LMK, LMK]) });
     const v = out['output']!.data as Float32Array;
     const pts: Point[] = [];
@@ -300,27 +307,35 @@ interface Box4 {
   x2: number;
   y2: number;
   score: number;
+  /** the pyramid level that found it (1 = the whole frame) */
+  grid: number;
 }
 
 /** Greedy non-maximum suppression. Besides IoU, a box mostly inside a better one (another view's
- *  partial or duplicate detection of the same face) is suppressed. */
+ *  partial or duplicate detection of the same face) is suppressed; but a box from a coarser level that
+ *  contains finer-level boxes replaces them: a finer window sees only part of a face that large, and its
+ *  sure-looking box on the part (the eyes, the mouth and chin) is not the face. */
 function nms<T extends Box4>(boxes: T[], iou: number): T[] {
   boxes.sort((a, b) => b.score - a.score);
-  const keep: T[] = [];
+  let keep: T[] = [];
+  const area = (b: Box4) => (b.x2 - b.x1) * (b.y2 - b.y1);
   for (const b of boxes) {
-    let ok = true;
+    const clashes: T[] = [];
+    const contained: T[] = [];
     for (const k of keep) {
       const ix = Math.max(0, Math.min(b.x2, k.x2) - Math.max(b.x1, k.x1));
       const iy = Math.max(0, Math.min(b.y2, k.y2) - Math.max(b.y1, k.y1));
       const inter = ix * iy;
-      const areaB = (b.x2 - b.x1) * (b.y2 - b.y1);
-      const areaK = (k.x2 - k.x1) * (k.y2 - k.y1);
+      const areaB = area(b);
+      const areaK = area(k);
       if (inter / (areaB + areaK - inter) > iou || inter / Math.min(areaB, areaK) > 0.6) {
-        ok = false;
-        break;
+        if (b.grid < k.grid && areaB > areaK && inter / areaK > 0.6) contained.push(k);
+        else clashes.push(k);
       }
     }
-    if (ok) keep.push(b);
+    if (clashes.length) continue;
+    if (contained.length) keep = keep.filter((k) => !contained.includes(k));
+    keep.push(b);
   }
   return keep;
 }
