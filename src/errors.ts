@@ -73,6 +73,9 @@ export const ERRORS = {
   SEARCH_AUTHORITY_REQUIRED: { status: 403, summary: 'Search refused: a RESTRICTED gallery needs a second person’s authority for this case' },
   SEARCH_JUSTIFICATION_REQUIRED: { status: 422, summary: 'A written public-interest justification is required' },
   SEARCH_RESULT_WITHHELD: { status: 409, summary: 'The result is withheld until the required reviewers have looked at it' },
+  // issue 14 (i14a): separation of duties, changes after authority, required text, passwords
+  PASSWORD_WEAK: { status: 422, summary: 'The password is too easy to guess (common password, word or pattern)' },
+  SEPARATION_OF_DUTIES: { status: 403, summary: 'One person cannot do both steps: a second person must do this one' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

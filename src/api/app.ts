@@ -109,14 +109,9 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
   );
 
   // --- deployments ---
-  const toInput = ({ startsAt, endsAt, ...b }: z.infer<typeof S.DeploymentPatchSchema>) => ({
-    ...b,
-    ...(startsAt !== undefined ? { startsAt: new Date(startsAt) } : {}),
-    ...(endsAt !== undefined ? { endsAt: new Date(endsAt) } : {}),
-  });
   app.openapi(r({ method: 'post', path: '/api/v1/deployments', summary: 'Draft a deployment', request: { body: { content: { 'application/json': { schema: S.DeploymentInputSchema } }, required: true } }, responses: { 201: json(S.DeploymentSchema, 'Drafted') } }), async (c) => {
-    const b = c.req.valid('json');
-    return ok(c, await services.deployments.create(me(c), { ...b, startsAt: new Date(b.startsAt), endsAt: new Date(b.endsAt) }), 201);
+    const b = S.toDeploymentInput(c.req.valid('json'));
+    return ok(c, await services.deployments.create(me(c), b as typeof b & { startsAt: Date; endsAt: Date }), 201);
   });
   app.openapi(r({ method: 'get', path: '/api/v1/deployments', summary: 'List deployments', responses: { 200: json(z.array(S.DeploymentSchema), 'Deployments') } }), async (c) => {
     return ok(c, await services.deployments.list(me(c)));
@@ -125,7 +120,7 @@ export function createApp(services: Services, opts: { consoleDir?: string } = {}
     return ok(c, await services.deployments.get(me(c), c.req.valid('param').id));
   });
   app.openapi(r({ method: 'patch', path: '/api/v1/deployments/{id}', summary: 'Edit a draft (withdraws a pending request)', request: { params: S.IdParam, body: { content: { 'application/json': { schema: S.DeploymentPatchSchema } }, required: true } }, responses: { 200: json(S.DeploymentSchema, 'Edited') } }), async (c) => {
-    return ok(c, await services.deployments.update(me(c), c.req.valid('param').id, toInput(c.req.valid('json'))));
+    return ok(c, await services.deployments.update(me(c), c.req.valid('param').id, S.toDeploymentInput(c.req.valid('json'))));
   });
   const action = (path: string, summary: string, body: typeof S.NoteSchema | typeof S.ReasonSchema | null, run: (p: Principal, id: string, text: string) => Promise<unknown>) =>
     app.openapi(

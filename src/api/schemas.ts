@@ -4,7 +4,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { CATEGORIES, DEPLOYMENT_STATES, RANKS, ROLES } from '../governance/model.ts';
-import { ERRORS } from '../errors.ts';
+import { ERRORS, OpenLfrError } from '../errors.ts';
 
 export const ErrorSchema = z
   .object({
@@ -85,6 +85,21 @@ export const DeploymentInputSchema = z
   .openapi('DeploymentInput');
 
 export const DeploymentPatchSchema = DeploymentInputSchema.partial().strict().openapi('DeploymentPatch');
+
+/** A checked deployment body (POST or PATCH, API or `deployment create|update --file`) with its times as dates. */
+export const toDeploymentInput = <T extends z.infer<typeof DeploymentPatchSchema>>({ startsAt, endsAt, ...b }: T) => ({
+  ...b,
+  ...(startsAt !== undefined ? { startsAt: new Date(startsAt) } : {}),
+  ...(endsAt !== undefined ? { endsAt: new Date(endsAt) } : {}),
+});
+
+/** Check a value against a request schema outside HTTP (the CLI), with the API's error shape and wording. */
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  throw new OpenLfrError('BAD_REQUEST', `Invalid request: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`, { issues });
+}
 
 export const DeploymentSchema = z
   .object({

@@ -6,10 +6,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
+import { optionalText, requiredText } from './required-text.ts';
 import type { RgbImage } from '../engine/port.ts';
 import { encodeJpeg } from '../ingest/image.ts';
 import { requirePermission, userIdOf } from './access.ts';
-import type { GovernanceDeps } from './deps.ts';
+import { refuse, type GovernanceDeps } from './deps.ts';
 import { actorOf, type Alert, type AlertStatus, type Category, type OperatorDecision, type Outcome, type Principal } from './model.ts';
 
 export interface RaiseInput {
@@ -134,7 +135,7 @@ export class AlertService {
     requirePermission(p, 'alert.decide');
     const now = this.d.clock.now();
     const status: AlertStatus = decision === 'DISMISS' ? 'DISMISSED' : 'ENGAGED';
-    const patch = { status, operatorId: userIdOf(p), operatorDecision: decision, operatorNote: note.trim() || null, operatorAt: now };
+    const patch = { status, operatorId: userIdOf(p), operatorDecision: decision, operatorNote: optionalText(note), operatorAt: now };
     const a = await this.d.store.tx(async (r, tx) => {
       const cur = await r.alerts.byId(id, true);
       if (!cur) throw new OpenLfrError('NOT_FOUND', `No alert ${id}`);
@@ -145,7 +146,7 @@ export class AlertService {
         actor: actorOf(p),
         action: `alert.decide.${decision.toLowerCase()}`,
         target: `alert:${id}`,
-        reason: note.trim() || (decision === 'DISMISS' ? 'not a match' : 'possible match, sent for engagement'),
+        reason: optionalText(note) ?? (decision === 'DISMISS' ? 'not a match' : 'possible match, sent for engagement'),
         details: { decision },
       });
       return { ...cur, ...patch };
@@ -157,15 +158,20 @@ export class AlertService {
   /** The engagement officer's outcome, after their own assessment. A note is required. */
   async outcome(p: Principal, id: string, outcome: Outcome, note: string): Promise<Alert> {
     requirePermission(p, 'alert.outcome');
-    if (note.trim().length < 3) throw new OpenLfrError('BAD_REQUEST', 'note: say briefly what the engagement found (at least 3 characters)', { field: 'note' });
+    note = requiredText(note, 'note', { min: 3, what: 'say briefly what the engagement found' });
+    const decided = await this.d.store.repos.alerts.byId(id);
+    if (decided?.operatorId && decided.operatorId === userIdOf(p)) {
+      return refuse(this.d, p, 'alert.outcome', `alert:${id}`, new OpenLfrError('SEPARATION_OF_DUTIES', 'You decided this alert as the operator; the outcome of the engagement must be recorded by another officer', { rule: 'decide-and-record' }));
+    }
     const now = this.d.clock.now();
-    const patch = { status: 'CLOSED' as const, outcome, outcomeBy: userIdOf(p), outcomeNote: note.trim(), outcomeAt: now };
+    const patch = { status: 'CLOSED' as const, outcome, outcomeBy: userIdOf(p), outcomeNote: note, outcomeAt: now };
     const a = await this.d.store.tx(async (r, tx) => {
       const cur = await r.alerts.byId(id, true);
       if (!cur) throw new OpenLfrError('NOT_FOUND', `No alert ${id}`);
       if (cur.status !== 'ENGAGED') throw new OpenLfrError('CONFLICT', `Alert ${id} is ${cur.status}: an outcome needs an operator's "send for engagement" first`);
+      if (cur.operatorId === userIdOf(p)) throw new OpenLfrError('SEPARATION_OF_DUTIES', 'You decided this alert as the operator; another officer must record the outcome', { rule: 'decide-and-record' });
       await r.alerts.update(id, patch);
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'alert.outcome', target: `alert:${id}`, reason: note.trim(), details: { outcome } });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'alert.outcome', target: `alert:${id}`, reason: note, details: { outcome } });
       return { ...cur, ...patch };
     });
     this.d.events.emit('alert', { deploymentId: a.deploymentId, alertId: id });

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
 import { hasAuthorityRank, requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
+import { normaliseText, optionalText, requiredText } from './required-text.ts';
 import { actorOf, SYSTEM_SWEEP, type Category, type Deployment, type DeploymentState, type Principal } from './model.ts';
 
 /** What the person drafting a deployment fills in; the rest of the record is the life cycle's. */
@@ -31,17 +32,62 @@ export interface SweepResult {
   orphanFilesRemoved: number;
 }
 
+/** The only fields a person drafting or editing a deployment may set, whoever the caller (API, CLI, code). */
+export const DEPLOYMENT_INPUT_FIELDS = ['name', 'purpose', 'useCase', 'locations', 'cameras', 'startsAt', 'endsAt', 'threshold', 'dpiaRef', 'policyRefs'] as const;
+
+/**
+ * Copy the drafting fields out of what a caller sent, refusing anything else (a `state`, an `authorisedBy`,
+ * a key that is really SQL) and anything of the wrong type. Only the copy goes further.
+ */
+export function draftingFields(raw: unknown, partial: boolean): Partial<DeploymentInput> {
+  const bad = (field: string, msg: string): never => {
+    throw new OpenLfrError('BAD_REQUEST', `${field}: ${msg}`, { field });
+  };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) bad('(body)', 'an object of deployment fields');
+  const o = raw as Record<string, unknown>;
+  const stray = Object.keys(o).filter((k) => !(DEPLOYMENT_INPUT_FIELDS as readonly string[]).includes(k));
+  if (stray.length) {
+    throw new OpenLfrError('BAD_REQUEST', `Only the drafting fields can be set (${DEPLOYMENT_INPUT_FIELDS.join(', ')}); refused: ${stray.map((k) => JSON.stringify(k.slice(0, 60))).join(', ')}`, {
+      field: stray[0]!.slice(0, 60),
+      refused: stray.map((k) => k.slice(0, 60)),
+    });
+  }
+  const str = (k: string, v: unknown): string => (typeof v === 'string' ? normaliseText(v) : bad(k, 'text'));
+  const strs = (k: string, v: unknown): string[] => (Array.isArray(v) ? v.map((x, n) => str(`${k}.${n}`, x)) : bad(k, 'a list of text'));
+  const date = (k: string, v: unknown): Date => (v instanceof Date ? v : bad(k, 'a date'));
+  const out: Partial<DeploymentInput> = {};
+  for (const k of DEPLOYMENT_INPUT_FIELDS) {
+    if (!(k in o) || o[k] === undefined) {
+      if (!partial) bad(k, 'required');
+      continue;
+    }
+    const v = o[k];
+    if (k === 'locations') {
+      if (!Array.isArray(v)) bad(k, 'a list of { name, reason }');
+      out.locations = (v as unknown[]).map((l, n) => {
+        if (!l || typeof l !== 'object' || Object.keys(l).some((x) => x !== 'name' && x !== 'reason')) bad(`locations.${n}`, 'exactly { name, reason }');
+        const r = l as Record<string, unknown>;
+        return { name: str(`locations.${n}.name`, r.name), reason: str(`locations.${n}.reason`, r.reason) };
+      });
+    } else if (k === 'cameras' || k === 'policyRefs') out[k] = strs(k, v);
+    else if (k === 'startsAt' || k === 'endsAt') out[k] = date(k, v);
+    else if (k === 'threshold') out.threshold = typeof v === 'number' ? v : bad(k, 'a number');
+    else out[k] = str(k, v);
+  }
+  return out;
+}
+
 function validateInput(i: DeploymentInput): void {
   const need = (ok: boolean, field: string, msg: string): void => {
     if (!ok) throw new OpenLfrError('BAD_REQUEST', `${field}: ${msg}`, { field });
   };
   need(i.name.trim().length > 0, 'name', 'required');
-  need(i.purpose.trim().length >= 10, 'purpose', 'state the purpose (at least 10 characters)');
+  requiredText(i.purpose, 'purpose', { min: 10, what: 'state the purpose' });
   need(i.useCase.trim().length > 0, 'useCase', 'required');
   need(i.locations.length > 0, 'locations', 'at least one location');
   for (const [n, l] of i.locations.entries()) {
     need(l.name.trim().length > 0, `locations.${n}.name`, 'required');
-    need(l.reason.trim().length >= 10, `locations.${n}.reason`, 'say why watchlist subjects are expected there (at least 10 characters)');
+    requiredText(l.reason, `locations.${n}.reason`, { min: 10, what: 'say why watchlist subjects are expected there' });
   }
   need(i.cameras.length > 0 && i.cameras.every((c) => c.trim().length > 0), 'cameras', 'at least one camera');
   need(!Number.isNaN(i.startsAt.getTime()) && !Number.isNaN(i.endsAt.getTime()), 'startsAt', 'valid start and end times');
@@ -50,6 +96,13 @@ function validateInput(i: DeploymentInput): void {
   need(i.dpiaRef.trim().length > 0, 'dpiaRef', 'reference of the data protection impact assessment');
   need(i.policyRefs.length > 0 && i.policyRefs.every((r) => r.trim().length > 0), 'policyRefs', 'at least one policy document reference');
 }
+
+/**
+ * What withdrawing authority does to a deployment: back to DRAFT, the request and the authority cleared, so a
+ * changed deployment must be requested and authorised again (the authorising officer sees the change).
+ */
+export const authorityWithdrawn = (at: Date) =>
+  ({ state: 'DRAFT', requestedBy: null, requestedAt: null, authorisedBy: null, authorisedAt: null, authorityNote: null, updatedAt: at }) as const;
 
 export class DeploymentService {
   constructor(private readonly d: GovernanceDeps) {}
@@ -70,8 +123,9 @@ export class DeploymentService {
     this.d.events.emit('deployment', { id, state });
   }
 
-  async create(p: Principal, input: DeploymentInput): Promise<Deployment> {
+  async create(p: Principal, raw: DeploymentInput): Promise<Deployment> {
     requirePermission(p, 'deployment.draft');
+    const input = draftingFields(raw, false) as DeploymentInput;
     validateInput(input);
     const now = this.d.clock.now();
     const dep: Deployment = {
@@ -81,6 +135,7 @@ export class DeploymentService {
       createdBy: userIdOf(p)!,
       createdAt: now,
       updatedAt: now,
+      editors: [userIdOf(p)!],
       publicNoticeBy: null,
       publicNoticeAt: null,
       publicNoticeNote: null,
@@ -109,13 +164,16 @@ export class DeploymentService {
   }
 
   /** Change a draft. Any change withdraws a pending request for authority. */
-  async update(p: Principal, id: string, patch: Partial<DeploymentInput>): Promise<Deployment> {
+  async update(p: Principal, id: string, raw: Partial<DeploymentInput>): Promise<Deployment> {
     requirePermission(p, 'deployment.draft');
+    const patch = draftingFields(raw, true);
+    if (Object.keys(patch).length === 0) throw new OpenLfrError('BAD_REQUEST', 'Nothing to change: give one or more drafting fields', { field: '(body)' });
     const dep = await this.load(id);
     this.inState(dep, ['DRAFT'], 'edit');
     const next = { ...dep, ...patch };
     validateInput(next);
-    const changes = { ...patch, updatedAt: this.d.clock.now(), requestedBy: null, requestedAt: null };
+    const me = userIdOf(p)!;
+    const changes = { ...patch, updatedAt: this.d.clock.now(), requestedBy: null, requestedAt: null, editors: dep.editors.includes(me) ? dep.editors : [...dep.editors, me] };
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, changes);
       await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.update', target: `deployment:${id}`, reason: 'draft edited', details: { ...patch } });
@@ -130,7 +188,7 @@ export class DeploymentService {
     const at = this.d.clock.now();
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { requestedBy: userIdOf(p), requestedAt: at });
-      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.request', target: `deployment:${id}`, reason: note || 'authority requested' });
+      await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.request', target: `deployment:${id}`, reason: optionalText(note) ?? 'authority requested' });
     });
     return { ...dep, requestedBy: userIdOf(p), requestedAt: at };
   }
@@ -145,11 +203,18 @@ export class DeploymentService {
         throw new OpenLfrError('AUTHORITY_RANK', `Authority needs Superintendent rank or above; ${p.kind === 'user' ? p.user.username : 'this principal'} is ${p.kind === 'user' ? (p.user.rank ?? 'unranked') : 'not an officer'}`);
       }
       if (!dep.requestedBy) throw new OpenLfrError('DEPLOYMENT_STATE', 'Authority has not been requested for this deployment (request it first)');
-      if (dep.requestedBy === userIdOf(p) || dep.createdBy === userIdOf(p)) {
+      const me = userIdOf(p);
+      if (dep.requestedBy === me || dep.createdBy === me) {
         throw new OpenLfrError('AUTHORITY_SELF', 'You drafted or requested this deployment; an independent authorising officer must authorise it');
       }
+      if (dep.editors.includes(me!)) {
+        throw new OpenLfrError('AUTHORITY_SELF', 'You edited this deployment; an authorising officer who did not change it must authorise it', { rule: 'editor-authorises' });
+      }
+      if ((await this.d.store.repos.watchlist.byDeployment(id)).some((e) => e.enrolledBy === me)) {
+        throw new OpenLfrError('AUTHORITY_SELF', "You enrolled entries on this deployment's watchlist; an authorising officer who did not change it must authorise it", { rule: 'editor-authorises' });
+      }
       if (dep.endsAt.getTime() <= this.d.clock.now().getTime()) throw new OpenLfrError('OUTSIDE_WINDOW', 'The deployment window has already ended');
-      if (!note || note.trim().length < 10) throw new OpenLfrError('BAD_REQUEST', 'note: record the reasons for authority (at least 10 characters)', { field: 'note' });
+      note = requiredText(note, 'note', { min: 10, what: 'record the reasons for authority' });
     } catch (e) {
       return refuse(this.d, p, 'deployment.authorise', target, e);
     }
@@ -168,7 +233,7 @@ export class DeploymentService {
     const dep = await this.load(id);
     this.inState(dep, ['DRAFT', 'AUTHORISED'], 'confirm public notice for');
     const at = this.d.clock.now();
-    const text = note.trim() || 'signage in place';
+    const text = optionalText(note) ?? 'signage in place';
     await this.d.store.tx(async (r, tx) => {
       await r.deployments.update(id, { publicNoticeBy: userIdOf(p), publicNoticeAt: at, publicNoticeNote: text });
       await this.d.audit.append(tx, { actor: actorOf(p), action: 'deployment.public-notice', target: `deployment:${id}`, reason: text });
@@ -192,6 +257,10 @@ export class DeploymentService {
       if (!dep.publicNoticeAt) throw new OpenLfrError('PUBLIC_NOTICE_MISSING', 'Go-live refused: confirm that public notice (signage) is in place first');
       const entries = (await this.d.store.repos.watchlist.byDeployment(id)).filter((e) => !e.destroyedAt);
       if (entries.length === 0) throw new OpenLfrError('WATCHLIST_EMPTY');
+      const unseen = entries.filter((e) => dep.authorisedAt && e.enrolledAt > dep.authorisedAt).map((e) => e.id);
+      if (unseen.length) {
+        throw new OpenLfrError('NOT_AUTHORISED', `Go-live refused: ${unseen.length} watchlist entr${unseen.length === 1 ? 'y was' : 'ies were'} enrolled after authority was given; it must be authorised again`, { entries: unseen });
+      }
       const unreviewed = entries.filter((e) => !e.reviewedBy).map((e) => e.id);
       if (unreviewed.length) {
         throw new OpenLfrError('WATCHLIST_UNREVIEWED', `Go-live refused: ${unreviewed.length} watchlist entr${unreviewed.length === 1 ? 'y is' : 'ies are'} not reviewed`, { entries: unreviewed });
@@ -258,13 +327,13 @@ export class DeploymentService {
   /** End a live deployment; its watchlist biometrics are destroyed at once. */
   async close(p: Principal, id: string, reason: string): Promise<Deployment> {
     requirePermission(p, 'deployment.operate');
-    return this.finish(p, id, ['LIVE'], 'CLOSED', reason || 'closed by operator');
+    return this.finish(p, id, ['LIVE'], 'CLOSED', optionalText(reason) ?? 'closed by operator');
   }
 
   /** Abandon a deployment that has not gone live; any watchlist biometrics are destroyed at once. */
   async cancel(p: Principal, id: string, reason: string): Promise<Deployment> {
     requirePermission(p, 'deployment.cancel');
-    return this.finish(p, id, ['DRAFT', 'AUTHORISED'], 'CANCELLED', reason || 'cancelled');
+    return this.finish(p, id, ['DRAFT', 'AUTHORISED'], 'CANCELLED', optionalText(reason) ?? 'cancelled');
   }
 
   private async finish(p: Principal, id: string, from: DeploymentState[], to: 'CLOSED' | 'CANCELLED', reason: string): Promise<Deployment> {

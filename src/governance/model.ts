@@ -75,6 +75,8 @@ export interface Deployment {
   createdBy: string;
   createdAt: Date;
   updatedAt: Date;
+  /** Everyone who drafted or edited the drafting fields (none of them may authorise it). */
+  editors: string[];
   publicNoticeBy: string | null;
   publicNoticeAt: Date | null;
   publicNoticeNote: string | null;

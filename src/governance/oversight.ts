@@ -5,6 +5,7 @@
  * the data key first and never stored or logged. Every lookup is audited with its reason.
  */
 import { OpenLfrError } from '../errors.ts';
+import { normaliseSourceId, requiredText } from './required-text.ts';
 import { requirePermission } from './access.ts';
 import type { GovernanceDeps } from './deps.ts';
 import { actorOf, type AlertStatus, type Category, type DeploymentState, type OperatorDecision, type Outcome, type Principal } from './model.ts';
@@ -61,14 +62,13 @@ export class OversightService {
       if (!SUBJECT_REF.test(q.subjectRef.trim())) throw new OpenLfrError('BAD_REQUEST', 'subjectRef: a pseudonymous reference looks like S- followed by 22 characters; for a source-system id use sourceRecordId', { field: 'subjectRef' });
       return q.subjectRef.trim();
     }
-    const id = q.sourceRecordId?.trim() ?? '';
-    if (id.length === 0) throw new OpenLfrError('BAD_REQUEST', 'Give subjectRef or sourceRecordId', { field: 'sourceRecordId' });
-    return `S-${this.d.key.pseudonym(id)}`;
+    if (q.sourceRecordId === undefined) throw new OpenLfrError('BAD_REQUEST', 'Give subjectRef or sourceRecordId', { field: 'sourceRecordId' });
+    return `S-${this.d.key.pseudonym(normaliseSourceId(q.sourceRecordId))}`;
   }
 
   async subject(p: Principal, q: SubjectQuery): Promise<SubjectReport> {
     requirePermission(p, 'subject.access');
-    if (q.reason.trim().length < 3) throw new OpenLfrError('BAD_REQUEST', 'reason: record why this lookup is made (at least 3 characters)', { field: 'reason' });
+    q = { ...q, reason: requiredText(q.reason, 'reason', { min: 3, what: 'record why this lookup is made' }) };
     const ref = this.refOf(q);
     const repos = this.d.store.repos;
     const [entries, alerts] = await Promise.all([repos.watchlist.bySubject(ref), repos.alerts.bySubject(ref)]);

@@ -19,6 +19,7 @@
  * The alert's non-biometric facts stay for the transparency figures; `biometricsDeletedAt` says when.
  */
 import { OpenLfrError } from '../errors.ts';
+import { requiredText } from './required-text.ts';
 import { requirePermission, userIdOf } from './access.ts';
 import type { VerifyReport } from './audit-trail.ts';
 import type { GovernanceDeps } from './deps.ts';
@@ -167,7 +168,7 @@ export class RetentionService {
     requirePermission(p, 'alert.export');
     const ref = caseRef.trim();
     if (!CASE_REF.test(ref)) throw new OpenLfrError('BAD_REQUEST', 'caseRef: a case reference of 1-100 letters, digits and / _ . : - (starting with a letter or digit)', { field: 'caseRef' });
-    if (note.trim().length < 3) throw new OpenLfrError('BAD_REQUEST', 'note: say why the image is needed for the case (at least 3 characters)', { field: 'note' });
+    note = requiredText(note, 'note', { min: 3, what: 'say why the image is needed for the case' });
     const at = this.d.clock.now();
     return this.d.store.tx(async (r, tx) => {
       const a = await r.alerts.byId(alertId, true);
@@ -188,7 +189,7 @@ export class RetentionService {
   /** The case no longer needs the crop (case closed, or review under the force's records policy): deleted now. */
   async releaseFromCase(p: Principal, alertId: string, reason: string): Promise<Alert> {
     requirePermission(p, 'alert.export');
-    if (reason.trim().length < 3) throw new OpenLfrError('BAD_REQUEST', 'reason: say why the case no longer needs the image (at least 3 characters)', { field: 'reason' });
+    reason = requiredText(reason, 'reason', { min: 3, what: 'say why the case no longer needs the image' });
     const a = await this.d.store.repos.alerts.byId(alertId);
     if (!a) throw new OpenLfrError('NOT_FOUND', `No alert ${alertId}`);
     const ex = await this.d.store.repos.retention.exportOf(alertId);

@@ -154,6 +154,7 @@ export function createServices(o: ServiceOptions): Services {
       clock,
       hasher: o.hasher ?? argon2id,
       sessionHours: o.config.governance.sessionHours,
+      key: o.key,
       loginLimits: { maxFailures: o.config.governance.loginMaxFailures, windowMinutes: 15, lockMinutes: o.config.governance.loginLockMinutes },
     }),
     deployments,

@@ -1,14 +1,16 @@
 /** People, roles and sessions: creating users, logging in, turning a bearer token into a principal. */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
+import { requiredText } from './required-text.ts';
+import { checkPasswordStrength } from './password-policy.ts';
 import type { Store } from '../store/open-store.ts';
+import type { DataKey } from '../store/crypto.ts';
 import { requirePermission } from './access.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import { actorOf, ROLES, RANKS, type Clock, type Principal, type Rank, type Role, type User } from './model.ts';
 import type { PasswordHasher } from './passwords.ts';
 import { databaseThrottleStore, LoginThrottle, type ThrottleLimits, type ThrottleStore } from './login-throttle.ts';
 
-export const MIN_PASSWORD_LENGTH = 12;
 
 export interface NewUserInput {
   username: string;
@@ -38,9 +40,7 @@ function checkRoles(roles: readonly Role[], rank: Rank | null): void {
 
 /** The reason recorded with a change to someone's account. */
 function reasonOf(reason: string): string {
-  const t = (reason ?? '').trim();
-  if (t.length < 5) throw new OpenLfrError('BAD_REQUEST', 'reason is required (at least 5 characters): it goes into the audit trail', { field: 'reason' });
-  return t;
+  return requiredText(reason, 'reason', { min: 5, what: 'it goes into the audit trail' });
 }
 
 export class UserService {
@@ -48,7 +48,17 @@ export class UserService {
   private readonly throttle: LoginThrottle;
 
   constructor(
-    private readonly d: { store: Store; audit: AuditTrail; clock: Clock; hasher: PasswordHasher; sessionHours: number; loginLimits?: ThrottleLimits; throttleStore?: ThrottleStore },
+    private readonly d: {
+      store: Store;
+      audit: AuditTrail;
+      clock: Clock;
+      hasher: PasswordHasher;
+      sessionHours: number;
+      /** Keyed pseudonyms (the data key's), for what was typed as an unknown username. */
+      key: Pick<DataKey, 'pseudonym'>;
+      loginLimits?: ThrottleLimits;
+      throttleStore?: ThrottleStore;
+    },
   ) {
     this.throttle = new LoginThrottle(d.clock, d.loginLimits ?? { maxFailures: 5, windowMinutes: 15, lockMinutes: 15 }, d.throttleStore ?? databaseThrottleStore(d.store));
   }
@@ -59,9 +69,7 @@ export class UserService {
     }
     if (!input.displayName.trim()) throw new OpenLfrError('BAD_REQUEST', 'displayName is required', { field: 'displayName' });
     checkRoles(input.roles, input.rank ?? null);
-    if (input.password.length < MIN_PASSWORD_LENGTH) {
-      throw new OpenLfrError('BAD_REQUEST', `password: at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'password' });
-    }
+    checkPasswordStrength(input.password, [input.username, input.displayName], 'password');
   }
 
   private async insert(input: NewUserInput, createdBy: Principal): Promise<User> {
@@ -168,7 +176,7 @@ export class UserService {
     if (p.kind !== 'user') throw new OpenLfrError('FORBIDDEN', 'Only a person can set a password');
     const self = p.user.username === username;
     if (!self) requirePermission(p, 'user.manage');
-    if (input.newPassword.length < MIN_PASSWORD_LENGTH) throw new OpenLfrError('BAD_REQUEST', `password: at least ${MIN_PASSWORD_LENGTH} characters`, { field: 'newPassword' });
+    checkPasswordStrength(input.newPassword, [username, ...(self ? [p.user.displayName] : [])], 'newPassword');
     const why = self ? 'own password changed' : reasonOf(input.reason ?? '');
     if (self) {
       // the current password proves it is the account holder at the keyboard; wrong guesses count towards the lock
@@ -184,11 +192,16 @@ export class UserService {
     });
   }
 
-  /** Check a username and password; the answer takes the same time whether or not the user exists. */
+  /**
+   * Check a username and password; the answer takes the same time whether or not the user exists.
+   * A username that matches no account may be a password typed in the wrong box: it is never recorded.
+   * The audit trail (and the login throttle) hold `(unknown):<keyed hash>` instead: the same text gives the
+   * same hash, so repeated guesses are still seen and counted, but the text cannot be read back.
+   */
   async checkPassword(username: string, password: string, via: string): Promise<Principal> {
-    const account = username.slice(0, 64);
-    await this.throttle.check(account);
     const c = await this.d.store.repos.users.credentials(username);
+    const account = c ? c.user.username : `(unknown):${this.d.key.pseudonym(`login-username\0${username}`).slice(0, 16)}`;
+    await this.throttle.check(account);
     this.dummyHash ??= this.d.hasher.hash(randomBytes(16).toString('hex'));
     const ok = await this.d.hasher.verify(c?.passwordHash ?? (await this.dummyHash), password);
     if (!c || !ok || c.user.disabled) {

@@ -5,10 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { OpenLfrError } from '../errors.ts';
+import { normaliseSourceId, normaliseText, optionalText, realWords, requiredText } from './required-text.ts';
 import { decodeImage } from '../ingest/image.ts';
 import { wipe } from '../engine/port.ts';
 import { requirePermission, userIdOf } from './access.ts';
 import { refuse, type GovernanceDeps } from './deps.ts';
+import { authorityWithdrawn } from './deployments.ts';
 import { actorOf, CATEGORIES, type Category, type Deployment, type Principal, type WatchlistEntry } from './model.ts';
 import { assessEnrolment } from './quality-gate.ts';
 import { assessStrength, checkReference, type OnWatchlist, type ReferenceCheck } from './reference-check.ts';
@@ -38,11 +40,8 @@ export interface EnrolInput {
 
 const MIN_TEXT = 10;
 
-function text(v: string | null | undefined, field: string, min = 1): string {
-  const t = (v ?? '').trim();
-  if (t.length < min) throw new OpenLfrError('BAD_REQUEST', `${field} is required (at least ${min} characters)`, { field });
-  return t;
-}
+/** Required text, normalised and in real words (see required-text.ts). */
+const text = (v: string | null | undefined, field: string, min = 2): string => requiredText(v, field, { min });
 
 export class WatchlistService {
   constructor(private readonly d: GovernanceDeps) {}
@@ -61,21 +60,15 @@ export class WatchlistService {
     if (!CATEGORIES.includes(input.category)) {
       throw new OpenLfrError('BAD_REQUEST', `category must be one of ${CATEGORIES.join(', ')} (there is no catch-all)`, { field: 'category' });
     }
-    text(input.sourceRecordId, 'sourceRecordId');
+    normaliseSourceId(input.sourceRecordId);
     text(input.reason, 'reason', MIN_TEXT);
     text(input.legalBasis, 'legalBasis', MIN_TEXT);
     text(input.imageSource, 'imageSource');
-    if (input.category === 'WANTED_BY_POLICE_SUSPECT' && (input.grounds ?? '').trim().length < MIN_TEXT) {
-      throw new OpenLfrError('RULE_VIOLATION', 'A suspect wanted by police needs the grounds for suspicion recorded (grounds, at least 10 characters)', {
-        rule: 'suspect-grounds',
-        field: 'grounds',
-      });
+    if (input.category === 'WANTED_BY_POLICE_SUSPECT') {
+      requiredText(input.grounds, 'grounds', { min: MIN_TEXT, code: 'RULE_VIOLATION', what: 'a suspect wanted by police needs the grounds for suspicion recorded', details: { rule: 'suspect-grounds' } });
     }
-    if (input.under18 && (input.riskRationale ?? '').trim().length < MIN_TEXT) {
-      throw new OpenLfrError('RULE_VIOLATION', 'A subject under 18 needs a recorded risk rationale (riskRationale, at least 10 characters)', {
-        rule: 'under18-rationale',
-        field: 'riskRationale',
-      });
+    if (input.under18) {
+      requiredText(input.riskRationale, 'riskRationale', { min: MIN_TEXT, code: 'RULE_VIOLATION', what: 'a subject under 18 needs a recorded risk rationale', details: { rule: 'under18-rationale' } });
     }
     if (!/^\d{4}-\d{2}-\d{2}$/.test(input.captureDate) || Number.isNaN(Date.parse(input.captureDate))) {
       throw new OpenLfrError('BAD_REQUEST', 'captureDate must be a date, YYYY-MM-DD', { field: 'captureDate' });
@@ -110,7 +103,7 @@ export class WatchlistService {
       return refuse(this.d, p, 'watchlist.enrol', target, new OpenLfrError('ENROLMENT_REJECTED', message, { failures: verdict.failures, quality: verdict.quality }));
     }
     const embedding = chosen.embedding;
-    const subjectRef = `S-${this.d.key.pseudonym(input.sourceRecordId.trim())}`;
+    const subjectRef = `S-${this.d.key.pseudonym(normaliseSourceId(input.sourceRecordId))}`;
     let referenceCheck: ReferenceCheck;
     try {
       referenceCheck = await this.checkAgainstWatchlist(p, dep, subjectRef, engine.id, chosen, input.checkOverride);
@@ -123,13 +116,13 @@ export class WatchlistService {
       deploymentId,
       subjectRef,
       category: input.category,
-      reason: input.reason.trim(),
-      grounds: input.grounds?.trim() || null,
-      legalBasis: input.legalBasis.trim(),
-      imageSource: input.imageSource.trim(),
+      reason: normaliseText(input.reason),
+      grounds: optionalText(input.grounds),
+      legalBasis: normaliseText(input.legalBasis),
+      imageSource: normaliseText(input.imageSource),
       captureDate: input.captureDate,
       under18: input.under18,
-      riskRationale: input.riskRationale?.trim() || null,
+      riskRationale: optionalText(input.riskRationale),
       quality: verdict.quality,
       referenceCheck,
       enrolledBy: userIdOf(p)!,
@@ -139,11 +132,24 @@ export class WatchlistService {
       destroyedAt: null,
     };
     const who = { actor: actorOf(p), reason: `enrolment on the watchlist of ${deploymentId}` };
+    let withdrawn = false;
     try {
       await this.d.store.tx(async (r, tx) => {
         const dep = await r.deployments.byId(deploymentId, true);
         if (!dep || (dep.state !== 'DRAFT' && dep.state !== 'AUTHORISED')) throw new OpenLfrError('WATCHLIST_FROZEN');
         await r.watchlist.insert(entry);
+        if (dep.state === 'AUTHORISED') {
+          // the authorising officer never saw this entry: authority is withdrawn in the same transaction
+          withdrawn = true;
+          await r.deployments.update(deploymentId, authorityWithdrawn(entry.enrolledAt));
+          await this.d.audit.append(tx, {
+            actor: actorOf(p),
+            action: 'deployment.authority-withdrawn',
+            target: `deployment:${deploymentId}`,
+            reason: `watchlist entry ${entry.id} enrolled after authority was given: the deployment must be requested and authorised again`,
+            details: { change: 'watchlist.enrol', entryId: entry.id, authorisedBy: dep.authorisedBy, authorisedAt: dep.authorisedAt },
+          });
+        }
         await this.d.biometrics.putImage(tx, 'watchlist_image', entry.id, input.image, who);
         await this.d.biometrics.putTemplate(tx, 'watchlist', entry.id, engine.id, embedding, who);
         await this.d.audit.append(tx, {
@@ -156,6 +162,7 @@ export class WatchlistService {
     } finally {
       wipe(embedding);
     }
+    if (withdrawn) this.d.events.emit('deployment', { id: deploymentId, state: 'DRAFT' });
     return entry;
   }
 
@@ -197,12 +204,12 @@ export class WatchlistService {
       const check = checkReference(face.embedding, subjectRef, watchlist, { bar, barSource: source, alertThreshold: dep.threshold });
       const calibrated = face.embeddingNorm === undefined ? null : await this.d.floor.referenceStrengthFor(engineId);
       const strength = calibrated && face.embeddingNorm !== undefined ? assessStrength(face.embeddingNorm, calibrated) : null;
-      const why = (override ?? '').trim();
       if (check.sameSubject.passed) return { ...check, override: null, strength };
-      if (why.length >= MIN_TEXT) return { ...check, override: why, strength };
+      const why = normaliseText(override);
+      if (why.length >= MIN_TEXT && realWords(why) >= 2) return { ...check, override: why, strength };
       throw new OpenLfrError(
         'REFERENCE_MISMATCH',
-        `This photo scores ${check.sameSubject.bestScore} against the ${check.sameSubject.references} photo(s) of ${subjectRef} already on this watchlist, below the reference bar ${bar}: it may show someone else. Check the image is of this person; if it is, enrol it with checkOverride saying why (at least ${MIN_TEXT} characters).`,
+        `This photo scores ${check.sameSubject.bestScore} against the ${check.sameSubject.references} photo(s) of ${subjectRef} already on this watchlist, below the reference bar ${bar}: it may show someone else. Check the image is of this person; if it is, enrol it with checkOverride saying why (at least ${MIN_TEXT} characters and 2 words).`,
         { sameSubject: check.sameSubject },
       );
     } finally {

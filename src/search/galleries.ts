@@ -12,6 +12,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { OpenLfrError, isOpenLfrError } from '../errors.ts';
+import { requiredText } from '../governance/required-text.ts';
 import { wipe, type Face } from '../engine/port.ts';
 import { decodeImage } from '../ingest/image.ts';
 import { requirePermission } from '../governance/access.ts';
@@ -77,8 +78,7 @@ export class GalleryService {
     const name = (input.name ?? '').trim();
     if (!/^[a-z0-9][a-z0-9_-]{1,62}$/.test(name)) throw new OpenLfrError('BAD_REQUEST', 'name: 2-63 characters, lower-case letters, digits, - and _', { field: 'name' });
     if (!ACCESS_CLASSES.includes(input.accessClass)) throw new OpenLfrError('BAD_REQUEST', `accessClass must be one of ${ACCESS_CLASSES.join(', ')}`, { field: 'accessClass' });
-    const description = (input.description ?? '').trim();
-    if (description.length < 5) throw new OpenLfrError('BAD_REQUEST', 'description is required (what the images are and who holds them)', { field: 'description' });
+    const description = requiredText(input.description, 'description', { min: 5, what: 'what the images are and who holds them' });
     if (await this.repos.galleries.byName(name)) throw new OpenLfrError('CONFLICT', `A gallery named ${name} exists`);
     const g: Gallery = {
       id: `gal_${randomUUID()}`,
@@ -128,8 +128,7 @@ export class GalleryService {
   async removeItems(p: Principal, galleryName: string, by: { subjectKey?: string; sourceRef?: string }, reason: string): Promise<{ removed: number; templates: number; items: { id: string; sourceRef: string; subjectKey: string }[] }> {
     requirePermission(p, 'gallery.manage');
     if ((by.subjectKey === undefined) === (by.sourceRef === undefined)) throw new OpenLfrError('BAD_REQUEST', 'Give either a subject key or a source reference', { field: 'subjectKey' });
-    const why = (reason ?? '').trim();
-    if (why.length < 10) throw new OpenLfrError('BAD_REQUEST', 'reason: say why the images are removed (at least 10 characters, e.g. the review or order)', { field: 'reason' });
+    const why = requiredText(reason, 'reason', { min: 10, what: 'say why the images are removed (e.g. the review or order)' });
     const gallery = await this.repos.galleries.byName(galleryName);
     if (!gallery) throw new OpenLfrError('NOT_FOUND', `No gallery named ${galleryName}`);
     const items = await this.repos.items.matching(gallery.id, by);
@@ -155,8 +154,7 @@ export class GalleryService {
    */
   async retire(p: Principal, galleryName: string, reason: string): Promise<{ gallery: string; items: number; templates: number; retiredAt: Date }> {
     requirePermission(p, 'gallery.manage');
-    const why = (reason ?? '').trim();
-    if (why.length < 10) throw new OpenLfrError('BAD_REQUEST', 'reason: say why the gallery is retired (at least 10 characters, e.g. the end of the agreement)', { field: 'reason' });
+    const why = requiredText(reason, 'reason', { min: 10, what: 'say why the gallery is retired (e.g. the end of the agreement)' });
     const gallery = await this.repos.galleries.byName(galleryName);
     if (!gallery) throw new OpenLfrError('NOT_FOUND', `No gallery named ${galleryName}`);
     if (gallery.retiredAt) throw new OpenLfrError('GALLERY_RETIRED', `Gallery ${galleryName} was already retired on ${gallery.retiredAt.toISOString()}`);

@@ -9,6 +9,7 @@
  * Release of a RESTRICTED result after two reviewers is in `releaseDue`.
  */
 import { OpenLfrError } from '../errors.ts';
+import { requiredText } from '../governance/required-text.ts';
 import type { Gallery, SearchAuthority } from './model.ts';
 
 const CASE_REF = /^[A-Za-z0-9][A-Za-z0-9/_.:-]{2,99}$/;
@@ -35,15 +36,7 @@ export function checkOffence(raw: string | null | undefined, serious: readonly s
 }
 
 export function checkJustification(raw: string | null | undefined, minChars: number): string {
-  const j = (raw ?? '').trim();
-  if (j.length < minChars) {
-    throw new OpenLfrError(
-      'SEARCH_JUSTIFICATION_REQUIRED',
-      `A RESTRICTED gallery needs a written public-interest justification of at least ${minChars} characters (got ${j.length})`,
-      { minChars },
-    );
-  }
-  return j;
+  return requiredText(raw, 'justification', { min: minChars, code: 'SEARCH_JUSTIFICATION_REQUIRED', what: 'a RESTRICTED gallery needs a written public-interest justification', details: { minChars } });
 }
 
 export interface RestrictedFacts {

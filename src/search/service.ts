@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SearchConfig } from '../config.ts';
 import { OpenLfrError, isOpenLfrError } from '../errors.ts';
+import { requiredText } from '../governance/required-text.ts';
 import { wipe, type Face } from '../engine/port.ts';
 import { decodeImage } from '../ingest/image.ts';
 import { searchSubjects } from '../match/port.ts';
@@ -282,8 +283,10 @@ export class SearchService {
     if (s.purgedAt) throw new OpenLfrError('CONFLICT', 'The result has been deleted at the end of its retention period');
     const me = this.who(p);
     if (s.searchedBy === me) return refuse(this.d, p, 'search.review', target, new OpenLfrError('REVIEW_SELF', 'The searcher cannot review their own result; two other people must'));
-    const text = (note ?? '').trim();
-    if (text.length < 10) throw new OpenLfrError('BAD_REQUEST', 'note is required (at least 10 characters: what the reviewer concluded)', { field: 'note' });
+    if (s.authorityId && (await this.repos.authorities.byId(s.authorityId))?.authorisedBy === me) {
+      return refuse(this.d, p, 'search.review', target, new OpenLfrError('SEPARATION_OF_DUTIES', 'You granted the authority for this search; two reviewers other than you must look at the result', { rule: 'granter-reviews' }));
+    }
+    const text = requiredText(note, 'note', { min: 10, what: 'what the reviewer concluded' });
     const at = this.d.clock.now();
     const { rec, done } = await this.d.store.tx(async (_r, tx) => {
       const repos = makeSearchRepos(tx);
@@ -341,8 +344,7 @@ export class SearchService {
     if (!hasAuthorityRank(p)) return refuse(this.d, p, 'search.authorise', target, new OpenLfrError('AUTHORITY_RANK', 'Authority to search a RESTRICTED gallery needs an authorising officer of Superintendent rank or above'));
     if (a.requestedBy === this.who(p)) return refuse(this.d, p, 'search.authorise', target, new OpenLfrError('AUTHORITY_SELF', 'You asked for this authority; a second person must grant it'));
     if (a.authorisedBy) throw new OpenLfrError('CONFLICT', 'This authority has already been granted');
-    const text = (note ?? '').trim();
-    if (text.length < 10) throw new OpenLfrError('BAD_REQUEST', 'note is required (at least 10 characters: why the search is necessary and proportionate)', { field: 'note' });
+    const text = requiredText(note, 'note', { min: 10, what: 'why the search is necessary and proportionate' });
     const patch = { authorisedBy: this.who(p), authorisedAt: this.d.clock.now(), authorityNote: text };
     await this.d.store.tx(async (_r, tx) => {
       await makeSearchRepos(tx).authorities.update(authorityId, patch);

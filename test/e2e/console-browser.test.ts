@@ -49,6 +49,7 @@ const PEOPLE: Array<[string, string, Role[], Rank | null]> = [
   ['aud', 'Auditor', ['AUDITOR'], null],
   ['inv', 'DC Investigator', ['INVESTIGATOR'], null],
   ['inv2', 'DC Second', ['INVESTIGATOR'], null],
+  ['inv3', 'DS Third', ['INVESTIGATOR'], null],
 ];
 // A LOCAL gallery standing in for custody images: the first photo of 20 LFW people who have a second one.
 const GALLERY_PEOPLE = identityFolders(ds('lfw-devtrain'))
@@ -475,7 +476,13 @@ test('console: the whole path in a real browser, role by role, and what each rol
     await page.getByTestId('my-authorities').getByText(/^Used by search/).waitFor();
     await logout();
 
-    for (const [who, done] of [['supt', 1], ['inv2', 2]] as const) {
+    // supt granted the authority, so is not one of the two reviewers (issue 14): the result is not on their queue
+    await login('supt');
+    await page.getByRole('link', { name: 'Retrospective search' }).click();
+    await page.getByText('No withheld result is waiting for you.').waitFor();
+    await logout();
+
+    for (const [who, done] of [['inv3', 1], ['inv2', 2]] as const) {
       await login(who);
       await page.getByRole('link', { name: 'Retrospective search' }).click();
       const item = page.getByTestId('review-queue').locator('tbody tr').filter({ hasText: 'OP-HALYARD-7' });

@@ -214,7 +214,9 @@ test('worklists: own searches, results awaiting review and authorities, by permi
   assert.deepEqual(inv2.toReview.map((s) => s.id), [ids.restricted]);
   const supt = await worklist('supt');
   assert.deepEqual(supt.mine, [], 'no search.run: no own searches');
-  assert.deepEqual(supt.toReview.map((s) => [s.id, s.searchedByUsername]), [[ids.restricted, 'inv']]);
+  assert.deepEqual(supt.toReview, [], 'supt granted the authority of the one withheld search: not a reviewer of it (issue 14)');
+  const insp = await worklist('insp');
+  assert.deepEqual(insp.toReview.map((s) => [s.id, s.searchedByUsername]), [[ids.restricted, 'inv']]);
   const readsAfter = ((await call('GET', '/api/v1/audit?action=search.result.read&limit=1000', tok.aud)).body as unknown as unknown[]).length;
   assert.equal(readsAfter, readsBefore, 'listing is not a read of a result');
 
@@ -239,12 +241,15 @@ test('a RESTRICTED result is withheld until two different reviewers have looked 
   expectError(await call('GET', `/api/v1/searches/${id}`, tok.inv2), 403, 'FORBIDDEN');
   expectError(await call('POST', `/api/v1/searches/${id}/reviews`, tok.inv, { note: 'My own candidates look right' }), 403, 'REVIEW_SELF');
   expectError(await call('POST', `/api/v1/searches/${id}/reviews`, tok.op, { note: 'Operators do not review' }), 403, 'FORBIDDEN');
-  const first = await call('POST', `/api/v1/searches/${id}/reviews`, tok.supt, { note: 'Candidate 1 worth pursuing; 2 and 3 unlike' });
+  // issue 14: supt granted the authority for this search, so cannot be one of its reviewers
+  expectError(await call('POST', `/api/v1/searches/${id}/reviews`, tok.supt, { note: 'Candidate 1 worth pursuing; 2 and 3 unlike' }), 403, 'SEPARATION_OF_DUTIES');
+  assert.deepEqual(await reviewIds('supt'), [], 'not on the worklist of the officer who granted the authority');
+  const first = await call('POST', `/api/v1/searches/${id}/reviews`, tok.insp, { note: 'Candidate 1 worth pursuing; 2 and 3 unlike' });
   assert.equal(first.status, 200, JSON.stringify(first.body));
   assert.equal(first.body.status, 'WITHHELD');
   assert.equal((first.body.candidates as { sourceRef: string }[])[0]!.sourceRef, 'passport/3.png', 'the reviewer sees the candidates');
-  expectError(await call('POST', `/api/v1/searches/${id}/reviews`, tok.supt, { note: 'Looked again, still fine' }), 409, 'CONFLICT');
-  assert.deepEqual(await reviewIds('supt'), [], 'a reviewer does not see again what they reviewed');
+  expectError(await call('POST', `/api/v1/searches/${id}/reviews`, tok.insp, { note: 'Looked again, still fine' }), 409, 'CONFLICT');
+  assert.deepEqual(await reviewIds('insp'), [], 'a reviewer does not see again what they reviewed');
   assert.deepEqual((await worklist('inv2')).toReview.map((s) => [s.id, s.reviews?.done]), [[id, 1]]);
   assert.equal((await call('GET', `/api/v1/searches/${id}`, tok.inv)).body.candidates, null, 'one review is not enough');
   const second = await call('POST', `/api/v1/searches/${id}/reviews`, tok.inv2, { note: 'Agree: candidate 1 only' });

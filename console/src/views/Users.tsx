@@ -159,7 +159,7 @@ function ResetForm({ username, onDone }: { username: string; onDone: () => void 
         }, setError);
       }}
     >
-      <Field label="New password (at least 12 characters; give it to the person in person)" name="newPassword" type="password" value={f.newPassword} onChange={(e) => setF({ ...f, newPassword: e.target.value })} />
+      <Field label="New password (at least 12 characters, not a common password or pattern; give it to the person in person)" name="newPassword" type="password" value={f.newPassword} onChange={(e) => setF({ ...f, newPassword: e.target.value })} />
       <Field label="Why (e.g. locked out, identity checked)" name="reason" value={f.reason} onChange={(e) => setF({ ...f, reason: e.target.value })} />
       <FormEnd label="Reset password" done={done && "Password reset; the account's sessions have ended."} error={error} />
     </form>
@@ -197,7 +197,7 @@ function NewUserForm({ onDone }: { onDone: () => void }): ReactNode {
         <Field label="Name" name="displayName" value={f.displayName} onChange={set('displayName')} />
       </div>
       <RoleChoice roles={roles} rank={rank} onRoles={setRoles} onRank={setRank} />
-      <Field label="First password (at least 12 characters)" name="password" type="password" value={f.password} onChange={set('password')} />
+      <Field label="First password (at least 12 characters, not a common password or pattern)" name="password" type="password" value={f.password} onChange={set('password')} />
       <FormEnd label="Add" done={done} error={error} />
     </form>
   );

@@ -1,19 +1,21 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { z } from '@hono/zod-openapi';
+import { DeploymentInputSchema, DeploymentPatchSchema, parseRequest, toDeploymentInput } from '../../api/schemas.ts';
 import { OpenLfrError } from '../../errors.ts';
 import type { Principal } from '../../governance/model.ts';
 import type { Services } from '../../governance/services.ts';
 import { asOption, login, print, withServices } from '../governance-context.ts';
 
-function readInput(file: string): Record<string, unknown> {
+/** Read a deployment body and check it with the API's schema for the same command (strict: unknown keys refused). */
+function readInput(file: string, schema: typeof DeploymentInputSchema | typeof DeploymentPatchSchema) {
   let v: unknown;
   try {
     v = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new OpenLfrError('BAD_REQUEST', `Cannot read deployment JSON from ${file}: ${(e as Error).message}`);
   }
-  const o = v as Record<string, unknown>;
-  return { ...o, ...(o.startsAt ? { startsAt: new Date(String(o.startsAt)) } : {}), ...(o.endsAt ? { endsAt: new Date(String(o.endsAt)) } : {}) };
+  return toDeploymentInput(parseRequest(schema, v) as z.infer<typeof DeploymentPatchSchema>);
 }
 
 export function registerDeployment(program: Command): void {
@@ -27,12 +29,12 @@ export function registerDeployment(program: Command): void {
   };
   asOption(dep.command('create').description('draft a deployment from a JSON file (fields as POST /api/v1/deployments)').requiredOption('--file <json>')).action(
     async (o: { file: string; as?: string }) => {
-      await withServices(async (s) => print(await s.deployments.create(await login(s, o.as), readInput(o.file) as never)));
+      await withServices(async (s) => print(await s.deployments.create(await login(s, o.as), readInput(o.file, DeploymentInputSchema) as never)));
     },
   );
   asOption(dep.command('update <id>').description('edit a draft from a JSON file of the fields to change').requiredOption('--file <json>')).action(
     async (id: string, o: { file: string; as?: string }) => {
-      await withServices(async (s) => print(await s.deployments.update(await login(s, o.as), id, readInput(o.file))));
+      await withServices(async (s) => print(await s.deployments.update(await login(s, o.as), id, readInput(o.file, DeploymentPatchSchema))));
     },
   );
   asOption(dep.command('list').description('list deployments')).action(async (o: { as?: string }) => {

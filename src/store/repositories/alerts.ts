@@ -2,11 +2,12 @@
 import type { Queryable } from '../db.ts';
 import type { Alert, AlertStatus, LiveCounterRow } from '../../governance/model.ts';
 import { fromRow, insertSql, updateSql } from './rows.ts';
+import { TABLES } from './tables.ts';
 
 export function alertsRepo(q: Queryable) {
   return {
     async insert(a: Alert): Promise<void> {
-      const { sql, params } = insertSql('alerts', { ...a });
+      const { sql, params } = insertSql(TABLES.alerts, { ...a });
       await q.query(sql, params);
     },
     async byId(id: string, forUpdate = false): Promise<Alert | undefined> {
@@ -23,7 +24,7 @@ export function alertsRepo(q: Queryable) {
       return (await q.query('select * from alerts where subject_ref = $1 order by created_at', [subjectRef])).map((r) => fromRow<Alert>(r));
     },
     async update(id: string, patch: Partial<Alert>): Promise<void> {
-      const { sql, params } = updateSql('alerts', id, patch);
+      const { sql, params } = updateSql(TABLES.alerts, id, patch);
       await q.query(sql, params);
     },
     async countPending(deploymentId: string): Promise<number> {

@@ -2,6 +2,7 @@
 import type { Queryable } from '../db.ts';
 import type { AuditRecord } from '../../governance/model.ts';
 import { fromRow, insertSql } from './rows.ts';
+import { TABLES } from './tables.ts';
 
 export interface AuditFilter {
   action?: string | undefined;
@@ -27,7 +28,7 @@ export function auditRepo(q: Queryable) {
       return fromRow(r!);
     },
     async append(rec: AuditRecord): Promise<void> {
-      const { sql, params } = insertSql('audit_log', { ...rec });
+      const { sql, params } = insertSql(TABLES.auditLog, { ...rec });
       await q.query(sql, params);
       await q.query('update audit_head set count = $1, head_hash = $2 where id = 1', [rec.seq, rec.hash]);
     },

@@ -1,6 +1,7 @@
 /** Repository of the biometric tables. Used ONLY by src/store/biometric-store.ts. */
 import type { Queryable } from '../db.ts';
 import { fromRow, insertSql } from './rows.ts';
+import { TABLES } from './tables.ts';
 
 export type BlobKind = 'watchlist_image' | 'alert_crop' | 'probe_image' | 'evaluation_templates';
 export type TemplateKind = 'watchlist' | 'alert' | 'probe' | 'gallery';
@@ -28,7 +29,7 @@ export interface TemplateRow {
 export function biometricsRepo(q: Queryable) {
   return {
     async insertBlob(b: BlobRow): Promise<void> {
-      const { sql, params } = insertSql('biometric_blobs', { ...b });
+      const { sql, params } = insertSql(TABLES.biometricBlobs, { ...b });
       await q.query(sql, params);
     },
     async blob(id: string): Promise<BlobRow | undefined> {
@@ -68,7 +69,7 @@ export function biometricsRepo(q: Queryable) {
       await q.query('delete from biometric_tombstones where blob_id = any($1::text[])', [ids]);
     },
     async insertTemplate(t: TemplateRow): Promise<void> {
-      const { sql, params } = insertSql('templates', { ...t });
+      const { sql, params } = insertSql(TABLES.templates, { ...t });
       await q.query(sql, params);
     },
     async templatesOf(ownerIds: readonly string[]): Promise<TemplateRow[]> {

@@ -6,6 +6,7 @@
 import type { Queryable } from '../db.ts';
 import type { Calibration, Deployment, DeploymentState, User, WatchlistEntry } from '../../governance/model.ts';
 import { fromRow, insertSql, updateSql } from './rows.ts';
+import { TABLES } from './tables.ts';
 import { alertsRepo, countersRepo } from './alerts.ts';
 import { retentionRepo } from './retention.ts';
 
@@ -17,7 +18,7 @@ export function usersRepo(q: Queryable) {
   const cols = 'id, username, display_name, roles, rank, disabled, created_at, created_by';
   return {
     async insert(u: NewUser): Promise<void> {
-      const { sql, params } = insertSql('users', { ...u });
+      const { sql, params } = insertSql(TABLES.users, { ...u });
       await q.query(sql, params);
     },
     async byId(id: string): Promise<User | undefined> {
@@ -66,7 +67,7 @@ export interface SessionRow {
 export function sessionsRepo(q: Queryable) {
   return {
     async insert(s: Omit<SessionRow, 'revokedAt'>): Promise<void> {
-      const { sql, params } = insertSql('sessions', { ...s });
+      const { sql, params } = insertSql(TABLES.sessions, { ...s });
       await q.query(sql, params);
     },
     async findActive(tokenHash: string, now: Date): Promise<SessionRow | undefined> {
@@ -86,7 +87,7 @@ export function sessionsRepo(q: Queryable) {
 export function deploymentsRepo(q: Queryable) {
   return {
     async insert(d: Deployment): Promise<void> {
-      const { sql, params } = insertSql('deployments', { ...d });
+      const { sql, params } = insertSql(TABLES.deployments, { ...d });
       await q.query(sql, params);
     },
     async byId(id: string, forUpdate = false): Promise<Deployment | undefined> {
@@ -100,7 +101,7 @@ export function deploymentsRepo(q: Queryable) {
       return rows.map((r) => fromRow<Deployment>(r));
     },
     async update(id: string, patch: Partial<Deployment>): Promise<void> {
-      const { sql, params } = updateSql('deployments', id, patch);
+      const { sql, params } = updateSql(TABLES.deployments, id, patch);
       await q.query(sql, params);
     },
     /** Deployments not yet closed whose window has ended. */
@@ -121,7 +122,7 @@ const ENTRY_DATES = ['captureDate'] as const;
 export function watchlistRepo(q: Queryable) {
   return {
     async insert(e: WatchlistEntry): Promise<void> {
-      const { sql, params } = insertSql('watchlist_entries', { ...e });
+      const { sql, params } = insertSql(TABLES.watchlistEntries, { ...e });
       await q.query(sql, params);
     },
     async byId(id: string): Promise<WatchlistEntry | undefined> {
@@ -158,7 +159,7 @@ export function watchlistRepo(q: Queryable) {
 export function calibrationsRepo(q: Queryable) {
   return {
     async insert(c: Calibration): Promise<void> {
-      const { sql, params } = insertSql('calibrations', { ...c });
+      const { sql, params } = insertSql(TABLES.calibrations, { ...c });
       await q.query(sql, params);
     },
     async latest(engineId: string): Promise<Calibration | undefined> {

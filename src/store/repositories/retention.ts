@@ -5,6 +5,7 @@
 import type { Queryable } from '../db.ts';
 import type { Alert, Calibration, Deployment } from '../../governance/model.ts';
 import { fromRow, insertSql } from './rows.ts';
+import { TABLES } from './tables.ts';
 
 export interface CaseExport {
   alertId: string;
@@ -57,7 +58,7 @@ export function retentionRepo(q: Queryable) {
       await q.query('update alerts set biometrics_deleted_at = $2 where id = any($1::text[]) and biometrics_deleted_at is null', [ids, at]);
     },
     async insertExport(e: CaseExport): Promise<void> {
-      const { sql, params } = insertSql('alert_case_exports', { ...e });
+      const { sql, params } = insertSql(TABLES.alertCaseExports, { ...e });
       await q.query(sql, params);
     },
     async exportOf(alertId: string): Promise<CaseExport | undefined> {

@@ -5,11 +5,12 @@
 import type { Queryable } from '../db.ts';
 import type { Gallery, GalleryItem, SearchAuthority, SearchAuthorityListing, SearchListing, SearchRecord, SearchReview } from '../../search/model.ts';
 import { fromRow, insertSql, updateSql } from './rows.ts';
+import { TABLES } from './tables.ts';
 
 export function galleriesRepo(q: Queryable) {
   return {
     async insert(g: Gallery): Promise<void> {
-      const { sql, params } = insertSql('galleries', { ...g });
+      const { sql, params } = insertSql(TABLES.galleries, { ...g });
       await q.query(sql, params);
     },
     async byName(name: string, forUpdate = false): Promise<Gallery | undefined> {
@@ -40,7 +41,7 @@ export function galleriesRepo(q: Queryable) {
 export function galleryItemsRepo(q: Queryable) {
   return {
     async insert(i: GalleryItem): Promise<void> {
-      const { sql, params } = insertSql('gallery_items', { ...i });
+      const { sql, params } = insertSql(TABLES.galleryItems, { ...i });
       await q.query(sql, params);
     },
     async hashes(galleryId: string): Promise<Set<string>> {
@@ -73,7 +74,7 @@ export function galleryItemsRepo(q: Queryable) {
 export function searchAuthoritiesRepo(q: Queryable) {
   return {
     async insert(a: SearchAuthority): Promise<void> {
-      const { sql, params } = insertSql('search_authorities', { ...a });
+      const { sql, params } = insertSql(TABLES.searchAuthorities, { ...a });
       await q.query(sql, params);
     },
     async byId(id: string, forUpdate = false): Promise<SearchAuthority | undefined> {
@@ -81,7 +82,7 @@ export function searchAuthoritiesRepo(q: Queryable) {
       return r && fromRow<SearchAuthority>(r);
     },
     async update(id: string, patch: Partial<SearchAuthority>): Promise<void> {
-      const { sql, params } = updateSql('search_authorities', id, patch);
+      const { sql, params } = updateSql(TABLES.searchAuthorities, id, patch);
       await q.query(sql, params);
     },
     /** Authorities a person asked for, newest first. */
@@ -117,7 +118,7 @@ export interface SearchCount {
 export function searchesRepo(q: Queryable) {
   return {
     async insert(s: SearchRecord): Promise<void> {
-      const { sql, params } = insertSql('searches', { ...s });
+      const { sql, params } = insertSql(TABLES.searches, { ...s });
       await q.query(sql, params);
     },
     async byId(id: string, forUpdate = false): Promise<SearchRecord | undefined> {
@@ -125,7 +126,7 @@ export function searchesRepo(q: Queryable) {
       return r && fromRow<SearchRecord>(r);
     },
     async update(id: string, patch: Partial<SearchRecord>): Promise<void> {
-      const { sql, params } = updateSql('searches', id, patch);
+      const { sql, params } = updateSql(TABLES.searches, id, patch);
       await q.query(sql, params);
     },
     /** A person's searches (not the refusals), newest first, without their results. */
@@ -139,6 +140,7 @@ export function searchesRepo(q: Queryable) {
         `select ${LISTING} from searches s
           where s.status = 'WITHHELD' and s.access_class = 'RESTRICTED' and s.purged_at is null and s.searched_by <> $1
             and not exists (select 1 from search_reviews r where r.search_id = s.id and r.reviewer = $1)
+            and not exists (select 1 from search_authorities a where a.id = s.authority_id and a.authorised_by = $1)
           order by s.created_at desc, s.id limit $2`,
         [reviewerId, limit],
       );
@@ -167,7 +169,7 @@ export function searchesRepo(q: Queryable) {
 export function searchReviewsRepo(q: Queryable) {
   return {
     async insert(r: SearchReview): Promise<void> {
-      const { sql, params } = insertSql('search_reviews', { ...r });
+      const { sql, params } = insertSql(TABLES.searchReviews, { ...r });
       await q.query(sql, params);
     },
     async of(searchId: string): Promise<SearchReview[]> {
