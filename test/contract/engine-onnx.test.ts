@@ -10,9 +10,9 @@ import { runEngineContract } from './engine.contract.ts';
 
 const config = loadConfig().engine;
 
-runEngineContract('onnx (in-process)', () => OnnxEngine.create(config), { minBbtRank1: 0.9 });
-runEngineContract('onnx (worker pool, 2 workers)', () => EnginePool.start({ ...config, name: 'onnx' }, 2), { minBbtRank1: 0.9 });
-runEngineContract('onnx fused with dlib, w = 0.5 (worker pool, 2 workers)', () => EnginePool.start({ ...config, name: 'onnx', onnxFuseDlib: 0.5 }, 2), { minBbtRank1: 0.9 });
+runEngineContract('onnx (in-process)', () => OnnxEngine.create(config), { minBbtRank1: 0.9, minScaleCosine: 0.85 });
+runEngineContract('onnx (worker pool, 2 workers)', () => EnginePool.start({ ...config, name: 'onnx' }, 2), { minBbtRank1: 0.9, minScaleCosine: 0.85 });
+runEngineContract('onnx fused with dlib, w = 0.5 (worker pool, 2 workers)', () => EnginePool.start({ ...config, name: 'onnx', onnxFuseDlib: 0.5 }, 2), { minBbtRank1: 0.9, minScaleCosine: 0.85 });
 
 /** Faces counted by eye in each photo (every clearly visible face, including small background ones). */
 const BY_EYE: Array<[string, number]> = [
