@@ -96,7 +96,7 @@ export function jsonOutput(o: EvaluateOutcome, withSearches = false): Record<str
   };
 }
 
-function summary(o: EvaluateOutcome): string {
+export function summary(o: EvaluateOutcome): string {
   const r = o.result;
   const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
   const lines = [
@@ -108,7 +108,8 @@ function summary(o: EvaluateOutcome): string {
     ...r.verification.tarAtFmr.map((t) => `TAR at FMR ${t.targetFmr}: ${pct(t.tar)}`),
     `LFW pairs accuracy: ${r.pairsAccuracy === null ? '-' : pct(r.pairsAccuracy)}`,
     `equitable threshold (FPIR <= ${r.options.fpirTarget}, no significant FPIR or FNIR differential): ${r.equitableThreshold?.toFixed(4) ?? 'none'}; FPIR differentials only: ${r.equitableThresholdFpirOnly?.toFixed(4) ?? 'none'}`,
-    ...(r.equitable?.columns ?? []).map((c) => `  ${c.column}: ${c.verdict}`),
+    ...(r.equitable?.columns ?? []).map((c) => `  ${c.column}: ${c.verdict}: ${c.reason}`),
+    ...(r.statements.length ? ['', 'Plainly:', ...r.statements.map((s) => `- ${s}`), ''] : []),
     `${o.analysed} images analysed, ${o.fromCache} from cache; ${o.seconds.total.toFixed(1)} s`,
   ];
   return lines.join('\n');
