@@ -52,6 +52,8 @@ interface EvaluateFlags {
   degradeBlur?: string;
   degradeJpeg?: string;
   degradeCanvas?: string;
+  degradeMotion?: string;
+  degradeExposure?: string;
   walkPast?: string;
   record?: boolean;
 }
@@ -133,7 +135,7 @@ function splitOf(flags: { split?: string; splitSeed?: string; splitTestFraction?
 
 /** --degrade-*: the original inter-eye distance comes from the undegraded template cache, or a detection when it is not there. */
 async function degradationOf(flags: EvaluateFlags, engine: EnginePool, deps: EvaluateDeps, root: string | undefined): Promise<ImageTransform | undefined> {
-  if (flags.degradeEye === undefined && flags.degradeBlur === undefined && flags.degradeJpeg === undefined && flags.degradeCanvas === undefined) return undefined;
+  if ([flags.degradeEye, flags.degradeBlur, flags.degradeJpeg, flags.degradeCanvas, flags.degradeMotion, flags.degradeExposure].every((v) => v === undefined)) return undefined;
   if (flags.enrol !== undefined) throw new OpenLfrError('BAD_REQUEST', '--degrade-* works in --dataset mode');
   const canvas = flags.degradeCanvas?.split('x').map(Number);
   if (canvas && (canvas.length !== 2 || !canvas.every(Number.isFinite))) throw new OpenLfrError('BAD_REQUEST', `--degrade-canvas must be WIDTHxHEIGHT (got "${flags.degradeCanvas}")`);
@@ -141,6 +143,8 @@ async function degradationOf(flags: EvaluateFlags, engine: EnginePool, deps: Eva
     interEyePx: number('degrade-eye', flags.degradeEye),
     blurSigma: number('degrade-blur', flags.degradeBlur),
     jpegQuality: number('degrade-jpeg', flags.degradeJpeg),
+    motionPx: number('degrade-motion', flags.degradeMotion),
+    exposureStops: number('degrade-exposure', flags.degradeExposure),
     canvas: canvas as [number, number] | undefined,
   };
   validateDegradation(d);
@@ -284,6 +288,8 @@ export function registerEvaluate(program: Command): void {
     .option('--score-norm <k>', 'S-normalise scores against a cohort (one image of each identity of the other part of --split), from each face\'s k highest cohort scores')
     .option('--degrade-eye <px>', 'degrade searches: downscale each so the subject\'s inter-eye distance is this many pixels')
     .option('--degrade-blur <sigma>', 'degrade searches: Gaussian blur of this sigma (pixels, after downscaling)')
+    .option('--degrade-motion <px>', 'degrade searches: horizontal motion blur over this many pixels (after downscaling)')
+    .option('--degrade-exposure <stops>', 'degrade searches: underexpose by this many stops (negative, for example -3)')
     .option('--degrade-jpeg <quality>', 'degrade searches: JPEG round trip at this quality (1-100)')
     .option('--degrade-canvas <WxH>', 'degrade searches: place the degraded image in the centre of a grey frame this size (a small face in a camera frame)')
     .option('--walk-past <frames>', 'also measure multi-frame fusion on a synthetic walk-past of this many photos per passer-by (single shot, max score, averaged template)')
