@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { EngineConfig } from '../../config.ts';
 import { OpenLfrError } from '../../errors.ts';
-import { cropGreyTensorAntialiased, flipHorizontal, l2normalise, similarityTransform, warpAffineAntialiased, windowToTensor } from '../imgproc.ts';
-import { autoGrid, detectionWindows } from '../tiling.ts';
+import { cropGreyTensorAntialiased, flipHorizontal, l2normalise, resizeRgb, similarityTransform, warpAffineAntialiased, windowToTensor } from '../imgproc.ts';
+import { autoGrid, detectionWindows, type DetectionWindow } from '../tiling.ts';
 import { readModelFile } from '../model-file.ts';
 import { DLIB_DIMS, DlibEmbedder, dlibChip } from '../dlib/dlib-embedder.ts';
 import {
@@ -60,6 +60,10 @@ export const ONNX_PIPELINE_VERSION = 3;
  *  (chosen by eye on the group photos: 0.95 keeps every real face the full view misses in
  *  solvay1927.jpg and drops the false ones on suits, dresses and T-shirt prints). */
 const MIN_TILE_SCORE = 0.95;
+/** A whole-frame box taller than this share of a large image asks for the context view (see detectBoxes). */
+const LARGE_FACE = 0.5;
+/** The context view: the whole-frame view shrunk to this share of the window, a grey margin round it. */
+const CONTEXT = 0.6;
 
 export interface OnnxEngineOptions {
   /** Average the embedding of the chip and its mirror image (test-time augmentation). */
@@ -131,7 +135,7 @@ export class OnnxEngine implements FaceEngine {
     const boxes = await this.detectBoxes(image);
     const faces: Face[] = [];
     for (const b of boxes) {
-      const l68 = await this.landmarks(image, b);
+      const l68 = await this.landmarks(image, b.unclamped ?? b);
       const l5 = to5(l68);
       const chip = warpAffineAntialiased(image, similarityTransform(l5, ARCFACE_TEMPLATE), CHIP, CHIP);
       faces.push({
@@ -211,37 +215,60 @@ export class OnnxEngine implements FaceEngine {
   private async detectBoxes(image: RgbImage): Promise<Box4[]> {
     const grid = this.grid === 'auto' ? autoGrid(image.width, image.height, DET_W, DET_H, 3) : this.grid;
     const cands: Box4[] = [];
+    let whole: RgbImage | null = null;
     for (const win of detectionWindows(image, DET_W, DET_H, grid)) {
-      const tensor = windowToTensor(win.level, win.x0, win.y0, DET_W, DET_H, 127, 128);
-      const out = await this.det.run({ input: new ort.Tensor('float32', tensor, [1, 3, DET_H, DET_W]) });
-      const scores = out['scores']!.data as Float32Array;
-      const coords = out['boxes']!.data as Float32Array;
-      const n = scores.length / 2;
-      const edge = 2; // px in window space: a box this close to an inner window edge may be a cut face
-      const minScore = win.grid === 1 ? this.minScore : Math.max(this.minScore, MIN_TILE_SCORE);
-      for (let i = 0; i < n; i++) {
-        const s = scores[i * 2 + 1]!;
-        if (s < minScore) continue;
-        const wx1 = coords[i * 4]! * DET_W;
-        const wy1 = coords[i * 4 + 1]! * DET_H;
-        const wx2 = coords[i * 4 + 2]! * DET_W;
-        const wy2 = coords[i * 4 + 3]! * DET_H;
-        // A face cut by an inner window edge is often boxed as a smaller whole face in what is left of
-        // it (the upper two thirds of a large face, boxed short of the edge): a window's box counts only
-        // with a quarter of its height clear of every inner edge. The window next to it, or the coarser
-        // level, sees that face whole.
-        const m = win.grid === 1 ? edge : Math.max(edge, 0.25 * (wy2 - wy1));
-        if ((win.inner.left && wx1 < m) || (win.inner.top && wy1 < m) || (win.inner.right && wx2 > DET_W - m) || (win.inner.bottom && wy2 > DET_H - m)) continue;
-        // window pixels -> level pixels -> source pixels, clamped to the image
-        const x1 = Math.max(0, (wx1 + win.x0) / win.scale);
-        const y1 = Math.max(0, (wy1 + win.y0) / win.scale);
-        const x2 = Math.min(image.width, (wx2 + win.x0) / win.scale);
-        const y2 = Math.min(image.height, (wy2 + win.y0) / win.scale);
-        if (x2 - x1 < 4 || y2 - y1 < 4) continue;
-        cands.push({ x1, y1, x2, y2, score: s, grid: win.grid });
-      }
+      if (win.grid === 1) whole = win.level;
+      await this.detectWindow(win, image, cands);
+    }
+    // A face filling most of a large image (a studio or custody portrait) is a poor fit for the detector,
+    // trained on faces with some scene round them: it finds nothing, or a sure box on part of the face
+    // (issue 15: 2 of 126 faces at 1350 px). Then the whole frame is looked at again with a margin, shrunk
+    // into the middle of the window; its box, from a coarser view, replaces the partial one (see nms).
+    const fit = Math.min(DET_W / image.width, DET_H / image.height);
+    const firstPass = cands.filter((c) => c.grid === 1);
+    if (whole && fit < 1 && (firstPass.length === 0 || firstPass.some((c) => c.y2 - c.y1 > LARGE_FACE * image.height))) {
+      const w = Math.max(1, Math.round(whole.width * CONTEXT));
+      const h = Math.max(1, Math.round(whole.height * CONTEXT));
+      const level = resizeRgb(whole, w, h);
+      const inner = { left: false, top: false, right: false, bottom: false };
+      await this.detectWindow({ grid: 0, level, scale: w / image.width, x0: -Math.floor((DET_W - w) / 2), y0: -Math.floor((DET_H - h) / 2), inner }, image, cands);
+      wipe(level.data);
     }
     return nms(cands, NMS_IOU);
+  }
+
+  /** Runs the detector on one window and adds its boxes, in source pixels, to `cands`. */
+  private async detectWindow(win: DetectionWindow, image: RgbImage, cands: Box4[]): Promise<void> {
+    const tensor = windowToTensor(win.level, win.x0, win.y0, DET_W, DET_H, 127, 128);
+    const out = await this.det.run({ input: new ort.Tensor('float32', tensor, [1, 3, DET_H, DET_W]) });
+    const scores = out['scores']!.data as Float32Array;
+    const coords = out['boxes']!.data as Float32Array;
+    const n = scores.length / 2;
+    const edge = 2; // px in window space: a box this close to an inner window edge may be a cut face
+    const minScore = win.grid <= 1 ? this.minScore : Math.max(this.minScore, MIN_TILE_SCORE);
+    for (let i = 0; i < n; i++) {
+      const s = scores[i * 2 + 1]!;
+      if (s < minScore) continue;
+      const wx1 = coords[i * 4]! * DET_W;
+      const wy1 = coords[i * 4 + 1]! * DET_H;
+      const wx2 = coords[i * 4 + 2]! * DET_W;
+      const wy2 = coords[i * 4 + 3]! * DET_H;
+      // A face cut by an inner window edge is often boxed as a smaller whole face in what is left of
+      // it (the upper two thirds of a large face, boxed short of the edge): a window's box counts only
+      // with a quarter of its height clear of every inner edge. The window next to it, or the coarser
+      // level, sees that face whole.
+      const m = win.grid <= 1 ? edge : Math.max(edge, 0.25 * (wy2 - wy1));
+      if ((win.inner.left && wx1 < m) || (win.inner.top && wy1 < m) || (win.inner.right && wx2 > DET_W - m) || (win.inner.bottom && wy2 > DET_H - m)) continue;
+      // window pixels -> level pixels -> source pixels, clamped to the image
+      const raw = { x1: (wx1 + win.x0) / win.scale, y1: (wy1 + win.y0) / win.scale, x2: (wx2 + win.x0) / win.scale, y2: (wy2 + win.y0) / win.scale };
+      const x1 = Math.max(0, raw.x1);
+      const y1 = Math.max(0, raw.y1);
+      const x2 = Math.min(image.width, raw.x2);
+      const y2 = Math.min(image.height, raw.y2);
+      if (x2 - x1 < 4 || y2 - y1 < 4) continue;
+      // a box reaching past the image (a face filling it) keeps its framing for the landmark model
+      cands.push({ x1, y1, x2, y2, score: s, grid: win.grid, ...(win.grid === 0 ? { unclamped: raw } : {}) });
+    }
   }
 
   private async landmarks(image: RgbImage, b: { x1: number; y1: number; x2: number; y2: number }): Promise<Point[]> {
@@ -307,8 +334,10 @@ interface Box4 {
   x2: number;
   y2: number;
   score: number;
-  /** the pyramid level that found it (1 = the whole frame) */
+  /** the pyramid level that found it (1 = the whole frame, 0 = the context view) */
   grid: number;
+  /** the context view's box before clamping to the image, for the landmark crop */
+  unclamped?: { x1: number; y1: number; x2: number; y2: number };
 }
 
 /** Greedy non-maximum suppression. Besides IoU, a box mostly inside a better one (another view's
