@@ -54,7 +54,8 @@ const CHIP = 112;
 const NMS_IOU = 0.4;
 /** Pipeline version in the engine id: 2 = detection pyramid + 5-point similarity alignment;
  *  3 = window boxes near an inner edge and partial boxes inside a coarser level's box dropped, landmark
- *  crop and chip block-averaged before sampling when shrunk 2x or more (large faces, issue 15). */
+ *  crop and chip block-averaged before sampling when shrunk 2x or more, a context view for a face filling a
+ *  large image, a second pass with a landmark sanity check for crops where nothing was found (issue 15). */
 export const ONNX_PIPELINE_VERSION = 3;
 /** Finer pyramid levels see clothing texture as faces more often: they need a surer detection
  *  (chosen by eye on the group photos: 0.95 keeps every real face the full view misses in
@@ -64,6 +65,9 @@ const MIN_TILE_SCORE = 0.95;
 const LARGE_FACE = 0.5;
 /** The context view: the whole-frame view shrunk to this share of the window, a grey margin round it. */
 const CONTEXT = 0.6;
+/** The second pass (see detect): only images at most this many detector windows wide and high, at this score. */
+const SECOND_PASS_MAX = 1.5;
+const SECOND_PASS_SCORE = 0.5;
 
 export interface OnnxEngineOptions {
   /** Average the embedding of the chip and its mirror image (test-time augmentation). */
@@ -71,6 +75,9 @@ export interface OnnxEngineOptions {
   /** Score fusion with dlib's descriptor: templates become [sqrt(1-w) onnx, sqrt(w) dlib], so their
    *  cosine is (1-w) x the ONNX score + w x the dlib score. 0 (or absent) = ONNX alone. */
   fuseDlib?: number;
+  /** The second detection pass on crop-sized images where nothing was found (default on; off only to measure
+   *  what it adds: the engine id then says so). */
+  secondPass?: boolean;
 }
 
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
@@ -94,8 +101,9 @@ export class OnnxEngine implements FaceEngine {
     private readonly flip: boolean,
     private readonly grid: 'auto' | number,
     private readonly dlib: { embedder: DlibEmbedder; weight: number } | null,
+    private readonly secondPass: boolean,
   ) {
-    const name = `onnx${flip ? '+flip' : ''}${dlib ? `+dlib${dlib.weight}` : ''}`;
+    const name = `onnx${flip ? '+flip' : ''}${dlib ? `+dlib${dlib.weight}` : ''}${secondPass ? '' : '+nosecondpass'}`;
     const all = dlib ? [...models, dlib.embedder.model] : models;
     this.id = engineIdOf(name, all, ONNX_PIPELINE_VERSION);
     this.info = {
@@ -126,18 +134,30 @@ export class OnnxEngine implements FaceEngine {
     const models = files.map((f, i) => ({ role: f.role, file: f.file, sha256: loaded[i]!.sha256 }));
     const weight = options.fuseDlib ?? 0;
     const dlib = weight > 0 ? { embedder: await DlibEmbedder.create(), weight } : null;
-    return new OnnxEngine(sessions[0]!, sessions[1]!, sessions[2]!, models, config.minDetectorScore, options.flip ?? false, config.detectorGrid, dlib);
+    return new OnnxEngine(sessions[0]!, sessions[1]!, sessions[2]!, models, config.minDetectorScore, options.flip ?? false, config.detectorGrid, dlib, options.secondPass ?? true);
   }
 
   async detect(image: RgbImage, options: DetectOptions = {}): Promise<Face[]> {
     this.assertOpen();
     checkImage(image);
-    const boxes = await this.detectBoxes(image);
+    let boxes = await this.detectBoxes(image);
+    // Second pass (issue 15): a crop-sized image in which nothing was found (a dark, blurred or tiny CCTV
+    // still) is looked at again enlarged to fill the detector window, as it is and contrast-stretched, with
+    // a lower score; what it finds must pass a landmark sanity check, and is aligned and embedded from the
+    // stretched image. Camera frames (larger than 1.5 detector windows) never take this path.
+    let src = image;
+    let second = false;
+    if (this.secondPass && boxes.length === 0 && image.width <= SECOND_PASS_MAX * DET_W && image.height <= SECOND_PASS_MAX * DET_H) {
+      src = contrastStretched(image);
+      boxes = await this.secondPassBoxes(image, src);
+      second = true;
+    }
     const faces: Face[] = [];
     for (const b of boxes) {
-      const l68 = await this.landmarks(image, b.unclamped ?? b);
+      const l68 = await this.landmarks(src, b.unclamped ?? b);
       const l5 = to5(l68);
-      const chip = warpAffineAntialiased(image, similarityTransform(l5, ARCFACE_TEMPLATE), CHIP, CHIP);
+      if (second && !plausibleAlignment(l5, b)) continue;
+      const chip = warpAffineAntialiased(src, similarityTransform(l5, ARCFACE_TEMPLATE), CHIP, CHIP);
       faces.push({
         engineId: this.id,
         box: { x: b.x1, y: b.y1, width: b.x2 - b.x1, height: b.y2 - b.y1 },
@@ -148,7 +168,23 @@ export class OnnxEngine implements FaceEngine {
         chip,
       });
     }
+    if (src !== image) wipe(src.data);
     return selectFaces(dedupeByEyes(faces), options);
+  }
+
+  /** The second pass's windows: the image, and its stretched copy, each enlarged up to 4x to fill the window, at a lower score. */
+  private async secondPassBoxes(image: RgbImage, stretched: RgbImage): Promise<Box4[]> {
+    const s = Math.min(DET_W / image.width, DET_H / image.height, 4);
+    const w = Math.max(1, Math.round(image.width * s));
+    const h = Math.max(1, Math.round(image.height * s));
+    const cands: Box4[] = [];
+    const inner = { left: false, top: false, right: false, bottom: false };
+    for (const view of stretched === image ? [image] : [image, stretched]) {
+      const level = resizeRgb(view, w, h);
+      await this.detectWindow({ grid: 1, level, scale: w / image.width, x0: -Math.floor((DET_W - w) / 2), y0: -Math.floor((DET_H - h) / 2), inner }, image, cands, SECOND_PASS_SCORE);
+      wipe(level.data);
+    }
+    return nms(cands, NMS_IOU);
   }
 
   async embed(face: Face): Promise<Float32Array> {
@@ -238,14 +274,14 @@ export class OnnxEngine implements FaceEngine {
   }
 
   /** Runs the detector on one window and adds its boxes, in source pixels, to `cands`. */
-  private async detectWindow(win: DetectionWindow, image: RgbImage, cands: Box4[]): Promise<void> {
+  private async detectWindow(win: DetectionWindow, image: RgbImage, cands: Box4[], scoreOverride?: number): Promise<void> {
     const tensor = windowToTensor(win.level, win.x0, win.y0, DET_W, DET_H, 127, 128);
     const out = await this.det.run({ input: new ort.Tensor('float32', tensor, [1, 3, DET_H, DET_W]) });
     const scores = out['scores']!.data as Float32Array;
     const coords = out['boxes']!.data as Float32Array;
     const n = scores.length / 2;
     const edge = 2; // px in window space: a box this close to an inner window edge may be a cut face
-    const minScore = win.grid <= 1 ? this.minScore : Math.max(this.minScore, MIN_TILE_SCORE);
+    const minScore = scoreOverride ?? (win.grid <= 1 ? this.minScore : Math.max(this.minScore, MIN_TILE_SCORE));
     for (let i = 0; i < n; i++) {
       const s = scores[i * 2 + 1]!;
       if (s < minScore) continue;
@@ -309,6 +345,52 @@ function mean(pts: Point[], idx: number[]): Point {
 }
 
 /** iBUG 68 -> 5: eye centres (4 lid points each), nose tip (30), mouth corners (outer+inner lip corner). */
+/**
+ * A face's five points as a face has them, relative to its box (the second pass's check: a low-score box on
+ * blur or noise gives landmarks anywhere, and embedding that alignment gives a template of nothing): the eyes
+ * apart by 20-80% of the box width and less than 35 degrees off level, the nose below the eye line and the
+ * mouth corners below the nose, every point within the box grown by a quarter.
+ */
+export function plausibleAlignment(l5: readonly Point[], b: { x1: number; y1: number; x2: number; y2: number }): boolean {
+  const [le, re, nose, lm, rm] = l5 as [Point, Point, Point, Point, Point];
+  const bw = b.x2 - b.x1;
+  const bh = b.y2 - b.y1;
+  const eye = Math.hypot(re[0] - le[0], re[1] - le[1]);
+  if (!(eye >= 0.2 * bw && eye <= 0.8 * bw)) return false;
+  if (Math.abs(Math.atan2(re[1] - le[1], re[0] - le[0])) > (35 * Math.PI) / 180) return false;
+  // heights measured along the face's own vertical (perpendicular to the eye line)
+  const ux = (re[0] - le[0]) / eye;
+  const uy = (re[1] - le[1]) / eye;
+  const below = (p: Point) => -(p[0] - le[0]) * uy + (p[1] - le[1]) * ux;
+  const noseDown = below(nose);
+  if (!(noseDown > 0.15 * eye)) return false;
+  if (!(below(lm) > noseDown && below(rm) > noseDown)) return false;
+  const gx = 0.25 * bw;
+  const gy = 0.25 * bh;
+  return l5.every(([x, y]) => x >= b.x1 - gx && x <= b.x2 + gx && y >= b.y1 - gy && y <= b.y2 + gy);
+}
+
+/** Luminance stretched so its 1st-99th percentiles span 0-255 (one gain and offset for all three channels, so
+ *  colours keep their balance); a copy, or the image itself when it already spans most of the range. */
+export function contrastStretched(image: RgbImage): RgbImage {
+  const d = image.data;
+  const hist = new Uint32Array(256);
+  const n = image.width * image.height;
+  for (let i = 0; i < n; i++) hist[Math.round(0.299 * d[i * 3]! + 0.587 * d[i * 3 + 1]! + 0.114 * d[i * 3 + 2]!)]!++;
+  const at = (q: number) => {
+    let acc = 0;
+    for (let v = 0; v < 256; v++) if ((acc += hist[v]!) >= q * n) return v;
+    return 255;
+  };
+  const lo = at(0.01);
+  const hi = at(0.99);
+  if (hi - lo >= 200 || hi - lo < 8) return image;
+  const gain = 255 / (hi - lo);
+  const out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = Math.max(0, Math.min(255, Math.round((d[i]! - lo) * gain)));
+  return { width: image.width, height: image.height, data: out };
+}
+
 export function to5(p: Point[]): [Point, Point, Point, Point, Point] {
   return [mean(p, [37, 38, 40, 41]), mean(p, [43, 44, 46, 47]), p[30]!, mean(p, [48, 60]), mean(p, [54, 64])];
 }
