@@ -20,7 +20,8 @@
  * reference), so a per-search Fisher test overstates significance when people have many searches. When every
  * search names its person, the verdict rests on per-person tests instead: each person's error rate (errors /
  * their searches) is one observation, and the groups' mean per-person rates are compared with Welch's t-test
- * (same pairing and Holm family as above). The per-search tests stay in `tests` for reference. Every
+ * (same pairing and Holm family as above), each side with at least MIN_PEOPLE people (a handful of people with
+ * identical rates has no variance and would look certain). The per-search tests stay in `tests`. Every
  * significant differential is stated with its direction ("F missed more often than M: 20.5% vs 11.5%").
  */
 import type { SearchOutcome, IdentificationPoint } from './metrics.ts';
@@ -172,13 +173,15 @@ export function equityAt(searches: readonly LabelledSearch[], column: string, th
     for (const g of groups) g.people = { nonMated: rates.get(g.group)!.fpir.size, mated: rates.get(g.group)!.fnir.size };
     const rawP: Omit<GroupTest, 'pAdjusted'>[] = [];
     for (const metric of options.metrics) {
-      const withData = names.filter((g) => values(g, metric).length >= 2);
+      // a group of a few people is not tested: two people never missed (zero variance) would otherwise
+      // look certain against everyone else; it still shows in the confidence intervals and the verdict
+      const withData = names.filter((g) => values(g, metric).length > 0);
       if (withData.length < 2) continue;
       const pairs: [string, string, number[], number[]][] =
         withData.length === 2
           ? [[withData[0]!, withData[1]!, values(withData[0]!, metric), values(withData[1]!, metric)]]
           : withData.map((g) => [g, 'rest', values(g, metric), withData.filter((o) => o !== g).flatMap((o) => values(o, metric))]);
-      for (const [group, versus, a, b] of pairs) rawP.push({ metric, group, versus, p: welchP(a, b) });
+      for (const [group, versus, a, b] of pairs) if (a.length >= MIN_PEOPLE && b.length >= MIN_PEOPLE) rawP.push({ metric, group, versus, p: welchP(a, b) });
     }
     const adj = holmAdjust(rawP.map((t) => t.p));
     personTests = rawP.map((t, i) => ({ ...t, pAdjusted: adj[i]! }));
@@ -220,6 +223,9 @@ export function equityAt(searches: readonly LabelledSearch[], column: string, th
   }
   return { column, threshold, groups, tests, personTests, differentials, verdict, reason, pooled };
 }
+
+/** Fewest people on each side of a per-person test. */
+export const MIN_PEOPLE = 10;
 
 /** Two-sided p of Welch's t-test on the means of a and b (each at least 2 values). */
 export function welchP(a: readonly number[], b: readonly number[]): number {

@@ -109,20 +109,20 @@ const pn = (person: string, alarm: boolean, labels: Record<string, string>): Lab
 test('equity per person: one woman with 30 missed photos is one person, not 30 trials; the per-search test would call it significant', () => {
   const s = [
     ...rep(30, () => pm('F1', true, { gender: 'F' })),
-    ...rep(30, () => pm('F2', false, { gender: 'F' })),
+    ...rep(9, (i) => rep(3, () => pm(`F${i + 2}`, false, { gender: 'F' }))).flat(),
     ...rep(30, (i) => [pm(`M${i}`, i < 3, { gender: 'M' }), pm(`M${i}`, false, { gender: 'M' })]).flat(),
     ...rep(20, (i) => pn(`NF${i}`, false, { gender: 'F' })),
     ...rep(20, (i) => pn(`NM${i}`, false, { gender: 'M' })),
   ];
   const e = equityAt(s, 'gender', 0.6);
   const fisher = e.tests.find((t) => t.metric === 'fnir')!;
-  assert.ok(fisher.pAdjusted < 1e-6, `per search, 30/60 vs 3/60 looks certain: p ${fisher.pAdjusted}`);
+  assert.ok(fisher.pAdjusted < 1e-6, `per search, 30/57 vs 3/60 looks certain: p ${fisher.pAdjusted}`);
   assert.ok(e.personTests, 'every search names its person: per-person tests');
   const welch = e.personTests.find((t) => t.metric === 'fnir')!;
-  assert.ok(welch.pAdjusted > 0.05, `per person, 2 women (one always missed, one never) prove nothing: p ${welch.pAdjusted}`);
+  assert.ok(welch.pAdjusted > 0.05, `per person, one woman always missed and nine never are no differential: p ${welch.pAdjusted}`);
   assert.notEqual(e.verdict, 'significant', e.reason);
   assert.deepEqual(e.differentials, []);
-  assert.deepEqual(e.groups.map((g) => g.people), [{ nonMated: 20, mated: 2 }, { nonMated: 20, mated: 30 }]);
+  assert.deepEqual(e.groups.map((g) => g.people), [{ nonMated: 20, mated: 10 }, { nonMated: 20, mated: 30 }]);
   // without person names the old per-search verdict stands
   const anonymous = equityAt(s.map(({ person: _p, ...x }) => x), 'gender', 0.6);
   assert.equal(anonymous.personTests, null);
@@ -152,4 +152,15 @@ test('Welch p: equal samples 1, clearly different samples small, matches a textb
   assert.ok(Math.abs(welchP([1, 2, 3, 4, 5], [3, 4, 5, 6, 7]) - 0.0805) < 5e-4, String(welchP([1, 2, 3, 4, 5], [3, 4, 5, 6, 7])));
   assert.ok(welchP([0, 0, 0, 1, 0, 0, 0, 0], [1, 1, 1, 1, 0.9, 1, 1, 1]) < 1e-3);
   assert.ok(welchP([0, 0, 0, 1], [1, 1, 1, 1, 0.9]) > 0.05, "four against five: suggestive, not significant (p 0.061)");
+});
+
+test('equity per person: three people never missed are not tested against everyone else (no variance is not certainty); ten are', () => {
+  const rest = rep(40, (i) => [pm(`R${i}`, i < 16, { race: 'r' }), pm(`R${i}`, i < 20, { race: 'r' })]).flat();
+  const nonMated = rep(30, (i) => pn(`N${i}`, false, { race: i % 2 ? 'r' : 's' }));
+  const few = equityAt([...rest, ...rep(3, (i) => [pm(`S${i}`, false, { race: 's' }), pm(`S${i}`, false, { race: 's' })]).flat(), ...nonMated], 'race', 0.6);
+  assert.equal(few.personTests!.filter((t) => t.metric === 'fnir').length, 0, 'three people: no per-person FNIR test');
+  assert.notEqual(few.verdict, 'significant', few.reason);
+  const ten = equityAt([...rest, ...rep(10, (i) => [pm(`S${i}`, false, { race: 's' }), pm(`S${i}`, false, { race: 's' })]).flat(), ...nonMated], 'race', 0.6);
+  assert.equal(ten.verdict, 'significant', ten.reason);
+  assert.match(ten.differentials[0]!, /^race: r missed more often than s \(FNIR 45\.0% vs 0\.0%; per person p = /);
 });
