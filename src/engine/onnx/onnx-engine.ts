@@ -63,8 +63,12 @@ export const ONNX_PIPELINE_VERSION = 3;
 const MIN_TILE_SCORE = 0.95;
 /** A whole-frame box taller than this share of a large image asks for the context view (see detectBoxes). */
 const LARGE_FACE = 0.5;
-/** The context view: the whole-frame view shrunk to this share of the window, a grey margin round it. */
+/** The context view: the whole-frame view shrunk to this share of the window, a grey margin round it; only for
+ *  images over 1/CONTEXT_MAX_FIT windows (about 460 x 340 px), so crops such as LFW's 250 px photos keep their
+ *  templates and their speed, while a 400 px head-and-shoulders view and a 1350 px portrait of the same face
+ *  are treated alike (the scale contract). */
 const CONTEXT = 0.6;
+const CONTEXT_MAX_FIT = 0.7;
 /** The second pass (see detect): only images at most this many detector windows wide and high, at this score. */
 const SECOND_PASS_MAX = 1.5;
 const SECOND_PASS_SCORE = 0.5;
@@ -260,9 +264,10 @@ export class OnnxEngine implements FaceEngine {
     // trained on faces with some scene round them: it finds nothing, or a sure box on part of the face
     // (issue 15: 2 of 126 faces at 1350 px). Then the whole frame is looked at again with a margin, shrunk
     // into the middle of the window; its box, from a coarser view, replaces the partial one (see nms).
+    // Only for images well over the window's size (studio and custody photos are 1000 px and more).
     const fit = Math.min(DET_W / image.width, DET_H / image.height);
     const firstPass = cands.filter((c) => c.grid === 1);
-    if (whole && fit < 1 && (firstPass.length === 0 || firstPass.some((c) => c.y2 - c.y1 > LARGE_FACE * image.height))) {
+    if (whole && fit < CONTEXT_MAX_FIT && (firstPass.length === 0 || firstPass.some((c) => c.y2 - c.y1 > LARGE_FACE * image.height))) {
       const w = Math.max(1, Math.round(whole.width * CONTEXT));
       const h = Math.max(1, Math.round(whole.height * CONTEXT));
       const level = resizeRgb(whole, w, h);
