@@ -8,6 +8,7 @@ import { registerBench } from './commands/bench.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerIdentify } from './commands/identify.ts';
+import { registerInspect } from './commands/inspect.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerDeployment } from './commands/deployment.ts';
 import { registerServe } from './commands/serve.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerEvaluate(program);
   registerIdentify(program);
+  registerInspect(program);
   registerUser(program);
   registerDeployment(program);
   registerCameraSource(program);

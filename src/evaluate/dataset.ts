@@ -104,6 +104,17 @@ export function parseCsv(text: string): string[][] {
   return rows.filter((r) => !(r.length === 1 && r[0] === ''));
 }
 
+/** A column named "age" holding years is compared by age bins (issue 15), not one group per year. */
+const AGE_COLUMN = /^age$/i;
+export const AGE_BINS = ['under 30', '30-44', '45-59', '60 and over'] as const;
+
+/** Years to their bin; any other value (a bin already, "unknown") is kept as written. */
+export function ageBin(v: string): string {
+  if (!/^\d+(\.\d+)?$/.test(v)) return v;
+  const y = Number(v);
+  return y < 30 ? AGE_BINS[0] : y < 45 ? AGE_BINS[1] : y < 60 ? AGE_BINS[2] : AGE_BINS[3];
+}
+
 export function parseLabels(text: string): Labels {
   const rows = parseCsv(text.replace(/^\uFEFF/, ''));
   const header = rows[0]?.map((h) => h.trim());
@@ -121,7 +132,7 @@ export function parseLabels(text: string): Labels {
     const labels: Record<string, string> = {};
     header.forEach((h, i) => {
       const v = r[i]!.trim();
-      if (i !== idCol && i !== imgCol && v !== '') labels[h] = v;
+      if (i !== idCol && i !== imgCol && v !== '') labels[h] = AGE_COLUMN.test(h) ? ageBin(v) : v;
     });
     byImage.set(r[imgCol]!.trim().replace(/\\/g, '/'), labels);
     const per = perIdentity.get(identity) ?? new Map<string, Set<string>>();

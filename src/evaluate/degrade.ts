@@ -4,9 +4,12 @@
  *
  *   1. downscale the whole image so the subject's inter-eye distance becomes `interEyePx` (never upscales);
  *      the original inter-eye distance comes from the undegraded analysis of the same image
- *   2. Gaussian blur of `blurSigma` pixels (at the degraded scale)
- *   3. JPEG round trip at `jpegQuality`
- *   4. optionally, the result placed in the centre of a larger grey frame (`canvas`, for example 1280x720):
+ *   2. horizontal motion blur over `motionPx` pixels (a person walking across the view during the exposure),
+ *      then Gaussian blur of `blurSigma` pixels (both at the degraded scale)
+ *   3. underexposure by `exposureStops` stops (negative: darker): each value scaled by 2^(stops / 2.2), the
+ *      light lost in linear terms, quantised to 8 bits as a camera would
+ *   4. JPEG round trip at `jpegQuality`
+ *   5. optionally, the result placed in the centre of a larger grey frame (`canvas`, for example 1280x720):
  *      without it the detector sees the small image whole and the face still fills much of its input
  *
  * The degraded image is analysed at its small size, as a camera crop would be. Only searches are degraded;
@@ -20,6 +23,10 @@ import type { ImageTransform, TransformContext } from './acquire.ts';
 export interface Degradation {
   interEyePx?: number;
   blurSigma?: number;
+  /** Length in pixels of a horizontal motion blur (box kernel), at the degraded scale. */
+  motionPx?: number;
+  /** Exposure change in stops; -2 = a quarter of the light. */
+  exposureStops?: number;
   jpegQuality?: number;
   /** Place the degraded image in the centre of a mid-grey frame of this size (width, height), as a small face in a
    *  camera frame: measures detection of small faces in large frames, not only recognition of small faces. */
@@ -30,7 +37,12 @@ export interface Degradation {
 export type InterEyeOf = (context: TransformContext, image: RgbImage) => Promise<number | null>;
 
 export function degradationId(d: Degradation): string {
-  const parts = [d.interEyePx !== undefined ? `eye${d.interEyePx}` : '', d.blurSigma ? `blur${d.blurSigma}` : '', d.jpegQuality !== undefined ? `jpeg${d.jpegQuality}` : '', d.canvas ? `canvas${d.canvas[0]}x${d.canvas[1]}` : ''].filter(Boolean);
+  const parts = [
+    d.interEyePx !== undefined ? `eye${d.interEyePx}` : '',
+    d.motionPx ? `motion${d.motionPx}` : '',
+    d.blurSigma ? `blur${d.blurSigma}` : '',
+    d.exposureStops ? `ev${d.exposureStops}` : '',
+    d.jpegQuality !== undefined ? `jpeg${d.jpegQuality}` : '', d.canvas ? `canvas${d.canvas[0]}x${d.canvas[1]}` : ''].filter(Boolean);
   return `degrade:${parts.join(',')}`;
 }
 
@@ -40,7 +52,10 @@ export function validateDegradation(d: Degradation): void {
   if (d.jpegQuality !== undefined && !(Number.isInteger(d.jpegQuality) && d.jpegQuality >= 1 && d.jpegQuality <= 100))
     throw new OpenLfrError('BAD_REQUEST', `--degrade-jpeg must be an integer 1..100 (got ${d.jpegQuality})`);
   if (d.canvas && !d.canvas.every((v) => Number.isInteger(v) && v >= 16 && v <= 8192)) throw new OpenLfrError('BAD_REQUEST', `--degrade-canvas must be WIDTHxHEIGHT, 16..8192 each (got ${d.canvas.join('x')})`);
-  if (d.interEyePx === undefined && !d.blurSigma && d.jpegQuality === undefined) throw new OpenLfrError('BAD_REQUEST', 'a degradation needs at least one of --degrade-eye, --degrade-blur, --degrade-jpeg');
+  if (d.motionPx !== undefined && !(Number.isInteger(d.motionPx) && d.motionPx >= 0 && d.motionPx <= 101)) throw new OpenLfrError('BAD_REQUEST', `--degrade-motion must be an integer 0..101 px (got ${d.motionPx})`);
+  if (d.exposureStops !== undefined && !(d.exposureStops >= -8 && d.exposureStops <= 0)) throw new OpenLfrError('BAD_REQUEST', `--degrade-exposure must be -8..0 stops (got ${d.exposureStops})`);
+  if (d.interEyePx === undefined && !d.blurSigma && d.jpegQuality === undefined && !d.motionPx && !d.exposureStops)
+    throw new OpenLfrError('BAD_REQUEST', 'a degradation needs at least one of --degrade-eye, --degrade-blur, --degrade-motion, --degrade-exposure, --degrade-jpeg');
 }
 
 /** Applies the degradation to one image (pure apart from libvips). `sourceInterEye` null: the image is left at its size. */
@@ -54,7 +69,20 @@ export async function degradeImage(image: RgbImage, d: Degradation, sourceInterE
     const small = await pipeline.resize(width, height, { kernel: 'lanczos3', fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
     pipeline = sharp(small.data, { raw: { width: small.info.width, height: small.info.height, channels: 3 } });
   }
+  if (d.motionPx && d.motionPx >= 2) {
+    // a horizontal line kernel, in an odd square (sharp's convolve wants at least 3x3), one pass
+    const k = d.motionPx % 2 === 1 ? d.motionPx : d.motionPx + 1;
+    const kernel = new Array<number>(k * k).fill(0);
+    const mid = (k - 1) / 2;
+    for (let x = 0; x < d.motionPx; x++) kernel[mid * k + x + (k - d.motionPx)] = 1;
+    const moved = await pipeline.convolve({ width: k, height: k, kernel, scale: d.motionPx }).raw().toBuffer({ resolveWithObject: true });
+    pipeline = sharp(moved.data, { raw: { width: moved.info.width, height: moved.info.height, channels: 3 } });
+  }
   if (d.blurSigma && d.blurSigma >= 0.3) pipeline = pipeline.blur(d.blurSigma);
+  if (d.exposureStops) {
+    const dark = await pipeline.linear(2 ** (d.exposureStops / 2.2), 0).raw().toBuffer({ resolveWithObject: true });
+    pipeline = sharp(dark.data, { raw: { width: dark.info.width, height: dark.info.height, channels: 3 } });
+  }
   if (d.jpegQuality !== undefined) {
     const jpeg = await pipeline.jpeg({ quality: d.jpegQuality, chromaSubsampling: '4:2:0' }).toBuffer();
     pipeline = sharp(jpeg);

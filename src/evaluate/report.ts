@@ -188,6 +188,7 @@ svg{margin:.5em 1em .5em 0;font-size:11px}svg text{fill:#222}svg .t{font-weight:
 </style></head><body>
 <h1>${e(meta.title)}</h1>
 <p>Engine <code>${e(r.engine)}</code> (${e(r.engineInfo.provenance)}). Mode <code>${e(r.mode)}</code>. Generated ${e(meta.generatedAt)}${meta.wallSeconds !== undefined ? `, wall time ${meta.wallSeconds.toFixed(1)} s` : ''}.</p>
+${r.statements.length ? `<h2>Plainly</h2>\n<ul>${r.statements.map((s) => `<li>${e(s)}</li>`).join('')}</ul>` : ''}
 <h2>Set-up</h2>
 <table><tr><th>identities</th><th>watchlist size N</th><th>distractors</th><th>mated searches</th><th>non-mated searches</th><th>FTA (all searches)</th><th>FTA mated / non-mated</th><th>unreadable</th><th>watchlist images without a face</th></tr>
 <tr><td>${r.identities}</td><td>${r.watchlistSize}</td><td>${r.distractors}</td><td>${r.matedSearches}</td><td>${r.nonMatedSearches}${r.nonMatedFromMated ? ` (of which ${r.nonMatedFromMated} are mated searches run against the other N−1 entries)` : ''}</td><td>${pct(r.fta, 2)}</td><td>${r.failures.matedFta} / ${r.failures.nonMatedFta}</td><td>${r.failures.unreadable}</td><td>${r.failures.enrolmentFailures}</td></tr></table>
@@ -227,7 +228,12 @@ ${r.groupDetail
 ${rows(c.groups.map((g) => [e(g.group), String(g.fpir.n), String(g.fpir.errors), `${sci(g.fpir.rate)} (${ci(g.fpir.clopperPearson)})`, String(g.fnir.n), String(g.fnir.errors), `${pct(g.fnir.rate)} (${ci(g.fnir.clopperPearson)})`]))}
 </table>
 <p>${verdictText[c.verdict]}: ${e(c.reason)}</p>
-<table><tr><th>test</th><th>p</th><th>Holm-adjusted p</th></tr>${rows(c.tests.map((t) => [`${t.metric.toUpperCase()} ${e(t.group)} vs ${e(t.versus)}`, t.p.toPrecision(3), t.pAdjusted.toPrecision(3)]))}</table>`,
+<table><tr><th>test</th><th>p per search (Fisher)</th><th>Holm-adjusted</th>${c.personTests ? '<th>p per person (Welch)</th><th>Holm-adjusted (decides)</th>' : ''}</tr>${rows(
+      c.tests.map((t) => {
+        const pp = c.personTests?.find((x) => x.metric === t.metric && x.group === t.group && x.versus === t.versus);
+        return [`${t.metric.toUpperCase()} ${e(t.group)} vs ${e(t.versus)}`, t.p.toPrecision(3), t.pAdjusted.toPrecision(3), ...(c.personTests ? [pp ? pp.p.toPrecision(3) : '-', pp ? pp.pAdjusted.toPrecision(3) : '-'] : [])];
+      }),
+    )}</table>`,
   )
   .join('\n')}
 ${groupCharts.join('\n')}

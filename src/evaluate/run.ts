@@ -26,6 +26,7 @@ import {
 } from './metrics.ts';
 import { DEFAULT_EQUITY, equityAt, findEquitableThreshold, type ColumnEquity, type EquityOptions, type LabelledSearch } from './equity.ts';
 import { scoreAll } from './score.ts';
+import { plainStatements } from './statements.ts';
 import { referenceStrength, type ReferenceStrength } from './reference-strength.ts';
 import { qualityAnalysis, type QualityReport, type QualitySearch } from './quality.ts';
 import { DEFAULT_GATE } from '../live/4-select.ts';
@@ -122,6 +123,11 @@ export interface EvaluationResult {
   equitable: { fpirTarget: number; fpirTargetSupported: boolean; point: IdentificationPoint; columns: Pick<ColumnEquity, 'column' | 'verdict' | 'reason'>[] } | null;
   /** Full per-group detail at the groups threshold (for the report). */
   groupDetail: ColumnEquity[];
+  /** The label columns given (empty without --labels). */
+  labelColumns: string[];
+  /** Plain statements for the text summary: every unsupported point, every significant differential with its
+   *  direction, groups too small to show anything, and what to do when nothing could be measured. */
+  statements: string[];
   /** The highest-scoring non-mated searches (with --mated-as-nonmated, mated searches by their best other identity, flagged `withoutOwnEntry`). */
   topNonMated: { probe: string; candidate: string; score: number; withoutOwnEntry?: boolean }[];
   /** TPIR/FPIR by probe quality, and the quality gate's effect (null when no template carries quality measures). */
@@ -208,6 +214,7 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     mateScore: scored.mateScore[i]!,
     nonMateScore: scored.nonMateScore[i]!,
     labels: labelsFor(input.labels, s.image),
+    person: s.image.identity,
   }));
   const all: LabelledSearch[] = options.matedAsNonMated
     ? [...labelled, ...labelled.filter((s) => s.mated).map((s) => ({ ...s, mated: false, mateScore: -Infinity }))]
@@ -388,6 +395,8 @@ export function evaluateRun(input: EvaluationInput, options: EvaluationOptions =
     equitableThresholdFpirOnly: eqFpir ? eqFpir.threshold : null,
     equitable: eq ? { fpirTarget: eq.fpirTarget, fpirTargetSupported: eq.fpirTargetSupported, point: eq.point, columns: eq.columns.map(brief) } : null,
     groupDetail,
+    labelColumns: columns,
+    statements: plainStatements({ operatingPoints, nonMatedSearches: set.nonMatedSearches, matedSearches: set.matedSearches, labelColumns: columns, groupDetail, groupsThreshold, fpirTarget: options.fpirTarget, matedAsNonMated: options.matedAsNonMated }),
     topNonMated,
     quality: qualityAnalysis(
       qualitySearches,

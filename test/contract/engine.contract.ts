@@ -9,11 +9,26 @@ import type { FaceEngine, RgbImage } from '../../src/engine/port.ts';
 import { similarity } from '../../src/engine/port.ts';
 import { readImageFile } from '../../src/ingest/image.ts';
 import { ds, identityFolders } from '../helpers/datasets.ts';
+import { scaledViews } from '../../src/bench/scaled-views.ts';
 
 export interface EngineContractOptions {
   /** Minimum rank-1 identification rate on bbt/identities (enrol image 1, search images 2-5). */
   minBbtRank1: number;
+  /** Minimum cosine between a face's template at any scale (0.25x-6x, 1350 px portrait) and at its native scale. */
+  minScaleCosine: number;
 }
+
+/** Faces for the scale contract: two studio-quality high-resolution photos (deepface-identities, the kind
+ *  that failed in issue 15), two Hamilton references, a press photo and an LFW face. */
+const SCALE_FACES = [
+  ['deepface-identities', 'person02', 'img3.jpg'],
+  ['deepface-identities', 'person05', 'img59.jpg'],
+  ['hamilton', 'lin-manuel-miranda.png'],
+  ['hamilton', 'alex-lacamoire.png'],
+  ['hamilton', 'obama.jpg'],
+  // found nowhere as a 1350 px portrait until the context view (onnx@3): the face fills the frame
+  ['lfw-devtrain', 'Abdullah_al-Attiyah', 'Abdullah_al-Attiyah_0001.jpg'],
+];
 
 const isCode = (code: string) => (e: unknown) => e instanceof OpenLfrError && e.code === code;
 
@@ -110,6 +125,33 @@ export function runEngineContract(label: string, factory: () => Promise<FaceEngi
       const rank1 = hits / totalProbes;
       assert.ok(rank1 >= opts.minBbtRank1, `rank-1 ${rank1.toFixed(3)} (${hits}/${totalProbes})`);
       assert.ok(same / nSame > diff / nDiff + 0.2, `mean same ${(same / nSame).toFixed(3)} vs different ${(diff / nDiff).toFixed(3)}`);
+    });
+
+    test(`the same face at 0.25x-6x and as a 1350 px portrait: found, nearest its own native template, cosine >= ${opts.minScaleCosine}`, async () => {
+      const natives: Float32Array[] = [];
+      const all: Array<{ i: number; label: string; v: Float32Array | null }> = [];
+      for (const [i, parts] of SCALE_FACES.entries()) {
+        const img = await readImageFile(ds(...parts));
+        const [f] = await engine.detect(img, { maxFaces: 1 });
+        assert.ok(f, `${parts.join('/')}: a face in the source photo`);
+        const { native, views } = await scaledViews(img, [f.landmarks5[0], f.landmarks5[1]]);
+        const [n] = await engine.analyse(native.image, { maxFaces: 1 });
+        assert.ok(n, `${parts.join('/')}: a face at the native scale`);
+        natives.push(n.embedding);
+        for (const view of views) {
+          const faces = await engine.analyse(view.image);
+          // exactly the face put there: one face, its eyes about as far apart as they were made
+          assert.equal(faces.length, 1, `${parts.join('/')} at ${view.label}: ${faces.length} faces`);
+          const eye = faces[0]!.face.quality.interEyePx;
+          assert.ok(eye > 0.6 * view.eyePx && eye < 1.4 * view.eyePx, `${parts.join('/')} at ${view.label}: inter-eye ${eye.toFixed(0)} px, made ${view.eyePx.toFixed(0)}`);
+          all.push({ i, label: `${parts.join('/')} at ${view.label}`, v: faces[0]!.embedding });
+        }
+      }
+      for (const { i, label, v } of all) {
+        const own = similarity(v!, natives[i]!);
+        assert.ok(own >= opts.minScaleCosine, `${label}: cosine ${own.toFixed(3)} to its native template`);
+        for (const [j, other] of natives.entries()) if (j !== i) assert.ok(similarity(v!, other) < own, `${label}: nearer face ${j} than its own native`);
+      }
     });
 
     test('an image with no face gives no faces; a 1x1 image gives no faces', async () => {

@@ -53,6 +53,8 @@ interface EvaluateFlags {
   degradeBlur?: string;
   degradeJpeg?: string;
   degradeCanvas?: string;
+  degradeMotion?: string;
+  degradeExposure?: string;
   walkPast?: string;
   record?: boolean;
   as?: string;
@@ -98,7 +100,7 @@ export function jsonOutput(o: EvaluateOutcome, withSearches = false): Record<str
   };
 }
 
-function summary(o: EvaluateOutcome): string {
+export function summary(o: EvaluateOutcome): string {
   const r = o.result;
   const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
   const lines = [
@@ -110,7 +112,8 @@ function summary(o: EvaluateOutcome): string {
     ...r.verification.tarAtFmr.map((t) => `TAR at FMR ${t.targetFmr}: ${pct(t.tar)}`),
     `LFW pairs accuracy: ${r.pairsAccuracy === null ? '-' : pct(r.pairsAccuracy)}`,
     `equitable threshold (FPIR <= ${r.options.fpirTarget}, no significant FPIR or FNIR differential): ${r.equitableThreshold?.toFixed(4) ?? 'none'}; FPIR differentials only: ${r.equitableThresholdFpirOnly?.toFixed(4) ?? 'none'}`,
-    ...(r.equitable?.columns ?? []).map((c) => `  ${c.column}: ${c.verdict}`),
+    ...(r.equitable?.columns ?? []).map((c) => `  ${c.column}: ${c.verdict}: ${c.reason}`),
+    ...(r.statements.length ? ['', 'Plainly:', ...r.statements.map((s) => `- ${s}`), ''] : []),
     `${o.analysed} images analysed, ${o.fromCache} from cache; ${o.seconds.total.toFixed(1)} s`,
   ];
   return lines.join('\n');
@@ -134,7 +137,7 @@ function splitOf(flags: { split?: string; splitSeed?: string; splitTestFraction?
 
 /** --degrade-*: the original inter-eye distance comes from the undegraded template cache, or a detection when it is not there. */
 async function degradationOf(flags: EvaluateFlags, engine: EnginePool, deps: EvaluateDeps, root: string | undefined): Promise<ImageTransform | undefined> {
-  if (flags.degradeEye === undefined && flags.degradeBlur === undefined && flags.degradeJpeg === undefined && flags.degradeCanvas === undefined) return undefined;
+  if ([flags.degradeEye, flags.degradeBlur, flags.degradeJpeg, flags.degradeCanvas, flags.degradeMotion, flags.degradeExposure].every((v) => v === undefined)) return undefined;
   if (flags.enrol !== undefined) throw new OpenLfrError('BAD_REQUEST', '--degrade-* works in --dataset mode');
   const canvas = flags.degradeCanvas?.split('x').map(Number);
   if (canvas && (canvas.length !== 2 || !canvas.every(Number.isFinite))) throw new OpenLfrError('BAD_REQUEST', `--degrade-canvas must be WIDTHxHEIGHT (got "${flags.degradeCanvas}")`);
@@ -142,6 +145,8 @@ async function degradationOf(flags: EvaluateFlags, engine: EnginePool, deps: Eva
     interEyePx: number('degrade-eye', flags.degradeEye),
     blurSigma: number('degrade-blur', flags.degradeBlur),
     jpegQuality: number('degrade-jpeg', flags.degradeJpeg),
+    motionPx: number('degrade-motion', flags.degradeMotion),
+    exposureStops: number('degrade-exposure', flags.degradeExposure),
     canvas: canvas as [number, number] | undefined,
   };
   validateDegradation(d);
@@ -290,6 +295,8 @@ export function registerEvaluate(program: Command): void {
     .option('--score-norm <k>', 'S-normalise scores against a cohort (one image of each identity of the other part of --split), from each face\'s k highest cohort scores')
     .option('--degrade-eye <px>', 'degrade searches: downscale each so the subject\'s inter-eye distance is this many pixels')
     .option('--degrade-blur <sigma>', 'degrade searches: Gaussian blur of this sigma (pixels, after downscaling)')
+    .option('--degrade-motion <px>', 'degrade searches: horizontal motion blur over this many pixels (after downscaling)')
+    .option('--degrade-exposure <stops>', 'degrade searches: underexpose by this many stops (negative, for example -3)')
     .option('--degrade-jpeg <quality>', 'degrade searches: JPEG round trip at this quality (1-100)')
     .option('--degrade-canvas <WxH>', 'degrade searches: place the degraded image in the centre of a grey frame this size (a small face in a camera frame)')
     .option('--walk-past <frames>', 'also measure multi-frame fusion on a synthetic walk-past of this many photos per passer-by (single shot, max score, averaged template)')

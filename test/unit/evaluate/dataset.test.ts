@@ -97,3 +97,17 @@ test('pairs: the LFW formats (N and SETS N), and malformed files refused', () =>
   assert.throws(() => parsePairs('x\n'), OpenLfrError);
   assert.throws(() => parsePairs('1\nA 0 2\nA 1 B 1\n'), /image number/);
 });
+
+test('labels: an "age" column in years is compared by age bins; a person photographed at 44 and 45 keeps no identity-level bin', () => {
+  const l = parseLabels('identity,image,gender,Age\nA,A/A_0001.jpg,F,29\nA,A/A_0002.jpg,F,29.5\nB,B/B_0001.jpg,M,30\nC,C/C_0001.jpg,M,44\nC,C/C_0002.jpg,M,45\nD,D/D_0001.jpg,F,71\nE,E/E_0001.jpg,F,unknown\n');
+  assert.deepEqual(l.columns, ['gender', 'Age']);
+  assert.equal(l.byImage.get('A/A_0001.jpg')!.Age, 'under 30');
+  assert.equal(labelsFor(l, img('A', 7)).Age, 'under 30', 'both photos in one bin: the identity has it');
+  assert.equal(l.byImage.get('B/B_0001.jpg')!.Age, '30-44');
+  assert.equal(l.byImage.get('C/C_0002.jpg')!.Age, '45-59');
+  assert.equal(labelsFor(l, img('C', 9)).Age, undefined, 'bins differ between the photos: unknown for an unlisted one');
+  assert.equal(l.byImage.get('D/D_0001.jpg')!.Age, '60 and over');
+  assert.equal(l.byImage.get('E/E_0001.jpg')!.Age, 'unknown', 'a value that is not years is kept as written');
+  // other columns holding numbers are not binned
+  assert.equal(parseLabels('identity,image,band\nA,A/A_0001.jpg,29\n').byImage.get('A/A_0001.jpg')!.band, '29');
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { equityAt, findEquitableThreshold, groupsOf, type LabelledSearch } from '../../../src/evaluate/equity.ts';
+import { equityAt, findEquitableThreshold, groupsOf, welchP, type LabelledSearch } from '../../../src/evaluate/equity.ts';
 
 const NONE = -Infinity;
 const rep = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
@@ -101,4 +101,66 @@ test('equitable threshold: the lowest threshold within the FPIR target with no s
   assert.equal(loose.threshold, 0.56);
   // nothing at all is tested when there are no non-mated searches
   assert.equal(findEquitableThreshold(s.filter((x) => x.mated), ['gender'], 0.2), null);
+});
+
+const pm = (person: string, missed: boolean, labels: Record<string, string>): LabelledSearch => ({ mated: true, fta: false, mateScore: missed ? 0.1 : 0.9, nonMateScore: 0.0, labels, person });
+const pn = (person: string, alarm: boolean, labels: Record<string, string>): LabelledSearch => ({ mated: false, fta: false, mateScore: NONE, nonMateScore: alarm ? 0.9 : 0.1, labels, person });
+
+test('equity per person: one woman with 30 missed photos is one person, not 30 trials; the per-search test would call it significant', () => {
+  const s = [
+    ...rep(30, () => pm('F1', true, { gender: 'F' })),
+    ...rep(9, (i) => rep(3, () => pm(`F${i + 2}`, false, { gender: 'F' }))).flat(),
+    ...rep(30, (i) => [pm(`M${i}`, i < 3, { gender: 'M' }), pm(`M${i}`, false, { gender: 'M' })]).flat(),
+    ...rep(20, (i) => pn(`NF${i}`, false, { gender: 'F' })),
+    ...rep(20, (i) => pn(`NM${i}`, false, { gender: 'M' })),
+  ];
+  const e = equityAt(s, 'gender', 0.6);
+  const fisher = e.tests.find((t) => t.metric === 'fnir')!;
+  assert.ok(fisher.pAdjusted < 1e-6, `per search, 30/57 vs 3/60 looks certain: p ${fisher.pAdjusted}`);
+  assert.ok(e.personTests, 'every search names its person: per-person tests');
+  const welch = e.personTests.find((t) => t.metric === 'fnir')!;
+  assert.ok(welch.pAdjusted > 0.05, `per person, one woman always missed and nine never are no differential: p ${welch.pAdjusted}`);
+  assert.notEqual(e.verdict, 'significant', e.reason);
+  assert.deepEqual(e.differentials, []);
+  assert.deepEqual(e.groups.map((g) => g.people), [{ nonMated: 20, mated: 10 }, { nonMated: 20, mated: 30 }]);
+  // without person names the old per-search verdict stands
+  const anonymous = equityAt(s.map(({ person: _p, ...x }) => x), 'gender', 0.6);
+  assert.equal(anonymous.personTests, null);
+  assert.equal(anonymous.verdict, 'significant');
+});
+
+test('equity per person: a real differential is significant and stated with its direction and rates', () => {
+  const s = [
+    ...rep(20, (i) => [pm(`F${i}`, i < 12, { gender: 'F' }), pm(`F${i}`, i < 10, { gender: 'F' })]).flat(),
+    ...rep(20, (i) => [pm(`M${i}`, i < 2, { gender: 'M' }), pm(`M${i}`, false, { gender: 'M' })]).flat(),
+    ...rep(30, (i) => pn(`NF${i}`, false, { gender: 'F' })),
+    ...rep(30, (i) => pn(`NM${i}`, i < 1, { gender: 'M' })),
+  ];
+  const e = equityAt(s, 'gender', 0.6);
+  assert.equal(e.verdict, 'significant', e.reason);
+  assert.equal(e.differentials.length, 1, 'FNIR only: one false alarm among 30 men is no differential');
+  assert.match(e.differentials[0]!, /^gender: F missed more often than M \(FNIR 55\.0% vs 5\.0%; per person p = [0-9.e-]+\)$/);
+  assert.match(e.reason, /^per person, Holm-adjusted p < 0\.05: FNIR F vs M/);
+  // the other way round reads the other way round
+  const flipped = equityAt(s.map((x) => ({ ...x, labels: { gender: x.labels.gender === 'F' ? 'W' : 'A' } })), 'gender', 0.6);
+  assert.match(flipped.differentials[0]!, /^gender: A missed less often than W/);
+});
+
+test('Welch p: equal samples 1, clearly different samples small, matches a textbook value', () => {
+  assert.equal(welchP([1, 2, 3], [1, 2, 3]), 1);
+  // a = [1..5], b = [3..7]: t = -2, df = 8, two-sided p = 0.0805
+  assert.ok(Math.abs(welchP([1, 2, 3, 4, 5], [3, 4, 5, 6, 7]) - 0.0805) < 5e-4, String(welchP([1, 2, 3, 4, 5], [3, 4, 5, 6, 7])));
+  assert.ok(welchP([0, 0, 0, 1, 0, 0, 0, 0], [1, 1, 1, 1, 0.9, 1, 1, 1]) < 1e-3);
+  assert.ok(welchP([0, 0, 0, 1], [1, 1, 1, 1, 0.9]) > 0.05, "four against five: suggestive, not significant (p 0.061)");
+});
+
+test('equity per person: three people never missed are not tested against everyone else (no variance is not certainty); ten are', () => {
+  const rest = rep(40, (i) => [pm(`R${i}`, i < 16, { race: 'r' }), pm(`R${i}`, i < 20, { race: 'r' })]).flat();
+  const nonMated = rep(30, (i) => pn(`N${i}`, false, { race: i % 2 ? 'r' : 's' }));
+  const few = equityAt([...rest, ...rep(3, (i) => [pm(`S${i}`, false, { race: 's' }), pm(`S${i}`, false, { race: 's' })]).flat(), ...nonMated], 'race', 0.6);
+  assert.equal(few.personTests!.filter((t) => t.metric === 'fnir').length, 0, 'three people: no per-person FNIR test');
+  assert.notEqual(few.verdict, 'significant', few.reason);
+  const ten = equityAt([...rest, ...rep(10, (i) => [pm(`S${i}`, false, { race: 's' }), pm(`S${i}`, false, { race: 's' })]).flat(), ...nonMated], 'race', 0.6);
+  assert.equal(ten.verdict, 'significant', ten.reason);
+  assert.match(ten.differentials[0]!, /^race: r missed more often than s \(FNIR 45\.0% vs 0\.0%; per person p = /);
 });
