@@ -32,7 +32,7 @@ export interface Frame {
 }
 
 /** How late a real-time frame may be and still wait for a free slot rather than be dropped. */
-export const LATE_MS = 400;
+export const LATE_MS = 150;
 
 /** Real time: may this frame still wait for the pipeline (ms it may wait; 0 = drop it now)? */
 export function mayWaitMs(frame: Frame): number {

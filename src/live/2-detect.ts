@@ -33,10 +33,15 @@ interface Entry {
 
 export async function* detectFrames(
   frames: AsyncIterable<Frame> & { stop?(): void },
-  engine: FaceEngine & { size?: number },
+  engine: FaceEngine & { size?: number; pending?: number },
   opts: { analysedFps: number; pace: 'asap' | 'realtime'; inflight?: number; stats: DetectStats },
 ): AsyncGenerator<DetectedFrame> {
   const inflight = Math.max(1, opts.inflight ?? (engine.size ?? 1) * 2);
+  // Real time, several cameras on one pool: besides this camera's own slots, the pool's queue as a whole is
+  // kept short (three requests a worker), so that when the cameras ask for more than the engine can do the
+  // excess is dropped here, at once and counted, rather than waiting in the pool and arriving late.
+  const poolCap = (engine.size ?? 1) * 3;
+  const full = () => busy >= inflight || (opts.pace === 'realtime' && engine.pending !== undefined && engine.pending >= poolCap);
   const interval = 1 / opts.analysedFps;
   const order: Entry[] = [];
   let busy = 0;
@@ -69,19 +74,19 @@ export async function* detectFrames(
           continue;
         }
         nextAt = Math.max(nextAt + interval, frame.ptsSec + interval * 0.5);
-        if (busy >= inflight) {
+        if (full()) {
           // real time: an early frame (a burst on connection) may wait for a slot until it is late
           if (opts.pace === 'realtime') {
-            for (let wait = mayWaitMs(frame); busy >= inflight && wait > 0 && !closed; wait = mayWaitMs(frame)) {
+            for (let wait = mayWaitMs(frame); full() && wait > 0 && !closed; wait = mayWaitMs(frame)) {
               await new Promise<void>((r) => {
-                const t = setTimeout(r, wait);
+                const t = setTimeout(r, Math.min(wait, 20)); // a slot in the shared pool frees without telling us
                 wakeReader = () => {
                   clearTimeout(t);
                   r();
                 };
               });
             }
-            if (busy >= inflight) {
+            if (full()) {
               opts.stats.framesDropped++;
               frame.image.data.fill(0);
               continue;
