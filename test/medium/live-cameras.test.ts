@@ -168,8 +168,8 @@ describe('live deployments keep their cameras running', () => {
     await until('frames flow again', () => (cam('gate')!.framesAnalysed ?? 0) > framesWhenDown + 20, 30_000);
     assert.equal(cam('missing')!.state, 'down', 'the 404 camera is still being retried, and still down');
     // counters are saved while the camera runs, not only when it stops: a killed server's frames still count
-    const saved = (await services.store.repos.counters.byDeployment(deploymentId)).find((c) => c.camera === 'gate');
-    assert.ok((saved?.framesAnalysed ?? 0) > 20, `counters saved during the run: ${JSON.stringify(saved)}`);
+    const saved = async () => (await services.store.repos.counters.byDeployment(deploymentId)).find((c) => c.camera === 'gate')?.framesAnalysed ?? 0;
+    await until('counters saved during the run (every second here)', async () => (await saved()) > framesWhenDown + 20, 10_000);
     assert.ok(cam('missing')!.reconnects >= 2, `retried with back-off: ${cam('missing')!.reconnects}`);
 
     const audited = await services.audit.list(as('auditor'), { target: `deployment:${deploymentId}` });
