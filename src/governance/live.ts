@@ -25,7 +25,7 @@ import type { EnginePool } from '../engine/pool.ts';
 import { openStills, openVideo, type FrameSource, type SourceState } from '../live/1-ingest.ts';
 import { FrozenWatchlist, type WatchlistTemplate } from '../live/6-match.ts';
 import type { AlertCandidate, AlertSink } from '../live/7-alert.ts';
-import { runLive, type LiveCounters, type LiveSummary } from '../live/pipeline.ts';
+import { emptySummary, runLive, type LiveCounters, type LiveSummary } from '../live/pipeline.ts';
 import { requirePermission } from './access.ts';
 import { redactSource } from './camera-source-rules.ts';
 import type { AlertService } from './alerts.ts';
@@ -449,29 +449,4 @@ export class LiveService {
     for (const r of all) r.abort.abort();
     await Promise.allSettled(all.map((r) => r.done));
   }
-}
-
-function emptySummary(camera: string): LiveSummary {
-  return {
-    camera,
-    framesDecoded: 0,
-    sourceFramesDropped: 0,
-    framesAnalysed: 0,
-    framesSkipped: 0,
-    framesDropped: 0,
-    facesDetected: 0,
-    tracks: 0,
-    facesGatedOut: 0,
-    shotsEmbedded: 0,
-    alerts: 0,
-    videoSeconds: 0,
-    wallSeconds: 0,
-    realtimeFactor: 0,
-    analysedFpsAchieved: 0,
-    alertLatencyMsP50: null,
-    alertLatencyMsP95: null,
-    alertList: [],
-    reconnects: 0,
-    stoppedBy: 'signal',
-  };
 }

@@ -83,23 +83,33 @@ const quantile = (xs: number[], q: number) => {
   return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]! * 10) / 10;
 };
 
+export function zeroCounters(): LiveCounters {
+  return { framesDecoded: 0, sourceFramesDropped: 0, framesAnalysed: 0, framesSkipped: 0, framesDropped: 0, facesDetected: 0, tracks: 0, facesGatedOut: 0, shotsEmbedded: 0, alerts: 0 };
+}
+
+/** The summary of a camera that never ran (its source could not be opened). */
+export function emptySummary(camera: string): LiveSummary {
+  return {
+    camera,
+    ...zeroCounters(),
+    videoSeconds: 0,
+    wallSeconds: 0,
+    realtimeFactor: 0,
+    analysedFpsAchieved: 0,
+    alertLatencyMsP50: null,
+    alertLatencyMsP95: null,
+    alertList: [],
+    reconnects: 0,
+    stoppedBy: 'signal',
+  };
+}
+
 export async function runLive(source: FrameSource, engine: FaceEngine & { size?: number }, watchlist: FrozenWatchlist, sink: AlertSink, opts: LiveOptions): Promise<LiveSummary> {
   const gate = opts.gate ?? DEFAULT_GATE;
   const policy = opts.shots ?? DEFAULT_SHOTS;
   const fusion = opts.fusion ?? 'mean';
   const dims = engine.info.dims;
-  const c: LiveCounters = {
-    framesDecoded: 0,
-    sourceFramesDropped: 0,
-    framesAnalysed: 0,
-    framesSkipped: 0,
-    framesDropped: 0,
-    facesDetected: 0,
-    tracks: 0,
-    facesGatedOut: 0,
-    shotsEmbedded: 0,
-    alerts: 0,
-  };
+  const c = zeroCounters();
   const alertList: LiveAlert[] = [];
   const tracker = new Tracker<TrackData>(
     () => ({ shots: [], history: { embedded: 0, bestScore: 0, lastEmbedSec: -Infinity }, alerted: new Set(), chain: Promise.resolve() }),
