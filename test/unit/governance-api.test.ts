@@ -6,11 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createApp } from '../../src/api/app.ts';
 import { fakeFace } from '../helpers/scripted-engine.ts';
-import { CALIBRATION_SAMPLE, makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
+import { CALIBRATION_SAMPLE, type TestRig } from '../helpers/governance.ts';
+import { apiRig, deploymentBody as baseDeployment, entryBody as baseEntry, type Person } from '../helpers/api-rig.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
-import type { Role, Rank } from '../../src/governance/model.ts';
 
 let rig: TestRig;
 let call: ReturnType<typeof client>;
@@ -25,55 +24,30 @@ function expectError(r: ApiResult, status: number, code: string, msg?: RegExp): 
   if (msg) assert.match(String(r.body.message), msg);
 }
 
-const deploymentBody = (over: Record<string, unknown> = {}) => ({
-  name: 'Cardiff city centre, match day',
-  purpose: 'Locate people wanted on warrant expected among the crowd',
-  useCase: 'Locate wanted persons',
-  locations: [{ name: 'Queen Street', reason: 'Intelligence places two wanted subjects at this street on match days' }],
-  cameras: ['van-1'],
-  startsAt: '2026-06-01T10:00:00Z',
-  endsAt: '2026-06-01T16:00:00Z',
-  threshold: 0.6,
-  dpiaRef: 'DPIA-2026-014',
-  policyRefs: ['LFR-POLICY-v3'],
-  ...over,
-});
+const deploymentBody = (over: Record<string, unknown> = {}) =>
+  baseDeployment({
+    name: 'Cardiff city centre, match day',
+    locations: [{ name: 'Queen Street', reason: 'Intelligence places two wanted subjects at this street on match days' }],
+    ...over,
+  });
 
-const entryBody = (over: Record<string, unknown> = {}) => ({
-  sourceRecordId: 'PNC-26/000123A',
-  category: 'WANTED_BY_COURT',
-  reason: 'Failed to appear: warrant issued by Cardiff Crown Court',
-  legalBasis: 'Warrant not backed for bail, Magistrates Courts Act 1980 s.97',
-  imageSource: 'custody imaging system',
-  captureDate: '2026-03-02',
-  under18: false,
-  imageBase64: png,
-  ...over,
-});
+const entryBody = (over: Record<string, unknown> = {}) => baseEntry(png, over);
+
+const PEOPLE: Person[] = [
+  ['supt', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
+  ['supt2', ['AUTHORISING_OFFICER'], 'CHIEF_SUPERINTENDENT'],
+  ['insp', ['AUTHORISING_OFFICER'], 'INSPECTOR'],
+  ['wm1', ['WATCHLIST_MANAGER'], null],
+  ['wm2', ['WATCHLIST_MANAGER'], null],
+  ['op', ['OPERATOR'], null],
+  ['eo', ['ENGAGEMENT_OFFICER'], null],
+  ['aud', ['AUDITOR'], null],
+];
 
 before(async () => {
-  rig = await makeRig();
-  call = client(createApp(rig.services));
-  png = Buffer.from(await pngBytes()).toString('base64');
-  await rig.services.users.bootstrap({ username: 'admin', displayName: 'Admin', roles: ['ADMIN'], password: 'admin-password-1' });
-  tok.admin = (await call('POST', '/api/v1/sessions', null, { username: 'admin', password: 'admin-password-1' })).body.token as string;
-  const people: [string, Role[], Rank | null][] = [
-    ['supt', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
-    ['supt2', ['AUTHORISING_OFFICER'], 'CHIEF_SUPERINTENDENT'],
-    ['insp', ['AUTHORISING_OFFICER'], 'INSPECTOR'],
-    ['wm1', ['WATCHLIST_MANAGER'], null],
-    ['wm2', ['WATCHLIST_MANAGER'], null],
-    ['op', ['OPERATOR'], null],
-    ['eo', ['ENGAGEMENT_OFFICER'], null],
-    ['aud', ['AUDITOR'], null],
-  ];
-  for (const [username, roles, rank] of people) {
-    const r = await call('POST', '/api/v1/users', tok.admin, { username, displayName: username, roles, rank, password: `${username}-password-1` });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
-  }
-  // AUTHORISING_OFFICER and a rank need a second ADMIN (issue 14, 3a)
-  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
+  const r = await apiRig(PEOPLE);
+  ({ rig, call, png } = r);
+  Object.assign(tok, r.tok);
 });
 after(async () => rig.close());
 

@@ -11,13 +11,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../../src/api/app.ts';
 import { PROJECT_ROOT } from '../../src/config.ts';
 import { OpenLfrError } from '../../src/errors.ts';
 import { exitCodeOf } from '../../src/cli/main.ts';
-import { SYSTEM_LIVE, type Rank, type Role } from '../../src/governance/model.ts';
+import { SYSTEM_LIVE } from '../../src/governance/model.ts';
 import { alarmMessage, landingPage, retentionNotice } from '../../console/src/messages.ts';
-import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
+import type { TestRig } from '../helpers/governance.ts';
+import { apiRig, deploymentBody, entryBody as baseEntry, type Person } from '../helpers/api-rig.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
 
 let rig: TestRig;
@@ -40,7 +40,7 @@ const ok = (r: ApiResult, status = 200) => {
 /** zod's own wording, which must never reach a person. */
 const ZOD_TEXT = /Too small|Too big|expected string|expected number|Invalid input|Invalid option|Unrecognized key|>=|<=/;
 
-const PEOPLE: [string, Role[], Rank | null][] = [
+const PEOPLE: Person[] = [
   ['supt', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
   ['wm1', ['WATCHLIST_MANAGER'], null],
   ['wm2', ['WATCHLIST_MANAGER'], null],
@@ -51,43 +51,13 @@ const PEOPLE: [string, Role[], Rank | null][] = [
 ];
 
 before(async () => {
-  rig = await makeRig();
-  call = client(createApp(rig.services));
-  png = Buffer.from(await pngBytes()).toString('base64');
-  await rig.services.users.bootstrap({ username: 'admin', displayName: 'Admin', roles: ['ADMIN'], password: 'admin-password-1' });
-  tok.admin = (await call('POST', '/api/v1/sessions', null, { username: 'admin', password: 'admin-password-1' })).body.token as string;
-  for (const [username, roles, rank] of PEOPLE) {
-    ok(await call('POST', '/api/v1/users', tok.admin, { username, displayName: username, roles, rank, password: `${username}-password-1` }), 201);
-    tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
-  }
-  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
+  const r = await apiRig(PEOPLE);
+  ({ rig, call, png } = r);
+  Object.assign(tok, r.tok);
 });
 after(async () => rig.close());
 
-const deploymentBody = (over: Record<string, unknown> = {}) => ({
-  name: 'Queen Street, match day',
-  purpose: 'Locate people wanted on warrant expected among the crowd',
-  useCase: 'Locate wanted persons',
-  locations: [{ name: 'Queen Street', reason: 'Intelligence places two wanted subjects here on match days' }],
-  cameras: ['van-1'],
-  startsAt: '2026-06-01T10:00:00Z',
-  endsAt: '2026-06-01T16:00:00Z',
-  threshold: 0.6,
-  dpiaRef: 'DPIA-2026-014',
-  policyRefs: ['LFR-POLICY-v3'],
-  ...over,
-});
-const entryBody = (over: Record<string, unknown> = {}) => ({
-  sourceRecordId: 'PNC-26/000123A',
-  category: 'WANTED_BY_COURT',
-  reason: 'Failed to appear: warrant issued by Cardiff Crown Court',
-  legalBasis: 'Warrant not backed for bail, Magistrates Courts Act 1980 s.97',
-  imageSource: 'custody imaging system',
-  captureDate: '2026-03-02',
-  under18: false,
-  imageBase64: png,
-  ...over,
-});
+const entryBody = (over: Record<string, unknown> = {}) => baseEntry(png, over);
 const refusals = async (since: number) =>
   (await rig.db.query<{ seq: number; actor: string; action: string; target: string; details: string }>(`select seq, actor, action, target, details from audit_log where seq > $1 and action like '%.refused' order by seq`, [since])).map(
     (r) => [r.actor, r.action, JSON.parse(r.details).code as string],

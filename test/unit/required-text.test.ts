@@ -5,12 +5,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp } from '../../src/api/app.ts';
 import { normaliseSourceId, normaliseText, requiredText } from '../../src/governance/required-text.ts';
 import { OpenLfrError } from '../../src/errors.ts';
-import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
+import type { TestRig } from '../helpers/governance.ts';
+import { apiRig, deploymentBody, entryBody as baseEntry, type Person } from '../helpers/api-rig.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
-import type { Rank, Role } from '../../src/governance/model.ts';
 
 const ZW = '\u200b\u200c\u200d\u2060\ufeff';
 /** Text that is long enough by length but says nothing: invisible characters, dots, digits, one letter repeated. */
@@ -27,52 +26,21 @@ const expectError = (r: ApiResult, status: number, code: string, msg?: RegExp) =
   if (msg) assert.match(String(r.body.message), msg);
 };
 
+const PEOPLE: Person[] = [
+  ['supt', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
+  ['wm1', ['WATCHLIST_MANAGER'], null],
+  ['op', ['OPERATOR'], null],
+];
+
 before(async () => {
-  rig = await makeRig();
-  call = client(createApp(rig.services));
-  png = Buffer.from(await pngBytes()).toString('base64');
-  await rig.services.users.bootstrap({ username: 'admin', displayName: 'Admin', roles: ['ADMIN'], password: 'admin-password-1' });
-  tok.admin = (await call('POST', '/api/v1/sessions', null, { username: 'admin', password: 'admin-password-1' })).body.token as string;
-  const people: [string, Role[], Rank | null][] = [
-    ['supt', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
-    ['wm1', ['WATCHLIST_MANAGER'], null],
-    ['op', ['OPERATOR'], null],
-  ];
-  for (const [username, roles, rank] of people) {
-    const r = await call('POST', '/api/v1/users', tok.admin, { username, displayName: username, roles, rank, password: `${username}-password-1` });
-    assert.equal(r.status, 201, JSON.stringify(r.body));
-    tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
-  }
-  // AUTHORISING_OFFICER and a rank need a second ADMIN (issue 14, 3a)
-  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
+  const r = await apiRig(PEOPLE);
+  ({ rig, call, png } = r);
+  Object.assign(tok, r.tok);
 });
 after(async () => rig.close());
 
-const deploymentBody = (over: Record<string, unknown> = {}) => ({
-  name: 'Queen Street, match day',
-  purpose: 'Locate people wanted on warrant expected among the crowd',
-  useCase: 'Locate wanted persons',
-  locations: [{ name: 'Queen Street', reason: 'Intelligence places two wanted subjects here on match days' }],
-  cameras: ['van-1'],
-  startsAt: '2026-06-01T10:00:00Z',
-  endsAt: '2026-06-01T16:00:00Z',
-  threshold: 0.6,
-  dpiaRef: 'DPIA-2026-014',
-  policyRefs: ['LFR-POLICY-v3'],
-  ...over,
-});
 
-const entryBody = (over: Record<string, unknown> = {}) => ({
-  sourceRecordId: 'PNC-1',
-  category: 'WANTED_BY_COURT',
-  reason: 'Failed to appear: warrant issued by Cardiff Crown Court',
-  legalBasis: 'Warrant not backed for bail, Magistrates Courts Act 1980 s.97',
-  imageSource: 'custody imaging system',
-  captureDate: '2026-03-02',
-  under18: false,
-  imageBase64: png,
-  ...over,
-});
+const entryBody = (over: Record<string, unknown> = {}) => baseEntry(png, { sourceRecordId: 'PNC-1', ...over });
 
 test('required text: the helper normalises (NFKC, format characters out, spaces collapsed) and demands real words; ids are case-folded', () => {
   assert.equal(normaliseText(`  Ｎｅｃｅｓｓａｒｙ${ZW} and\u00a0\u00a0proportionate\n\t `), 'Necessary and proportionate');

@@ -6,9 +6,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp } from '../../src/api/app.ts';
-import { SYSTEM_LIVE, type Rank, type Role } from '../../src/governance/model.ts';
-import { makeRig, pngBytes, type TestRig, confirmGrants } from '../helpers/governance.ts';
+import { SYSTEM_LIVE } from '../../src/governance/model.ts';
+import type { TestRig } from '../helpers/governance.ts';
+import { apiRig, deploymentBody, entryBody as baseEntry, type Person } from '../helpers/api-rig.ts';
 import { client, type ApiResult } from '../helpers/api-client.ts';
 
 let rig: TestRig;
@@ -26,55 +26,26 @@ const ok = (r: ApiResult, status = 200) => {
   return r.body;
 };
 
+const PEOPLE: Person[] = [
+  ['supt', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
+  ['supt2', ['AUTHORISING_OFFICER'], 'CHIEF_SUPERINTENDENT'],
+  ['suptwm', ['AUTHORISING_OFFICER', 'WATCHLIST_MANAGER'], 'SUPERINTENDENT'],
+  ['wm1', ['WATCHLIST_MANAGER'], null],
+  ['wm2', ['WATCHLIST_MANAGER'], null],
+  ['op', ['OPERATOR'], null],
+  ['eo', ['ENGAGEMENT_OFFICER'], null],
+  ['both', ['OPERATOR', 'ENGAGEMENT_OFFICER'], null],
+  ['aud', ['AUDITOR'], null],
+];
+
 before(async () => {
-  rig = await makeRig();
-  call = client(createApp(rig.services));
-  png = Buffer.from(await pngBytes()).toString('base64');
-  await rig.services.users.bootstrap({ username: 'admin', displayName: 'Admin', roles: ['ADMIN'], password: 'admin-password-1' });
-  tok.admin = (await call('POST', '/api/v1/sessions', null, { username: 'admin', password: 'admin-password-1' })).body.token as string;
-  const people: [string, Role[], Rank | null][] = [
-    ['supt', ['AUTHORISING_OFFICER'], 'SUPERINTENDENT'],
-    ['supt2', ['AUTHORISING_OFFICER'], 'CHIEF_SUPERINTENDENT'],
-    ['suptwm', ['AUTHORISING_OFFICER', 'WATCHLIST_MANAGER'], 'SUPERINTENDENT'],
-    ['wm1', ['WATCHLIST_MANAGER'], null],
-    ['wm2', ['WATCHLIST_MANAGER'], null],
-    ['op', ['OPERATOR'], null],
-    ['eo', ['ENGAGEMENT_OFFICER'], null],
-    ['both', ['OPERATOR', 'ENGAGEMENT_OFFICER'], null],
-    ['aud', ['AUDITOR'], null],
-  ];
-  for (const [username, roles, rank] of people) {
-    ok(await call('POST', '/api/v1/users', tok.admin, { username, displayName: username, roles, rank, password: `${username}-password-1` }), 201);
-    tok[username] = (await call('POST', '/api/v1/sessions', null, { username, password: `${username}-password-1` })).body.token as string;
-  }
-  // AUTHORISING_OFFICER and a rank need a second ADMIN (issue 14, 3a)
-  await confirmGrants(rig.services, await rig.services.users.authenticate(tok.admin));
+  const r = await apiRig(PEOPLE);
+  ({ rig, call, png } = r);
+  Object.assign(tok, r.tok);
 });
 after(async () => rig.close());
 
-const deploymentBody = (over: Record<string, unknown> = {}) => ({
-  name: 'Queen Street, match day',
-  purpose: 'Locate people wanted on warrant expected among the crowd',
-  useCase: 'Locate wanted persons',
-  locations: [{ name: 'Queen Street', reason: 'Intelligence places two wanted subjects here on match days' }],
-  cameras: ['van-1'],
-  startsAt: '2026-06-01T10:00:00Z',
-  endsAt: '2026-06-01T16:00:00Z',
-  threshold: 0.6,
-  dpiaRef: 'DPIA-2026-014',
-  policyRefs: ['LFR-POLICY-v3'],
-  ...over,
-});
-const entryBody = (src: string) => ({
-  sourceRecordId: src,
-  category: 'WANTED_BY_COURT',
-  reason: 'Failed to appear: warrant issued by Cardiff Crown Court',
-  legalBasis: 'Warrant not backed for bail, Magistrates Courts Act 1980 s.97',
-  imageSource: 'custody imaging system',
-  captureDate: '2026-03-02',
-  under18: false,
-  imageBase64: png,
-});
+const entryBody = (src: string) => baseEntry(png, { sourceRecordId: src });
 
 async function enrolReviewed(id: string, src: string): Promise<Record<string, unknown>> {
   const e = ok(await call('POST', `/api/v1/deployments/${id}/watchlist`, tok.wm1, entryBody(src)), 201);
