@@ -17,12 +17,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { createEngine } from '../src/engine/index.ts';
-import { wipe } from '../src/engine/port.ts';
 import { decodeImage } from '../src/ingest/image.ts';
 import { MemoryTemplateCache, type TemplateCache } from '../src/evaluate/cache.ts';
 import { MemoryCalibrationSink } from '../src/evaluate/calibration.ts';
-import { degradeTransform, type Degradation } from '../src/evaluate/degrade.ts';
-import { selectSubjectFace } from '../src/evaluate/acquire.ts';
+import { degradeTransform, subjectInterEye, type Degradation } from '../src/evaluate/degrade.ts';
 import { runEvaluation, type EvaluateDeps } from '../src/evaluate/service.ts';
 import { identitySplit } from '../src/evaluate/split.ts';
 import { scanIdentityTree } from '../src/evaluate/dataset.ts';
@@ -86,15 +84,7 @@ try {
   // --only <text>: the clean run (for its threshold and the inter-eye distances) and the conditions named so
   for (const c of CONDITIONS.filter((x) => x.d === null || !values.only || x.name.includes(values.only))) {
     const transform = c.d
-      ? degradeTransform(c.d, async ({ sha256 }, image) => {
-          const t = caches.get('')?.get(sha256);
-          if (t) return t.interEyePx;
-          const faces = await engine.detect(image);
-          const i = selectSubjectFace(faces.map((f) => f.box), image.width, image.height);
-          const eye = faces[i]?.quality.interEyePx ?? null;
-          for (const f of faces) wipe(f.chip.data);
-          return eye;
-        })
+      ? degradeTransform(c.d, subjectInterEye(engine, (sha256) => caches.get('')?.get(sha256)?.interEyePx))
       : undefined;
     const t0 = Date.now();
     const out = await runEvaluation({ dataset, includeIdentity, onlyKeys, transform, options: { matedAsNonMated: true, fpirPoints: [1e-2], fpirTarget: 1e-2 } }, deps);

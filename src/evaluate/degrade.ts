@@ -17,8 +17,8 @@
  */
 import sharp from 'sharp';
 import { OpenLfrError } from '../errors.ts';
-import type { RgbImage } from '../engine/port.ts';
-import type { ImageTransform, TransformContext } from './acquire.ts';
+import { wipe, type FaceEngine, type RgbImage } from '../engine/port.ts';
+import { selectSubjectFace, type ImageTransform, type TransformContext } from './acquire.ts';
 
 export interface Degradation {
   interEyePx?: number;
@@ -35,6 +35,20 @@ export interface Degradation {
 
 /** The subject's inter-eye distance in the undegraded image, or null when no face was found there. */
 export type InterEyeOf = (context: TransformContext, image: RgbImage) => Promise<number | null>;
+
+/** The subject face's inter-eye distance in the clean image: from a cache of the clean run when it has the
+ *  image, else detected now (every chip overwritten once measured). */
+export function subjectInterEye(engine: Pick<FaceEngine, 'detect'>, cached: (sha256: string) => number | null | undefined): InterEyeOf {
+  return async ({ sha256 }, image) => {
+    const known = cached(sha256);
+    if (known !== undefined) return known;
+    const faces = await engine.detect(image);
+    const i = selectSubjectFace(faces.map((f) => f.box), image.width, image.height);
+    const eye = faces[i]?.quality.interEyePx ?? null;
+    for (const f of faces) wipe(f.chip.data);
+    return eye;
+  };
+}
 
 export function degradationId(d: Degradation): string {
   const parts = [

@@ -10,9 +10,8 @@ import { loadConfig, type Config } from '../../config.ts';
 import { OpenLfrError } from '../../errors.ts';
 import { createEngine, type EnginePool } from '../../engine/index.ts';
 import { Projection } from '../../engine/projection.ts';
-import { datasetFingerprint, selectSubjectFace, type ImageTransform } from '../../evaluate/acquire.ts';
-import { degradeTransform, validateDegradation, type Degradation } from '../../evaluate/degrade.ts';
-import { wipe } from '../../engine/port.ts';
+import { datasetFingerprint, type ImageTransform } from '../../evaluate/acquire.ts';
+import { degradeTransform, subjectInterEye, validateDegradation, type Degradation } from '../../evaluate/degrade.ts';
 import { identitySplit, siblingPart } from '../../evaluate/split.ts';
 import { trainProjection } from '../../evaluate/train-projection.ts';
 import { decodeImage } from '../../ingest/image.ts';
@@ -151,15 +150,7 @@ async function degradationOf(flags: EvaluateFlags, engine: EnginePool, deps: Eva
   };
   validateDegradation(d);
   const plain = root ? await deps.openCache(engine.id, engine.info.dims, '', [resolve(root)]) : new MemoryTemplateCache();
-  return degradeTransform(d, async ({ sha256 }, image) => {
-    const t = plain.get(sha256);
-    if (t) return t.interEyePx;
-    const faces = await engine.detect(image);
-    const i = selectSubjectFace(faces.map((f) => f.box), image.width, image.height);
-    const eye = faces[i]?.quality.interEyePx ?? null;
-    for (const f of faces) wipe(f.chip.data);
-    return eye;
-  });
+  return degradeTransform(d, subjectInterEye(engine, (sha256) => plain.get(sha256)?.interEyePx));
 }
 
 /** --score-norm: the cohort is the other part of the split at its deepest level (never the run's own identities). */
