@@ -237,9 +237,10 @@ export class PpmSplitter {
         this.height = h;
         this.body = Buffer.allocUnsafe(w * h * 3);
         this.filled = 0;
-        const rest = this.head.subarray(m[0].length);
+        const head = this.head;
         this.head = Buffer.alloc(0);
-        if (rest.length) this.push(rest);
+        if (head.length > m[0].length) this.push(head.subarray(m[0].length));
+        head.fill(0); // it held the first bytes of the picture too
         continue;
       }
       const n = Math.min(this.body.length - this.filled, chunk.length - off);
@@ -258,6 +259,7 @@ export class PpmSplitter {
   wipe(): void {
     this.body?.fill(0);
     this.body = null;
+    this.head.fill(0);
     this.head = Buffer.alloc(0);
   }
 }
@@ -370,6 +372,7 @@ export async function openVideo(src: string, options: VideoSourceOptions = {}): 
     try {
       for await (const chunk of proc.stdout! as AsyncIterable<Buffer>) {
         splitter.push(chunk);
+        chunk.fill(0); // the decoder's bytes are frames: copied out, then overwritten
         if (outFps && stream && (stats.lagSec ?? 0) > maxLagSec) {
           // The decoder fell behind its camera (CPU short): rejoin the stream at its live edge rather
           // than analyse ever older frames; what was skipped is counted as dropped.
